@@ -1,0 +1,24 @@
+import type { S3Event, S3EventRecord, SQSEvent } from 'aws-lambda';
+import type { DraftChange } from '#shared/use-cases/sync-draft.ts';
+
+/**
+ * S3 sends object keys URL-encoded, with spaces as `+`: `Tin t%E1%BB%A9c+m%E1%BB%9Bi.md`. Decoding here, in
+ * the code that runs in AWS, is why the local runner encodes keys the same way before it calls the handler.
+ */
+export function decodeS3Key(key: string): string {
+  return decodeURIComponent(key.replace(/\+/g, ' '));
+}
+
+export function changeFromRecord(record: S3EventRecord): DraftChange {
+  return { key: decodeS3Key(record.s3.object.key), eventTime: new Date(record.eventTime) };
+}
+
+export function isSqsEvent(event: S3Event | SQSEvent): event is SQSEvent {
+  return event.Records.length > 0 && (event.Records[0] as { eventSource?: string }).eventSource === 'aws:sqs';
+}
+
+/** The S3 records an SQS message carries; none for S3's `s3:TestEvent` sent when notifications are set up. */
+export function s3RecordsOfMessage(body: string): S3EventRecord[] {
+  const parsed = JSON.parse(body) as Partial<S3Event> & { Event?: string };
+  return parsed.Records ?? [];
+}

@@ -1,0 +1,40 @@
+import type { S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Log } from '#shared/ports.ts';
+import { type SyncDeps, syncChange } from '#shared/use-cases/sync-draft.ts';
+import { changeFromRecord, isSqsEvent, s3RecordsOfMessage } from './events.ts';
+
+export interface IngestHandlerDeps extends SyncDeps {
+  readonly draftsBucket: string;
+  readonly log: Log;
+  /** Runs once before the first change is handled (publishing the site frame). */
+  readonly ready: () => Promise<void>;
+}
+
+/**
+ * Lambda entry logic: S3 event records, straight from S3 or inside SQS messages, become draft changes, each
+ * synced on its own. From SQS, a failed message is reported back alone, so one bad draft does not make the
+ * whole batch retry.
+ */
+export function makeIngestHandler(deps: IngestHandlerDeps) {
+  return async (event: S3Event | SQSEvent): Promise<SQSBatchResponse | undefined> => {
+    await deps.ready();
+    if (!isSqsEvent(event)) {
+      for (const record of event.Records) {
+        if (record.s3.bucket.name === deps.draftsBucket) await syncChange(deps, changeFromRecord(record));
+      }
+      return undefined;
+    }
+    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    for (const message of event.Records) {
+      try {
+        for (const record of s3RecordsOfMessage(message.body)) {
+          if (record.s3.bucket.name === deps.draftsBucket) await syncChange(deps, changeFromRecord(record));
+        }
+      } catch (err) {
+        deps.log.error('message failed; it will be retried', { messageId: message.messageId, error: err });
+        batchItemFailures.push({ itemIdentifier: message.messageId });
+      }
+    }
+    return { batchItemFailures };
+  };
+}

@@ -1,0 +1,218 @@
+import { once } from 'node:events';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, relative, sep } from 'node:path';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSEvent } from 'aws-lambda';
+import dynalite from 'dynalite';
+import S3rver from 's3rver';
+import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
+import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
+import { S3SiteStore } from '#shared/adapters/s3/stores.ts';
+import type { SiteConfig } from '#shared/domain/site.ts';
+import { refreshAllLists } from '#shared/use-cases/lists.ts';
+import { publishSiteFrame } from '#shared/use-cases/site-frame.ts';
+import { LocalQueue } from './queue.ts';
+import { toS3EventRecord } from './s3-notifications.ts';
+import { createSiteServer } from './site-server.ts';
+
+export const LOCAL_NAMES = { draftsBucket: 'drafts', siteBucket: 'site', articleTable: 'articles' } as const;
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+const REGION = 'us-east-1';
+
+export interface LocalStackOptions {
+  readonly site: SiteConfig;
+  /** Where the stand-ins keep their files; state survives a restart. */
+  readonly dataDir: string;
+  readonly s3Port: number;
+  readonly dynamoPort: number;
+  readonly sitePort: number;
+  /** Start from empty state. */
+  readonly reset?: boolean;
+  /** A folder of drafts to upload at start (those not in the bucket yet). */
+  readonly examplesDir?: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  readonly s3Endpoint: string;
+  readonly dynamoEndpoint: string;
+  readonly siteUrl: string;
+  readonly queue: LocalQueue;
+  /** Resolves when every change uploaded so far has been processed. */
+  whenIdle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole pipeline on one machine: the S3 stand-in (s3rver), the DynamoDB stand-in (dynalite), the real
+ * ingest Lambda handler fed by a local queue with real S3 event shapes, and the site served over HTTP.
+ *
+ * The handler module builds its SDK clients from the environment when it is first imported, as in Lambda,
+ * so the environment is set before the import, and one process hosts one stack's endpoints.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? (() => {});
+  if (options.reset) rmSync(options.dataDir, { recursive: true, force: true });
+  const s3Dir = join(options.dataDir, 's3');
+  const dynamoDir = join(options.dataDir, 'dynamodb');
+  await mkdir(s3Dir, { recursive: true });
+  await mkdir(dynamoDir, { recursive: true });
+
+  const s3rver = new S3rver({
+    address: '127.0.0.1',
+    port: options.s3Port,
+    silent: true,
+    directory: s3Dir,
+    configureBuckets: [{ name: LOCAL_NAMES.draftsBucket }, { name: LOCAL_NAMES.siteBucket }],
+  });
+  const s3Address = await s3rver.run();
+  const dynamo = dynalite({ path: dynamoDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  dynamo.listen(options.dynamoPort, '127.0.0.1');
+  await once(dynamo, 'listening');
+  const dynamoPort = (dynamo.address() as AddressInfo).port;
+
+  const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
+  const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`;
+  Object.assign(process.env, {
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_S3: s3Endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    DRAFTS_BUCKET: LOCAL_NAMES.draftsBucket,
+    SITE_BUCKET: LOCAL_NAMES.siteBucket,
+    ARTICLE_TABLE: LOCAL_NAMES.articleTable,
+    SITE_CONFIG: JSON.stringify(options.site),
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+  });
+
+  const s3 = new S3Client({});
+  const dynamoClient = new DynamoDBClient({});
+  await ensureArticleTable(dynamoClient, LOCAL_NAMES.articleTable);
+  const site = new S3SiteStore(s3, LOCAL_NAMES.siteBucket);
+  const index = new DynamoArticleIndex(DynamoDBDocumentClient.from(dynamoClient), LOCAL_NAMES.articleTable);
+  await publishSiteFrame(site, options.site);
+  await refreshAllLists({ site, index, config: options.site });
+
+  const { handler } = await import('../functions/ingest/index.ts');
+  const queue = new LocalQueue((event: SQSEvent) => handler(event), {
+    onDeadLetter: (body, error) => log(`dead letter after retries: ${body.slice(0, 200)} (${String(error)})`),
+  });
+  s3rver.on('event', (event) => {
+    for (const raw of event.Records) {
+      if (raw.s3.bucket.name !== LOCAL_NAMES.draftsBucket) continue;
+      const record = toS3EventRecord(raw, REGION);
+      if (record) queue.send(JSON.stringify({ Records: [record] }));
+    }
+  });
+
+  const server: Server = createSiteServer(site);
+  server.listen(options.sitePort, '127.0.0.1');
+  await once(server, 'listening');
+  const siteUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  if (options.examplesDir) {
+    const uploaded = await uploadMissing(s3, options.examplesDir);
+    if (uploaded > 0) log(`uploaded ${uploaded} example files to s3://${LOCAL_NAMES.draftsBucket}/`);
+    await queue.whenIdle();
+  }
+
+  return {
+    s3Endpoint,
+    dynamoEndpoint,
+    siteUrl,
+    queue,
+    whenIdle: () => queue.whenIdle(),
+    async stop() {
+      await queue.whenIdle();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+      await s3rver.close();
+      s3.destroy();
+      dynamoClient.destroy();
+    },
+  };
+}
+
+export async function ensureArticleTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (err) {
+    if ((err as { name?: string }).name !== 'ResourceNotFoundException') throw err;
+  }
+  const { indexes, teaserAttributes } = ARTICLE_TABLE;
+  const listProjection = { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...teaserAttributes] };
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: ARTICLE_TABLE.partitionKey, AttributeType: 'S' },
+        { AttributeName: indexes.byTime.partitionKey, AttributeType: 'S' },
+        { AttributeName: indexes.bySection.partitionKey, AttributeType: 'S' },
+        { AttributeName: indexes.byTime.sortKey, AttributeType: 'S' },
+        { AttributeName: indexes.byDraft.partitionKey, AttributeType: 'S' },
+      ],
+      KeySchema: [{ AttributeName: ARTICLE_TABLE.partitionKey, KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: indexes.byTime.name,
+          KeySchema: [
+            { AttributeName: indexes.byTime.partitionKey, KeyType: 'HASH' },
+            { AttributeName: indexes.byTime.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: listProjection,
+        },
+        {
+          IndexName: indexes.bySection.name,
+          KeySchema: [
+            { AttributeName: indexes.bySection.partitionKey, KeyType: 'HASH' },
+            { AttributeName: indexes.bySection.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: listProjection,
+        },
+        {
+          IndexName: indexes.byDraft.name,
+          KeySchema: [{ AttributeName: indexes.byDraft.partitionKey, KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    }),
+  );
+}
+
+/** Uploads every file below `dir` that the drafts bucket does not have yet, images before drafts. */
+async function uploadMissing(s3: S3Client, dir: string): Promise<number> {
+  const files = (readdirSync(dir, { recursive: true }) as string[])
+    .map((f) => relative(dir, join(dir, f)).split(sep).join('/'))
+    .filter((f) => /\.(md|jpe?g|png|webp|gif|avif)$/i.test(f))
+    .sort((a, b) => Number(a.endsWith('.md')) - Number(b.endsWith('.md')) || a.localeCompare(b));
+  let uploaded = 0;
+  for (const key of files) {
+    try {
+      await s3.send(new HeadObjectCommand({ Bucket: LOCAL_NAMES.draftsBucket, Key: key }));
+      continue;
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'NotFound') throw err;
+    }
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: LOCAL_NAMES.draftsBucket,
+        Key: key,
+        Body: readFileSync(join(dir, key)),
+      }),
+    );
+    uploaded += 1;
+  }
+  return uploaded;
+}

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { parseSiteConfig } from '#shared/domain/site.ts';
+import { LOCAL_CREDENTIALS, LOCAL_NAMES, startLocalStack } from './stack.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({
+  options: {
+    reset: { type: 'boolean', default: false },
+    'no-examples': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log(`npm start [-- --reset] [-- --no-examples]
+  --reset        start from empty buckets and table (deletes .local/)
+  --no-examples  do not upload the example drafts
+Ports: S3_PORT (4569), DYNAMODB_PORT (8000), PORT (3000). State: LOCAL_DATA_DIR (.local/).`);
+  process.exit(0);
+}
+
+function port(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    console.error(`${name}=${raw} is not a port number (0-65535).`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8'));
+const site = parseSiteConfig(cdkJson.context?.newsroom);
+const stack = await startLocalStack({
+  site,
+  dataDir: process.env.LOCAL_DATA_DIR ?? `${root}.local`,
+  s3Port: port('S3_PORT', 4569),
+  dynamoPort: port('DYNAMODB_PORT', 8000),
+  sitePort: port('PORT', 3000),
+  reset: values.reset,
+  ...(values['no-examples'] ? {} : { examplesDir: `${root}examples/drafts` }),
+  log: (line) => console.log(line),
+});
+
+console.log(`
+Newsroom pipeline running locally.
+
+  Site      ${stack.siteUrl}/
+  S3        ${stack.s3Endpoint}    buckets: ${LOCAL_NAMES.draftsBucket} (upload drafts here), ${LOCAL_NAMES.siteBucket}
+  DynamoDB  ${stack.dynamoEndpoint}    table: ${LOCAL_NAMES.articleTable}
+  Credentials  AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} AWS_REGION=us-east-1
+
+Publish a draft (images first, then the draft):
+  export AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} AWS_DEFAULT_REGION=us-east-1
+  aws --endpoint-url ${stack.s3Endpoint} s3 cp examples/drafts/xay-dung-dang/ s3://${LOCAL_NAMES.draftsBucket}/xay-dung-dang/ --recursive
+Read the editor's report:
+  aws --endpoint-url ${stack.s3Endpoint} s3 cp s3://${LOCAL_NAMES.draftsBucket}/reports/xay-dung-dang/nang-cao-nang-luc-lanh-dao.md.json -
+
+Ctrl-C stops everything; state is kept in .local/ (npm start -- --reset starts afresh).
+`);
+
+let stopping = false;
+async function shutdown(): Promise<void> {
+  if (stopping) process.exit(1);
+  stopping = true;
+  console.log('\nStopping...');
+  await stack.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown());
+process.on('SIGTERM', () => void shutdown());

@@ -1,0 +1,152 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { ArticleRecord, Teaser } from '../../domain/article.ts';
+import type { ArticleIndex, TeaserQuery } from '../../ports.ts';
+import { ARTICLE_TABLE, LIVE_FEED } from './schema.ts';
+
+const { indexes } = ARTICLE_TABLE;
+const articleKey = (id: string) => `article#${id}`;
+const pathKey = (path: string) => `path#${path}`;
+
+/** Index attributes that are not part of the record. */
+const STORAGE_ONLY = new Set(['pk', 'feed', 'sectionFeed']);
+
+function toRecord(item: Record<string, unknown>): ArticleRecord {
+  return Object.fromEntries(
+    Object.entries(item).filter(([k]) => !STORAGE_ONLY.has(k)),
+  ) as unknown as ArticleRecord;
+}
+
+function toTeaser(item: Record<string, unknown>): Teaser {
+  return {
+    id: String(item.id),
+    section: String(item.section),
+    title: String(item.title),
+    path: String(item.path),
+    excerpt: String(item.excerpt),
+    publishedAt: String(item.publishedAt),
+    sortKey: String(item.sortKey),
+  };
+}
+
+function isConditionFailure(err: unknown): boolean {
+  return (
+    err instanceof ConditionalCheckFailedException ||
+    (err as { name?: string }).name === 'ConditionalCheckFailedException'
+  );
+}
+
+/** The article index on DynamoDB: one table, lists served by Query on sparse indexes, never by Scan. */
+export class DynamoArticleIndex implements ArticleIndex {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async get(id: string): Promise<ArticleRecord | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { pk: articleKey(id) }, ConsistentRead: true }),
+    );
+    return out.Item ? toRecord(out.Item) : undefined;
+  }
+
+  async put(record: ArticleRecord): Promise<void> {
+    const live = record.status === 'live' ? { feed: LIVE_FEED, sectionFeed: record.section } : {};
+    await this.client.send(
+      new PutCommand({ TableName: this.table, Item: { pk: articleKey(record.id), ...record, ...live } }),
+    );
+  }
+
+  async teasers(query: TeaserQuery): Promise<Teaser[]> {
+    const index = query.section ? indexes.bySection : indexes.byTime;
+    const ascending = query.after !== undefined;
+    const bound = query.before ?? (query.after === '' ? undefined : query.after);
+    const input: QueryCommandInput = {
+      TableName: this.table,
+      IndexName: index.name,
+      KeyConditionExpression: `#p = :p${bound === undefined ? '' : ascending ? ' AND #s > :s' : ' AND #s < :s'}`,
+      ExpressionAttributeNames: {
+        '#p': index.partitionKey,
+        ...(bound === undefined ? {} : { '#s': 'sortKey' }),
+      },
+      ExpressionAttributeValues: {
+        ':p': query.section ?? LIVE_FEED,
+        ...(bound === undefined ? {} : { ':s': bound }),
+      },
+      ScanIndexForward: ascending,
+    };
+    const teasers: Teaser[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const remaining = query.limit === undefined ? undefined : query.limit - teasers.length;
+      const out = await this.client.send(
+        new QueryCommand({
+          ...input,
+          ...(remaining === undefined ? {} : { Limit: remaining }),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) teasers.push(toTeaser(item));
+      start = out.LastEvaluatedKey;
+    } while (start && (query.limit === undefined || teasers.length < query.limit));
+    return teasers;
+  }
+
+  async idForDraft(draftKey: string): Promise<string | undefined> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: indexes.byDraft.name,
+        KeyConditionExpression: '#d = :d',
+        ExpressionAttributeNames: { '#d': indexes.byDraft.partitionKey },
+        ExpressionAttributeValues: { ':d': draftKey },
+      }),
+    );
+    const ids = (out.Items ?? []).map((i) => String(i.pk).replace(/^article#/, ''));
+    return ids[0];
+  }
+
+  async claimPath(path: string, id: string): Promise<string | undefined> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: pathKey(path), owner: id },
+          ConditionExpression: 'attribute_not_exists(pk) OR #o = :id',
+          ExpressionAttributeNames: { '#o': 'owner' },
+          ExpressionAttributeValues: { ':id': id },
+        }),
+      );
+      return undefined;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      const out = await this.client.send(
+        new GetCommand({ TableName: this.table, Key: { pk: pathKey(path) }, ConsistentRead: true }),
+      );
+      return String(out.Item?.owner ?? 'unknown');
+    }
+  }
+
+  async releasePath(path: string, id: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: pathKey(path) },
+          ConditionExpression: '#o = :id',
+          ExpressionAttributeNames: { '#o': 'owner' },
+          ExpressionAttributeValues: { ':id': id },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * The article table's shape, shared by the CDK stack and the local stack so that both create the same table.
+ *
+ * One partition key, `pk`: `article#<id>` for articles, `path#<url path>` for URL claims. Live articles also
+ * carry `feed` ("live") and `sectionFeed` (their section): two sparse indexes sorted by `sortKey` (publication
+ * time, then id) answer "latest N overall" and "latest N in section X" by Query. A third index finds an
+ * article by the draft key that published it.
+ */
+export const ARTICLE_TABLE = {
+  partitionKey: 'pk',
+  indexes: {
+    byTime: { name: 'byTime', partitionKey: 'feed', sortKey: 'sortKey' },
+    bySection: { name: 'bySection', partitionKey: 'sectionFeed', sortKey: 'sortKey' },
+    byDraft: { name: 'byDraft', partitionKey: 'draftKey' },
+  },
+  /** Attributes the list indexes carry besides their keys: exactly what a teaser shows. */
+  teaserAttributes: ['id', 'section', 'title', 'path', 'excerpt', 'publishedAt'],
+} as const;
+
+export const LIVE_FEED = 'live';

@@ -1,0 +1,103 @@
+import type { ArticleRecord, Teaser } from '../../domain/article.ts';
+import { teaserOf } from '../../domain/article.ts';
+import {
+  type ArticleIndex,
+  type DraftStore,
+  type EditorReport,
+  type PutOptions,
+  reportKey,
+  type SiteStore,
+  type StoredObject,
+  type TeaserQuery,
+} from '../../ports.ts';
+
+/** In-memory drafts bucket, for domain tests. */
+export class MemoryDraftStore implements DraftStore {
+  readonly objects = new Map<string, Uint8Array>();
+
+  put(key: string, body: string | Uint8Array): void {
+    this.objects.set(key, typeof body === 'string' ? new TextEncoder().encode(body) : body);
+  }
+  remove(key: string): void {
+    this.objects.delete(key);
+  }
+  report(draftKey: string): EditorReport | undefined {
+    const bytes = this.objects.get(reportKey(draftKey));
+    return bytes ? (JSON.parse(new TextDecoder().decode(bytes)) as EditorReport) : undefined;
+  }
+  async get(key: string): Promise<StoredObject | undefined> {
+    const bytes = this.objects.get(key);
+    return bytes ? { bytes } : undefined;
+  }
+  async listFolder(prefix: string): Promise<string[]> {
+    return [...this.objects.keys()].filter(
+      (k) => k.startsWith(prefix) && !k.slice(prefix.length).includes('/'),
+    );
+  }
+  async putReport(report: EditorReport): Promise<void> {
+    this.put(reportKey(report.draftKey), JSON.stringify(report, null, 2));
+  }
+}
+
+interface MemoryObject extends StoredObject {
+  readonly cacheControl: string;
+}
+
+/** In-memory site bucket, for domain tests. */
+export class MemorySiteStore implements SiteStore {
+  readonly objects = new Map<string, MemoryObject>();
+
+  text(key: string): string | undefined {
+    const o = this.objects.get(key);
+    return o ? new TextDecoder().decode(o.bytes) : undefined;
+  }
+  async put(key: string, body: string | Uint8Array, options: PutOptions): Promise<void> {
+    const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+    this.objects.set(key, { bytes, contentType: options.contentType, cacheControl: options.cacheControl });
+  }
+  async get(key: string): Promise<StoredObject | undefined> {
+    return this.objects.get(key);
+  }
+  async delete(keys: readonly string[]): Promise<void> {
+    for (const key of keys) this.objects.delete(key);
+  }
+  async list(prefix: string): Promise<string[]> {
+    return [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+  }
+}
+
+/** In-memory article index with the same query semantics as the DynamoDB one. */
+export class MemoryArticleIndex implements ArticleIndex {
+  readonly records = new Map<string, ArticleRecord>();
+  readonly paths = new Map<string, string>();
+
+  async get(id: string): Promise<ArticleRecord | undefined> {
+    return this.records.get(id);
+  }
+  async put(record: ArticleRecord): Promise<void> {
+    this.records.set(record.id, structuredClone(record));
+  }
+  async teasers(query: TeaserQuery): Promise<Teaser[]> {
+    const { section, before, after, limit } = query;
+    let live = [...this.records.values()].filter(
+      (r) => r.status === 'live' && (!section || r.section === section),
+    );
+    if (before !== undefined) live = live.filter((r) => r.sortKey < before);
+    if (after !== undefined) live = live.filter((r) => r.sortKey > after);
+    live.sort((a, b) => (a.sortKey < b.sortKey ? 1 : a.sortKey > b.sortKey ? -1 : 0));
+    if (after !== undefined) live.reverse();
+    return live.slice(0, limit ?? live.length).map(teaserOf);
+  }
+  async idForDraft(draftKey: string): Promise<string | undefined> {
+    return [...this.records.values()].find((r) => r.draftKey === draftKey)?.id;
+  }
+  async claimPath(path: string, id: string): Promise<string | undefined> {
+    const holder = this.paths.get(path);
+    if (holder !== undefined && holder !== id) return holder;
+    this.paths.set(path, id);
+    return undefined;
+  }
+  async releasePath(path: string, id: string): Promise<void> {
+    if (this.paths.get(path) === id) this.paths.delete(path);
+  }
+}

@@ -1,0 +1,82 @@
+import { excerpt } from './excerpt.ts';
+
+/** What a list needs to show an article: headline, link and excerpt. */
+export interface Teaser {
+  readonly id: string;
+  readonly section: string;
+  readonly title: string;
+  readonly path: string;
+  readonly excerpt: string;
+  /** ISO 8601 UTC. */
+  readonly publishedAt: string;
+  /** Orders articles in time: publication instant, then id, so that equal times still sort one way. */
+  readonly sortKey: string;
+}
+
+export type ArticleStatus = 'live' | 'withdrawn';
+
+/** An article as the index keeps it: everything needed to render its page again without its draft. */
+export interface ArticleRecord extends Teaser {
+  readonly draftKey: string;
+  readonly slug: string;
+  readonly lead: string;
+  readonly author: { readonly name: string; readonly role?: string };
+  readonly tags: readonly string[];
+  /** ISO 8601 UTC, set when a published article's content changes. */
+  readonly updatedAt?: string;
+  readonly status: ArticleStatus;
+  readonly contentHash: string;
+  /** The rendered body, so that pages linking to this one can be re-rendered without re-reading drafts. */
+  readonly bodyHtml: string;
+  /** The related teasers its page shows, newest first. */
+  readonly relatedIds: readonly string[];
+}
+
+export const RELATED_COUNT = 5;
+export const PAGE_SIZE = 20;
+export const HOME_COUNT = 20;
+
+export function articlePath(section: string, slug: string): string {
+  return `/${section}/${slug}`;
+}
+
+export function sectionPath(section: string, page = 1): string {
+  return page <= 1 ? `/${section}/` : `/${section}/page/${page}`;
+}
+
+export function sortKeyOf(publishedAt: Date | string, id: string): string {
+  const iso = typeof publishedAt === 'string' ? publishedAt : publishedAt.toISOString();
+  return `${iso}#${id}`;
+}
+
+export function teaserOf(record: ArticleRecord): Teaser {
+  return {
+    id: record.id,
+    section: record.section,
+    title: record.title,
+    path: record.path,
+    excerpt: record.excerpt,
+    publishedAt: record.publishedAt,
+    sortKey: record.sortKey,
+  };
+}
+
+export function teaserFields(lead: string): { excerpt: string } {
+  return { excerpt: excerpt(lead) };
+}
+
+/** Two teasers look the same to a reader. */
+export function sameTeaser(a: Teaser, b: Teaser): boolean {
+  return a.title === b.title && a.path === b.path && a.excerpt === b.excerpt && a.section === b.section;
+}
+
+/**
+ * The object key a page is stored under in the site bucket. The CDN's URL rewrite maps a reader's path to
+ * the same key (see `infra/edge/url-rewrite.js`): `/` and `/a/` to `index.html` below them, `/a/b` to
+ * `a/b/index.html`.
+ */
+export function pageKey(path: string): string {
+  const trimmed = path.replace(/^\/+/, '');
+  if (trimmed === '') return 'index.html';
+  return trimmed.endsWith('/') ? `${trimmed}index.html` : `${trimmed}/index.html`;
+}

@@ -1,0 +1,109 @@
+import type { Token } from 'markdown-it';
+import MarkdownIt from 'markdown-it';
+
+/**
+ * The article body: CommonMark with raw HTML switched off (it reaches readers as text), links limited to
+ * http(s), mailto and relative URLs, headings shifted one level down (the headline is the page's only h1),
+ * and a paragraph holding nothing but an image rendered as a photo: `<figure>` with caption and credit.
+ */
+
+/** A published image as the page refers to it. */
+export interface PublishedImage {
+  readonly url: string;
+  readonly width?: number;
+  readonly height?: number;
+}
+
+/** Looks up where an image the draft refers to (by its `src` as written) was published. */
+export type ImageResolver = (src: string) => PublishedImage | undefined;
+
+export interface ParsedBody {
+  readonly tokens: readonly Token[];
+  /** Every image `src` as written in the body, in order of appearance, without repeats. */
+  readonly imageSrcs: readonly string[];
+}
+
+const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
+const ALLOWED_LINK_SCHEMES = new Set(['http', 'https', 'mailto']);
+
+export function isAllowedLink(url: string): boolean {
+  const scheme = SCHEME.exec(url.trim())?.[1]?.toLowerCase();
+  return scheme === undefined || ALLOWED_LINK_SCHEMES.has(scheme);
+}
+
+const md = new MarkdownIt('commonmark', { html: false, linkify: false, typographer: false });
+md.validateLink = isAllowedLink;
+
+// Mark paragraphs that consist of one image: they become figures.
+md.core.ruler.push('figures', (state) => {
+  const tokens = state.tokens;
+  for (let i = 0; i + 2 < tokens.length; i++) {
+    const open = tokens[i];
+    const inline = tokens[i + 1];
+    const close = tokens[i + 2];
+    if (open?.type !== 'paragraph_open' || inline?.type !== 'inline' || close?.type !== 'paragraph_close')
+      continue;
+    const children = (inline.children ?? []).filter((c) => !(c.type === 'text' && c.content.trim() === ''));
+    const only = children[0];
+    if (children.length === 1 && only?.type === 'image') {
+      open.meta = { figure: true };
+      close.meta = { figure: true };
+      only.meta = { figure: true };
+    }
+  }
+});
+
+const rules = md.renderer.rules;
+rules.paragraph_open = (tokens, idx, options, _env, self) =>
+  tokens[idx]?.meta?.figure ? '' : self.renderToken(tokens, idx, options);
+rules.paragraph_close = (tokens, idx, options, _env, self) =>
+  tokens[idx]?.meta?.figure ? '' : self.renderToken(tokens, idx, options);
+rules.heading_open = (tokens, idx) => `<h${headingLevel(tokens[idx])}>`;
+rules.heading_close = (tokens, idx) => `</h${headingLevel(tokens[idx])}>\n`;
+rules.image = (tokens, idx, options, env) => {
+  const token = tokens[idx];
+  if (!token) return '';
+  const esc = md.utils.escapeHtml;
+  const caption = md.renderer.renderInlineAsText(token.children ?? [], options, env).trim();
+  const credit = String(token.attrGet('title') ?? '').trim();
+  const src = String(token.attrGet('src') ?? '');
+  const image = (env as unknown as RenderEnv).resolveImage(src);
+  if (!image) return esc(caption);
+  const size = image.width && image.height ? ` width="${image.width}" height="${image.height}"` : '';
+  const img = `<img src="${esc(image.url)}" alt="${esc(caption)}"${size} loading="lazy" decoding="async">`;
+  if (!token.meta?.figure) return img;
+  const parts = [
+    caption ? `<span class="caption">${esc(caption)}</span>` : '',
+    credit ? `<span class="credit">${esc(credit)}</span>` : '',
+  ].filter((p) => p !== '');
+  const figcaption = parts.length > 0 ? `<figcaption>${parts.join(' ')}</figcaption>` : '';
+  return `<figure class="photo">${img}${figcaption}</figure>\n`;
+};
+
+interface RenderEnv {
+  resolveImage: ImageResolver;
+}
+
+function headingLevel(token: Token | undefined): number {
+  const level = Number(token?.tag.slice(1) ?? 2);
+  return Math.min(level + 1, 6);
+}
+
+/** Parses a Markdown body once; the result is rendered later, when its images have URLs. */
+export function parseBody(markdown: string): ParsedBody {
+  const tokens = md.parse(markdown, {});
+  const imageSrcs: string[] = [];
+  for (const token of tokens) {
+    for (const child of token.children ?? []) {
+      const src = child.type === 'image' ? child.attrGet('src') : null;
+      if (src !== null && !imageSrcs.includes(String(src))) imageSrcs.push(String(src));
+    }
+  }
+  return { tokens, imageSrcs };
+}
+
+/** Renders a parsed body to HTML; the output contains no markup from the draft itself. */
+export function renderBody(body: ParsedBody, resolveImage: ImageResolver): string {
+  const env: RenderEnv = { resolveImage };
+  return md.renderer.render(body.tokens as Token[], md.options, env as unknown as Record<string, unknown>);
+}

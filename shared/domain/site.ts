@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { SLUG_PATTERN } from './slug.ts';
+
+/** A section of the site, as ops configure it: its URL slug and the name readers see. */
+export interface Section {
+  readonly slug: string;
+  readonly name: string;
+}
+
+/** What a newsroom configures about its site; the same settings drive the local stack and the CDK app. */
+export interface SiteConfig {
+  readonly siteName: string;
+  /** Absolute base URL readers use, without a trailing slash. */
+  readonly siteUrl: string;
+  readonly sections: readonly Section[];
+}
+
+export class SiteConfigError extends Error {
+  override readonly name = 'SiteConfigError';
+}
+
+const siteConfigSchema = z.object({
+  siteName: z.string().min(1),
+  siteUrl: z
+    .string()
+    .regex(/^https?:\/\/[^/\s]+(?:\/[^\s]*)?$/, 'must be an absolute http(s) URL')
+    .transform((u) => u.replace(/\/+$/, '')),
+  sections: z
+    .array(
+      z.object({
+        slug: z.string().regex(SLUG_PATTERN, 'must be lowercase ASCII words joined by "-"'),
+        name: z.string().min(1),
+      }),
+    )
+    .min(1, 'list at least one section')
+    .refine((s) => new Set(s.map((x) => x.slug)).size === s.length, 'section slugs must be unique'),
+});
+
+/** Validates site settings, throwing one error that lists every problem. */
+export function parseSiteConfig(input: unknown): SiteConfig {
+  const result = siteConfigSchema.safeParse(input);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new SiteConfigError(`Invalid site settings (newsroom context):\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+export function findSection(site: SiteConfig, slug: string): Section | undefined {
+  return site.sections.find((s) => s.slug === slug);
+}

@@ -1,0 +1,95 @@
+import type { ArticleRecord, Teaser } from './domain/article.ts';
+import type { Problem } from './domain/problems.ts';
+
+/**
+ * The ports: one interface per outside thing the pipeline talks to. Each has an AWS adapter and an
+ * in-memory one (`shared/adapters/`); use cases see only these types.
+ */
+
+export interface StoredObject {
+  readonly bytes: Uint8Array;
+  readonly etag?: string;
+  readonly contentType?: string;
+  readonly cacheControl?: string;
+}
+
+/** Reports live in the drafts bucket beside the drafts, under this prefix; changes there are not drafts. */
+export const REPORTS_PREFIX = 'reports/';
+
+export function reportKey(draftKey: string): string {
+  return `${REPORTS_PREFIX}${draftKey}.json`;
+}
+
+/** What the editor reads back after a draft was processed: `reports/<draft key>.json`. */
+export interface EditorReport {
+  readonly draftKey: string;
+  readonly status: 'published' | 'rejected' | 'failed' | 'withdrawn';
+  readonly errors: readonly Problem[];
+  readonly warnings: readonly Problem[];
+  readonly url?: string;
+  readonly articleId?: string;
+  /** When the processed upload reached the bucket (the S3 event time). */
+  readonly uploadedAt: string;
+}
+
+/** The drafts bucket: where editors upload drafts and images, and read their reports. */
+export interface DraftStore {
+  /** The object as it is now, or undefined when there is none. */
+  get(key: string): Promise<StoredObject | undefined>;
+  /** Keys directly below a folder prefix (not recursive). */
+  listFolder(prefix: string): Promise<string[]>;
+  putReport(report: EditorReport): Promise<void>;
+}
+
+export interface PutOptions {
+  readonly contentType: string;
+  readonly cacheControl: string;
+}
+
+/** The site bucket behind the CDN: pages, lists, media and assets, by object key. */
+export interface SiteStore {
+  put(key: string, body: string | Uint8Array, options: PutOptions): Promise<void>;
+  get(key: string): Promise<StoredObject | undefined>;
+  delete(keys: readonly string[]): Promise<void>;
+  /** Every key below a prefix. */
+  list(prefix: string): Promise<string[]>;
+}
+
+export interface TeaserQuery {
+  /** Only this section; all sections when absent. */
+  readonly section?: string;
+  /** Only articles strictly older than this sort key (newest first). */
+  readonly before?: string;
+  /** Only articles strictly newer than this sort key (oldest first). */
+  readonly after?: string;
+  /** At most this many; all when absent. */
+  readonly limit?: number;
+}
+
+/** The article index (a DynamoDB table in AWS): article records and the queries lists are built from. */
+export interface ArticleIndex {
+  get(id: string): Promise<ArticleRecord | undefined>;
+  /** Saves a record; live records become visible to {@link ArticleIndex.teasers}. */
+  put(record: ArticleRecord): Promise<void>;
+  /**
+   * Live articles, newest first (or, with `after`, oldest first), read from an index by query, never by
+   * scanning the table.
+   */
+  teasers(query: TeaserQuery): Promise<Teaser[]>;
+  /** The id of the article a draft key last published, if any. */
+  idForDraft(draftKey: string): Promise<string | undefined>;
+  /**
+   * Claims a URL path for an article. Returns the id of the article that holds it when that is another
+   * one (the claim then fails), or undefined when the path is now this article's.
+   */
+  claimPath(path: string, id: string): Promise<string | undefined>;
+  /** Releases a path this article holds; a path held by another article is left alone. */
+  releasePath(path: string, id: string): Promise<void>;
+}
+
+/** Where use cases say what they did; Powertools' Logger fits it, and so does `console`. */
+export interface Log {
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}
