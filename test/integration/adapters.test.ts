@@ -1,0 +1,219 @@
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
+import { MemoryArticleIndex, MemoryDraftStore, MemorySiteStore } from '#shared/adapters/memory/index.ts';
+import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
+import type { ArticleRecord } from '#shared/domain/article.ts';
+import type { ArticleIndex, DraftStore, SiteStore } from '#shared/ports.ts';
+import { startStandIns } from '../support/stand-ins.ts';
+
+let standIns: Awaited<ReturnType<typeof startStandIns>>;
+let bucketCount = 0;
+
+beforeAll(async () => {
+  standIns = await startStandIns([]);
+});
+afterAll(async () => {
+  await standIns.stop();
+});
+
+async function freshBucket(): Promise<string> {
+  bucketCount += 1;
+  const name = `bucket-${bucketCount}`;
+  await standIns.s3.send(new CreateBucketCommand({ Bucket: name }));
+  return name;
+}
+
+function record(n: number, fields: Partial<ArticleRecord> = {}): ArticleRecord {
+  const section = fields.section ?? (n % 2 === 0 ? 'kinh-te' : 'xa-hoi');
+  const publishedAt = new Date(Date.UTC(2024, 0, 1, 0, n)).toISOString();
+  const id = fields.id ?? `bai-${n}`;
+  return {
+    id,
+    draftKey: `${section}/${id}.md`,
+    section,
+    slug: id,
+    path: `/${section}/${id}`,
+    title: `Bài ${n}: “Gỡ khó” cho đồng bào`,
+    lead: 'Sapo',
+    excerpt: 'Sapo',
+    author: { name: 'Phóng viên' },
+    tags: [],
+    publishedAt,
+    sortKey: `${publishedAt}#${id}`,
+    status: 'live',
+    contentHash: 'h',
+    bodyHtml: '<p>x</p>',
+    relatedIds: [],
+    ...fields,
+  };
+}
+
+// The same contract holds for the in-memory fake and the real adapter, so domain tests on the fake mean something.
+describe.each([
+  ['in-memory', async (): Promise<ArticleIndex> => new MemoryArticleIndex()],
+  [
+    'DynamoDB (dynalite)',
+    async (): Promise<ArticleIndex> => new DynamoArticleIndex(standIns.documents, await standIns.table()),
+  ],
+])('article index: %s', (_name, make) => {
+  let index: ArticleIndex;
+  beforeEach(async () => {
+    index = await make();
+  });
+
+  it('stores and returns a record unchanged', async () => {
+    const r = record(1, {
+      updatedAt: '2024-01-02T00:00:00.000Z',
+      tags: ['Lai Châu'],
+      relatedIds: ['a', 'b'],
+      author: { name: 'A', role: 'B' },
+    });
+    await index.put(r);
+    expect(await index.get('bai-1')).toEqual(r);
+    expect(await index.get('khong-co')).toBeUndefined();
+  });
+
+  it('lists live articles newest first, overall and by section, across query pages', async () => {
+    for (let n = 0; n < 45; n++) await index.put(record(n));
+    await index.put(record(99, { status: 'withdrawn' }));
+    const all = await index.teasers({});
+    expect(all.map((t) => t.id)).toEqual(Array.from({ length: 45 }, (_, i) => `bai-${44 - i}`));
+    expect((await index.teasers({ limit: 3 })).map((t) => t.id)).toEqual(['bai-44', 'bai-43', 'bai-42']);
+    const econ = await index.teasers({ section: 'kinh-te' });
+    expect(econ).toHaveLength(23);
+    expect(econ.every((t) => t.section === 'kinh-te')).toBe(true);
+    expect(econ[0]).toEqual({
+      id: 'bai-44',
+      section: 'kinh-te',
+      title: 'Bài 44: “Gỡ khó” cho đồng bào',
+      path: '/kinh-te/bai-44',
+      excerpt: 'Sapo',
+      publishedAt: record(44).publishedAt,
+      sortKey: record(44).sortKey,
+    });
+  });
+
+  it('answers before/after queries around an article', async () => {
+    for (let n = 0; n < 10; n++) await index.put(record(n));
+    const at = record(5).sortKey;
+    expect((await index.teasers({ before: at, limit: 2 })).map((t) => t.id)).toEqual(['bai-4', 'bai-3']);
+    expect((await index.teasers({ after: at, limit: 2 })).map((t) => t.id)).toEqual(['bai-6', 'bai-7']);
+    expect((await index.teasers({ section: 'xa-hoi', after: '', limit: 2 })).map((t) => t.id)).toEqual([
+      'bai-1',
+      'bai-3',
+    ]);
+  });
+
+  it('drops a withdrawn article from every list', async () => {
+    await index.put(record(1));
+    await index.put({ ...record(1), status: 'withdrawn' });
+    expect(await index.teasers({})).toEqual([]);
+    expect(await index.teasers({ section: 'xa-hoi' })).toEqual([]);
+    expect((await index.get('bai-1'))?.status).toBe('withdrawn');
+  });
+
+  it('finds an article by the draft that published it', async () => {
+    await index.put(record(1, { id: 'custom-id', draftKey: 'xa-hoi/file.md' }));
+    expect(await index.idForDraft('xa-hoi/file.md')).toBe('custom-id');
+    expect(await index.idForDraft('xa-hoi/other.md')).toBeUndefined();
+  });
+
+  it('gives a URL path to one article at a time', async () => {
+    expect(await index.claimPath('/xa-hoi/tin', 'a')).toBeUndefined();
+    expect(await index.claimPath('/xa-hoi/tin', 'a')).toBeUndefined();
+    expect(await index.claimPath('/xa-hoi/tin', 'b')).toBe('a');
+    await index.releasePath('/xa-hoi/tin', 'b');
+    expect(await index.claimPath('/xa-hoi/tin', 'b')).toBe('a');
+    await index.releasePath('/xa-hoi/tin', 'a');
+    expect(await index.claimPath('/xa-hoi/tin', 'b')).toBeUndefined();
+  });
+});
+
+describe.each([
+  [
+    'in-memory',
+    async (): Promise<[DraftStore, (k: string, b: string) => Promise<void>]> => {
+      const store = new MemoryDraftStore();
+      return [store, async (k, b) => store.put(k, b)];
+    },
+  ],
+  [
+    'S3 (s3rver)',
+    async (): Promise<[DraftStore, (k: string, b: string) => Promise<void>]> => {
+      const bucket = await freshBucket();
+      return [
+        new S3DraftStore(standIns.s3, bucket),
+        async (k, b) => {
+          await standIns.s3.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: b }));
+        },
+      ];
+    },
+  ],
+])('drafts store: %s', (_name, make) => {
+  it('reads drafts by key, byte for byte, and lists one folder', async () => {
+    const [store, upload] = await make();
+    await upload('xa-hoi/Tin tức mới+1.md', 'Nội dung “Việt”');
+    await upload('xa-hoi/images/a.jpg', 'jpg');
+    await upload('kinh-te/b.md', 'b');
+    const got = await store.get('xa-hoi/Tin tức mới+1.md');
+    expect(Buffer.from(got?.bytes ?? []).toString('utf8')).toBe('Nội dung “Việt”');
+    expect(await store.get('xa-hoi/khong-co.md')).toBeUndefined();
+    expect(await store.listFolder('xa-hoi/')).toEqual(['xa-hoi/Tin tức mới+1.md']);
+  });
+
+  it('writes the editor report beside the drafts', async () => {
+    const [store] = await make();
+    await store.putReport({
+      draftKey: 'xa-hoi/a.md',
+      status: 'rejected',
+      errors: [{ field: 'title', code: 'required', message: 'm' }],
+      warnings: [],
+      uploadedAt: 't',
+    });
+    const report = await store.get('reports/xa-hoi/a.md.json');
+    expect(JSON.parse(Buffer.from(report?.bytes ?? []).toString('utf8'))).toMatchObject({
+      status: 'rejected',
+      errors: [{ field: 'title' }],
+    });
+  });
+});
+
+describe.each([
+  ['in-memory', async (): Promise<SiteStore> => new MemorySiteStore()],
+  ['S3 (s3rver)', async (): Promise<SiteStore> => new S3SiteStore(standIns.s3, await freshBucket())],
+])('site store: %s', (_name, make) => {
+  it('stores pages with their type and cache lifetime, lists and deletes them', async () => {
+    const site = await make();
+    await site.put('xa-hoi/tin/index.html', '<p>Tin</p>', {
+      contentType: 'text/html; charset=utf-8',
+      cacheControl: 'public, max-age=60',
+    });
+    await site.put('media/abc/a.jpg', new Uint8Array([0xff, 0xd8, 0xff]), {
+      contentType: 'image/jpeg',
+      cacheControl: 'immutable',
+    });
+    const page = await site.get('xa-hoi/tin/index.html');
+    expect(page).toMatchObject({
+      contentType: 'text/html; charset=utf-8',
+      cacheControl: 'public, max-age=60',
+    });
+    expect(Buffer.from(page?.bytes ?? []).toString()).toBe('<p>Tin</p>');
+    expect([...((await site.get('media/abc/a.jpg'))?.bytes ?? [])]).toEqual([0xff, 0xd8, 0xff]);
+    expect(await site.list('xa-hoi/')).toEqual(['xa-hoi/tin/index.html']);
+    await site.delete(['xa-hoi/tin/index.html', 'khong-co']);
+    expect(await site.get('xa-hoi/tin/index.html')).toBeUndefined();
+    expect(await site.list('')).toEqual(['media/abc/a.jpg']);
+  });
+
+  it('lists past one page of results', async () => {
+    const site = await make();
+    const keys = Array.from({ length: 1005 }, (_, i) => `p/${String(i).padStart(4, '0')}`);
+    await Promise.all(
+      keys.map((k) => site.put(k, 'x', { contentType: 'text/plain', cacheControl: 'no-cache' })),
+    );
+    expect(await site.list('p/')).toEqual(keys);
+    await site.delete(keys);
+    expect(await site.list('p/')).toEqual([]);
+  });
+});

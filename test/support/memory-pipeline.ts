@@ -1,0 +1,36 @@
+import { MemoryArticleIndex, MemoryDraftStore, MemorySiteStore } from '#shared/adapters/memory/index.ts';
+import type { Log } from '#shared/ports.ts';
+import { refreshAllLists } from '#shared/use-cases/lists.ts';
+import { type SyncDeps, syncChange } from '#shared/use-cases/sync-draft.ts';
+import { SITE } from './site.ts';
+
+export const silentLog: Log = { info() {}, warn() {}, error() {} };
+
+/** The pipeline's use cases on in-memory adapters, with a clock the test moves. */
+export function memoryPipeline() {
+  const drafts = new MemoryDraftStore();
+  const site = new MemorySiteStore();
+  const index = new MemoryArticleIndex();
+  const deps: SyncDeps = { drafts, site, index, config: SITE, log: silentLog };
+  let now = Date.parse('2024-05-19T03:37:00Z');
+  return {
+    drafts,
+    site,
+    index,
+    deps,
+    async init() {
+      await refreshAllLists(deps);
+    },
+    /** Uploads (or, with `undefined`, deletes) a file and processes the change as its S3 event would. */
+    async change(key: string, body: string | Uint8Array | undefined) {
+      if (body === undefined) drafts.remove(key);
+      else drafts.put(key, body);
+      now += 60_000;
+      return syncChange(deps, { key, eventTime: new Date(now) });
+    },
+    /** Every site object as text, for before/after comparisons. */
+    snapshot(): Map<string, string> {
+      return new Map([...site.objects].map(([k, v]) => [k, Buffer.from(v.bytes).toString('base64')]));
+    },
+  };
+}

@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import { renderBody } from '#shared/domain/body.ts';
+import { parseDraft } from '#shared/domain/draft.ts';
+import { draftText, EXAMPLE_KEYS, example, SEED_KEY, SEED_SLUG, SITE } from '../support/site.ts';
+
+const parse = (text: string | Buffer, key = 'xa-hoi/tin.md') =>
+  parseDraft(key, typeof text === 'string' ? Buffer.from(text) : text, SITE);
+
+function problemsOf(text: string | Buffer) {
+  const result = parse(text);
+  if (result.ok) throw new Error('expected the draft to be rejected');
+  return result.problems;
+}
+
+describe('parsing drafts', () => {
+  it('reads every example draft', () => {
+    for (const key of EXAMPLE_KEYS) {
+      const result = parseDraft(key, example(key), SITE);
+      expect(result.ok, key).toBe(true);
+    }
+  });
+
+  it('reads the seed article: fields, slug, id, image', () => {
+    const result = parseDraft(SEED_KEY, example(SEED_KEY), SITE);
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    const { draft } = result;
+    expect(draft.id).toBe('xay-dung-dang/nang-cao-nang-luc-lanh-dao');
+    expect(draft.slug).toBe(SEED_SLUG);
+    expect(draft.section).toBe('xay-dung-dang');
+    expect(draft.publishedAt?.toISOString()).toBe('2023-12-30T14:00:00.000Z');
+    expect(draft.author).toEqual({
+      name: 'Vũ Mạnh Hà',
+      role: 'Ủy viên dự khuyết Ban Chấp hành Trung ương Đảng, Phó Bí thư Thường trực Tỉnh ủy',
+    });
+    expect(draft.tags).toEqual(['Đảng bộ tỉnh', 'Lai Châu', 'xây dựng Đảng']);
+    expect(draft.images).toEqual([
+      { src: 'images/sin-suoi-ho.jpg', key: 'xay-dung-dang/images/sin-suoi-ho.jpg' },
+    ]);
+  });
+
+  it('gives the same draft for NFD text, CRLF line endings and a BOM', () => {
+    const nfc = parseDraft(SEED_KEY, example(SEED_KEY), SITE);
+    const odd = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(example(SEED_KEY).toString('utf8').normalize('NFD').replace(/\n/g, '\r\n')),
+    ]);
+    const nfd = parseDraft(SEED_KEY, odd, SITE);
+    if (!nfc.ok || !nfd.ok) throw new Error('both must parse');
+    expect(nfd.draft.contentHash).toBe(nfc.draft.contentHash);
+    expect(nfd.draft.title).toBe(nfc.draft.title);
+    expect(renderBody(nfd.draft.body, () => undefined)).toBe(renderBody(nfc.draft.body, () => undefined));
+  });
+
+  it('reports every problem at once, one per field, each saying what to do', () => {
+    const problems = problemsOf(draftText({ title: undefined, section: 'the-gioi' }));
+    expect(problems.map((p) => [p.field, p.code])).toEqual([
+      ['title', 'required'],
+      ['section', 'unknown_section'],
+    ]);
+    expect(problems[0]?.message).toMatch(/title.*missing/);
+    expect(problems[1]?.message).toContain('xay-dung-dang');
+  });
+
+  it('checks types, formats and values of every field', () => {
+    const problems = problemsOf(
+      draftText({
+        title: '   ',
+        lead: 42,
+        author: 'Phóng viên',
+        publishedAt: '2023-12-30 21:00',
+        tags: 'Lai Châu',
+        slug: 'Không Hợp Lệ',
+        status: 'draft',
+      }),
+    );
+    expect(problems.map((p) => [p.field, p.code])).toEqual([
+      ['title', 'empty'],
+      ['lead', 'wrong_type'],
+      ['author', 'wrong_type'],
+      ['publishedAt', 'invalid_date'],
+      ['tags', 'wrong_type'],
+      ['slug', 'invalid_slug'],
+      ['status', 'invalid_value'],
+    ]);
+    expect(problems.find((p) => p.field === 'slug')?.message).toContain('khong-hop-le');
+  });
+
+  it('requires author.name and limits lengths', () => {
+    const problems = problemsOf(draftText({ author: { role: 'Phóng viên' }, title: 'Tiêu đề '.repeat(40) }));
+    expect(problems.map((p) => [p.field, p.code])).toEqual([
+      ['title', 'too_long'],
+      ['author.name', 'required'],
+    ]);
+  });
+
+  it('rejects drafts without front matter, unterminated, or in another front-matter language', () => {
+    expect(problemsOf('Chỉ có nội dung.')[0]?.code).toBe('missing_front_matter');
+    expect(problemsOf('---\ntitle: "x"\n')[0]?.code).toBe('unterminated_front_matter');
+    expect(problemsOf('---js\n{ title: (function(){ return 1 })() }\n---\nx')[0]?.code).toBe(
+      'unsupported_front_matter',
+    );
+    expect(problemsOf('---\n- a\n- b\n---\nx')[0]?.code).toBe('not_a_mapping');
+  });
+
+  it('rejects YAML that a permissive parser would run or expand: tags, duplicate keys', () => {
+    expect(problemsOf('---\ntitle: !!js/function "function(){}"\n---\nx')[0]?.code).toBe('invalid_yaml');
+    expect(problemsOf('---\ntitle: a\ntitle: b\n---\nx')[0]?.code).toBe('invalid_yaml');
+  });
+
+  it('rejects text that is not UTF-8', () => {
+    const latin1 = Buffer.from('---\ntitle: "Ti\xeau \xf0\xe8"\n---\n', 'latin1');
+    expect(problemsOf(latin1)[0]?.code).toBe('invalid_encoding');
+  });
+
+  it('warns about unknown fields without rejecting', () => {
+    const result = parse(draftText({ category: 'x' }));
+    expect(result.ok).toBe(true);
+    if (result.ok)
+      expect(result.warnings.map((w) => [w.field, w.code])).toEqual([['category', 'unknown_field']]);
+  });
+
+  it('accepts images only from the draft folder', () => {
+    const body =
+      '![a](../khac/anh.jpg)\n\n![b](/etc/passwd.jpg)\n\n![c](https://x.example/a.jpg)\n\n![d](images/tai-lieu.pdf)';
+    const problems = problemsOf(draftText({}, body));
+    expect(problems.map((p) => p.code)).toEqual([
+      'image_outside_folder',
+      'image_outside_folder',
+      'image_outside_folder',
+      'unsupported_image_type',
+    ]);
+  });
+
+  it('defaults status, id and slug; an explicit slug and id win', () => {
+    const plain = parse(draftText());
+    const custom = parse(draftText({ slug: 'ban-tin-sang', id: 'bt-2024-01', status: 'withdrawn' }));
+    if (!plain.ok || !custom.ok) throw new Error('both must parse');
+    expect([plain.draft.id, plain.draft.slug, plain.draft.status]).toEqual([
+      'xa-hoi/tin',
+      'tin-thu-nghiem',
+      'published',
+    ]);
+    expect([custom.draft.id, custom.draft.slug, custom.draft.status]).toEqual([
+      'bt-2024-01',
+      'ban-tin-sang',
+      'withdrawn',
+    ]);
+  });
+});
+
+describe('the body', () => {
+  const render = (markdown: string) => {
+    const result = parse(draftText({}, markdown));
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    return renderBody(result.draft.body, (src) => ({ url: `/media/abc/${src.split('/').pop()}` }));
+  };
+
+  it('renders a photo paragraph as a figure with caption and credit', () => {
+    expect(render('![Bà con bản Sin Suối Hồ.](images/a.jpg "Ảnh: THANH HOA")')).toBe(
+      '<figure class="photo"><img src="/media/abc/a.jpg" alt="Bà con bản Sin Suối Hồ." loading="lazy" decoding="async"><figcaption><span class="caption">Bà con bản Sin Suối Hồ.</span> <span class="credit">Ảnh: THANH HOA</span></figcaption></figure>\n',
+    );
+  });
+
+  it('passes no raw HTML through', () => {
+    const out = render('<script>alert(1)</script>\n\nChữ <img src=x onerror=alert(1)> và <b>đậm</b>');
+    expect(out).not.toMatch(/<script|<img|<b>/);
+    expect(out).toContain('&lt;script&gt;');
+  });
+
+  it('links only http(s), mailto and relative URLs', () => {
+    const out = render(
+      '[a](javascript:alert(1)) [b](https://baolaichau.vn/) [c](mailto:toasoan@example.vn) [d](/kinh-te/) [e](data:text/html,x) [f](vbscript:x)',
+    );
+    expect(out).toContain('<a href="https://baolaichau.vn/">b</a>');
+    expect(out).toContain('<a href="mailto:toasoan@example.vn">c</a>');
+    expect(out).toContain('<a href="/kinh-te/">d</a>');
+    expect(out).not.toMatch(/href="(javascript|data|vbscript):/);
+  });
+
+  it('keeps the headline the only h1', () => {
+    expect(render('# Một\n\n## Hai')).toBe('<h2>Một</h2>\n<h3>Hai</h3>\n');
+  });
+});

@@ -1,0 +1,192 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { pageKey } from '#shared/domain/article.ts';
+import { parsePage } from '../support/html.ts';
+import { memoryPipeline } from '../support/memory-pipeline.ts';
+import { draftText, EXAMPLE_KEYS, example, SEED_IMAGE_KEY, SEED_KEY, SEED_PATH } from '../support/site.ts';
+
+type Pipeline = ReturnType<typeof memoryPipeline>;
+
+function linksIn(p: Pipeline, path: string, cls = 'teaser'): string[] {
+  const markup = p.site.text(pageKey(path));
+  if (markup === undefined) throw new Error(`no page at ${path}`);
+  const page = parsePage(markup);
+  return page.byClass(cls).flatMap((t) => {
+    const links = page.elements.filter((e) => e.tagName === 'a' && page.attr(e, 'href') && t !== e);
+    return links
+      .filter((a) => isInside(a, t))
+      .map((a) => page.attr(a, 'href') ?? '')
+      .filter((h) => !h.endsWith('/'));
+  });
+}
+
+function isInside(node: { parentNode?: unknown }, ancestor: unknown): boolean {
+  for (let n = node.parentNode; n; n = (n as { parentNode?: unknown }).parentNode)
+    if (n === ancestor) return true;
+  return false;
+}
+
+async function publishExamples(p: Pipeline) {
+  await p.change(SEED_IMAGE_KEY, example(SEED_IMAGE_KEY));
+  for (const key of EXAMPLE_KEYS) await p.change(key, example(key));
+}
+
+describe('publishing drafts', () => {
+  let p: Pipeline;
+  beforeEach(async () => {
+    p = memoryPipeline();
+    await p.init();
+  });
+
+  it('publishes the examples: pages, home newest first, sections, related teasers', async () => {
+    await publishExamples(p);
+    expect(linksIn(p, '/')).toEqual([
+      SEED_PATH,
+      '/kinh-te/go-kho-chuong-trinh-muc-tieu-quoc-gia',
+      '/giao-duc/no-luc-hoc-tap-ren-luyen',
+      '/xa-hoi/can-co-bien-phap-cap-bach-ngan-chan-lua-dao-qua-dien-thoai',
+    ]);
+    expect(linksIn(p, '/xay-dung-dang/')).toEqual([SEED_PATH]);
+    // The seed page shows the three others, nearest in time first, as the seed does.
+    expect(linksIn(p, SEED_PATH)).toEqual([
+      '/kinh-te/go-kho-chuong-trinh-muc-tieu-quoc-gia',
+      '/giao-duc/no-luc-hoc-tap-ren-luyen',
+      '/xa-hoi/can-co-bien-phap-cap-bach-ngan-chan-lua-dao-qua-dien-thoai',
+    ]);
+    expect(p.drafts.report(SEED_KEY)).toMatchObject({
+      status: 'published',
+      errors: [],
+      url: `https://baolaichau.example${SEED_PATH}`,
+    });
+    const image = [...p.site.objects.keys()].find((k) => k.startsWith('media/'));
+    expect(image).toMatch(/^media\/[0-9a-f]{16}\/sin-suoi-ho\.jpg$/);
+    expect(p.site.text(pageKey(SEED_PATH))).toContain(`src="/${image}"`);
+  });
+
+  it('publishes the same site whatever order the drafts arrive in', async () => {
+    await publishExamples(p);
+    const forward = p.snapshot();
+    const q = memoryPipeline();
+    await q.init();
+    for (const key of [...EXAMPLE_KEYS].reverse()) await q.change(key, example(key));
+    await q.change(SEED_IMAGE_KEY, example(SEED_IMAGE_KEY));
+    expect(q.snapshot()).toEqual(forward);
+  });
+
+  it('a rejected draft changes nothing on the site and says why', async () => {
+    await publishExamples(p);
+    const before = p.snapshot();
+    const reports = await p.change('xa-hoi/sai.md', draftText({ title: undefined, section: 'the-gioi' }));
+    expect(reports[0]).toMatchObject({ status: 'rejected', draftKey: 'xa-hoi/sai.md' });
+    expect(reports[0]?.errors.map((e) => e.field)).toEqual(['title', 'section']);
+    expect(p.snapshot()).toEqual(before);
+  });
+
+  it('a rejected correction leaves the previous version live', async () => {
+    await publishExamples(p);
+    const page = p.site.text(pageKey(SEED_PATH));
+    const broken = example(SEED_KEY).toString('utf8').replace('section: xay-dung-dang', 'section: khong-co');
+    const [report] = await p.change(SEED_KEY, broken);
+    expect(report?.status).toBe('rejected');
+    expect(p.site.text(pageKey(SEED_PATH))).toBe(page);
+    expect(linksIn(p, '/')).toContain(SEED_PATH);
+  });
+
+  it('processing the same change again writes nothing', async () => {
+    await publishExamples(p);
+    const before = p.snapshot();
+    let writes = 0;
+    const put = p.site.put.bind(p.site);
+    p.site.put = async (...args) => {
+      writes += 1;
+      return put(...args);
+    };
+    await p.change(SEED_KEY, example(SEED_KEY));
+    await p.change(SEED_KEY, Buffer.from(example(SEED_KEY).toString('utf8').normalize('NFD')));
+    expect(writes).toBe(0);
+    expect(p.snapshot()).toEqual(before);
+  });
+
+  it('a correction keeps the URL, shows when it was updated, and lists show the new headline', async () => {
+    await publishExamples(p);
+    const corrected = example('xa-hoi/ngan-chan-lua-dao-qua-dien-thoai.md')
+      .toString('utf8')
+      .replace(
+        'title: "Cần có biện pháp cấp bách ngăn chặn lừa đảo qua điện thoại"',
+        'title: "Cảnh giác lừa đảo qua điện thoại"\nslug: can-co-bien-phap-cap-bach-ngan-chan-lua-dao-qua-dien-thoai',
+      );
+    await p.change('xa-hoi/ngan-chan-lua-dao-qua-dien-thoai.md', corrected);
+    const path = '/xa-hoi/can-co-bien-phap-cap-bach-ngan-chan-lua-dao-qua-dien-thoai';
+    const page = parsePage(p.site.text(pageKey(path)) ?? '');
+    expect(page.text(page.byTag('h1')[0] as never)).toBe('Cảnh giác lừa đảo qua điện thoại');
+    expect(page.text(page.byClass('published')[0] as never)).toMatch(
+      /^Thứ bảy, 30\/12\/2023 - 09:15 · Cập nhật: /,
+    );
+    for (const list of ['/', '/xa-hoi/', SEED_PATH]) {
+      expect(p.site.text(pageKey(list)), list).toContain('Cảnh giác lừa đảo qua điện thoại');
+      expect(p.site.text(pageKey(list)), list).not.toContain('Cần có biện pháp cấp bách');
+    }
+  });
+
+  it('deleting a draft takes the article down from its page, every list and every related teaser', async () => {
+    await publishExamples(p);
+    const path = '/kinh-te/go-kho-chuong-trinh-muc-tieu-quoc-gia';
+    const [report] = await p.change('kinh-te/go-kho-chuong-trinh-muc-tieu-quoc-gia.md', undefined);
+    expect(report?.status).toBe('withdrawn');
+    expect(p.site.objects.has(pageKey(path))).toBe(false);
+    for (const [key] of p.site.objects) {
+      if (key.endsWith('.html')) expect(p.site.text(key), key).not.toContain(`href="${path}"`);
+    }
+  });
+
+  it('status: withdrawn takes an article down and re-publishing brings it back', async () => {
+    await publishExamples(p);
+    const key = 'giao-duc/no-luc-hoc-tap-ren-luyen.md';
+    const text = example(key).toString('utf8');
+    await p.change(key, text.replace('section: giao-duc', 'section: giao-duc\nstatus: withdrawn'));
+    expect(linksIn(p, '/')).not.toContain('/giao-duc/no-luc-hoc-tap-ren-luyen');
+    await p.change(key, text);
+    expect(linksIn(p, '/')).toContain('/giao-duc/no-luc-hoc-tap-ren-luyen');
+    expect(linksIn(p, SEED_PATH)).toContain('/giao-duc/no-luc-hoc-tap-ren-luyen');
+  });
+
+  it('a draft whose image is not there yet is published when the image arrives', async () => {
+    const [first] = await p.change(SEED_KEY, example(SEED_KEY));
+    expect(first?.status).toBe('rejected');
+    expect(first?.errors[0]?.code).toBe('image_missing');
+    expect(p.site.objects.has(pageKey(SEED_PATH))).toBe(false);
+    const [second] = await p.change(SEED_IMAGE_KEY, example(SEED_IMAGE_KEY));
+    expect(second).toMatchObject({ draftKey: SEED_KEY, status: 'published' });
+    expect(p.site.objects.has(pageKey(SEED_PATH))).toBe(true);
+  });
+
+  it('refuses a second article at an address already taken', async () => {
+    await p.change('xa-hoi/mot.md', draftText({ title: 'Tin trùng' }));
+    const [report] = await p.change('xa-hoi/hai.md', draftText({ title: 'Tin trùng' }));
+    expect(report?.status).toBe('rejected');
+    expect(report?.errors[0]).toMatchObject({ field: 'slug', code: 'slug_taken' });
+  });
+
+  it('moves an article when its slug changes, and lists link the new address', async () => {
+    await p.change('xa-hoi/tin.md', draftText());
+    await p.change('xa-hoi/tin.md', draftText({ slug: 'tin-moi' }));
+    expect(p.site.objects.has(pageKey('/xa-hoi/tin-thu-nghiem'))).toBe(false);
+    expect(linksIn(p, '/xa-hoi/')).toEqual(['/xa-hoi/tin-moi']);
+  });
+
+  it('paginates a section 20 to a page, newest first, and drops pages no longer needed', async () => {
+    for (let i = 0; i < 41; i++) {
+      const minute = String(i).padStart(2, '0');
+      await p.change(
+        `xa-hoi/tin-${i}.md`,
+        draftText({ title: `Tin số ${i}`, publishedAt: `2024-01-02T08:${minute}:00+07:00` }),
+      );
+    }
+    expect(linksIn(p, '/xa-hoi/')).toHaveLength(20);
+    expect(linksIn(p, '/xa-hoi/')[0]).toBe('/xa-hoi/tin-so-40');
+    expect(linksIn(p, '/xa-hoi/page/2')).toHaveLength(20);
+    expect(linksIn(p, '/xa-hoi/page/3')).toEqual(['/xa-hoi/tin-so-0']);
+    await p.change('xa-hoi/tin-0.md', undefined);
+    expect(p.site.objects.has(pageKey('/xa-hoi/page/3'))).toBe(false);
+    expect(linksIn(p, '/')).toHaveLength(20);
+  });
+});

@@ -1,0 +1,149 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { excerpt, MAX_EXCERPT_LENGTH } from '#shared/domain/excerpt.ts';
+import { isValidSlug, MAX_SLUG_LENGTH, slugify } from '#shared/domain/slug.ts';
+import { charLength, normalizeLine, normalizeText } from '#shared/domain/text.ts';
+import { SEED_SLUG } from '../support/site.ts';
+
+const SEED_TITLE =
+  'Nâng cao năng lực lãnh đạo, sức chiến đấu của Đảng bộ tỉnh - nhiệm vụ trọng tâm, xuyên suốt';
+
+/** Vietnamese-looking text: letters with every tone mark, đ/Đ, punctuation and spaces, in any normal form. */
+const vietnameseWord = fc
+  .array(
+    fc.constantFrom(
+      ...'aăâbcdđeêghiklmnoôơpqrstuưvxyAĂÂĐÊÔƠƯ'.split(''),
+      ...'\u0300\u0301\u0303\u0309\u0323'.split(''),
+    ),
+    {
+      minLength: 1,
+      maxLength: 9,
+    },
+  )
+  .map((cs) => cs.join(''));
+const vietnameseText = fc
+  .array(fc.oneof(vietnameseWord, fc.constantFrom(',', '-', '“', '”', '(', ')', '2023', ':')), {
+    maxLength: 60,
+  })
+  .map((ws) => ws.join(' '));
+const anyForm = (text: string) => fc.constantFrom(text.normalize('NFC'), text.normalize('NFD'), text);
+
+describe('slug', () => {
+  it('matches the seed article', () => {
+    expect(slugify(SEED_TITLE)).toBe(SEED_SLUG);
+  });
+
+  it('turns đ and Đ into d and removes tone marks', () => {
+    expect(slugify('Đường đến trường Điện Biên')).toBe('duong-den-truong-dien-bien');
+    expect(slugify('Hòa bình, hoà hợp: ỦY BAN')).toBe('hoa-binh-hoa-hop-uy-ban');
+  });
+
+  it('cuts at a word boundary within 100 characters', () => {
+    const slug = slugify(`${'chương trình mục tiêu quốc gia '.repeat(8)}cuối`);
+    expect(slug.length).toBeLessThanOrEqual(MAX_SLUG_LENGTH);
+    expect(`${'chuong-trinh-muc-tieu-quoc-gia-'.repeat(8)}`.startsWith(`${slug}-`)).toBe(true);
+  });
+
+  it('ignores zero-width and bidi characters pasted into a title', () => {
+    expect(slugify('Tin\u200B tức\u202E mới\uFEFF')).toBe('tin-tuc-moi');
+  });
+
+  it('gives the same valid slug for any normal form of the same text', () => {
+    fc.assert(
+      fc.property(
+        vietnameseText.chain((t) => fc.tuple(fc.constant(t), anyForm(t))),
+        ([text, form]) => {
+          const slug = slugify(form);
+          expect(slug).toBe(slugify(text.normalize('NFC')));
+          expect(slug).toBe(slugify(text.normalize('NFD')));
+          if (slug !== '') expect(isValidSlug(slug)).toBe(true);
+          expect(slugify(slug)).toBe(slug);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never exceeds the limit and never splits a word unless one word is longer than the limit', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.stringMatching(/^[a-z0-9]{1,30}$/), { minLength: 1, maxLength: 20 }),
+        (words) => {
+          const slug = slugify(words.join(' '));
+          expect(slug.length).toBeLessThanOrEqual(MAX_SLUG_LENGTH);
+          const full = words.join('-');
+          if ((words[0]?.length ?? 0) <= MAX_SLUG_LENGTH) {
+            expect(full === slug || full.startsWith(`${slug}-`)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('excerpt', () => {
+  it('keeps a lead that fits, without an ellipsis', () => {
+    const lead = 'Vâng lời thầy, cô giáo, đoàn kết bạn bè.';
+    expect(excerpt(lead)).toBe(lead);
+  });
+
+  it('cuts a long lead at a word boundary and ends it with ...', () => {
+    const lead =
+      'Nâng cao năng lực lãnh đạo, sức chiến đấu của Đảng bộ luôn được xác định là mục tiêu chính, nhiệm vụ trọng tâm, xuyên suốt trong các nhiệm kỳ Đại hội Đảng bộ tỉnh. Không ngừng nâng cao năng lực lãnh đạo, sức chiến đấu của Đảng bộ là một yêu cầu.';
+    const cut = excerpt(lead);
+    expect(cut).toBe(
+      'Nâng cao năng lực lãnh đạo, sức chiến đấu của Đảng bộ luôn được xác định là mục tiêu chính, nhiệm vụ trọng tâm, xuyên suốt trong các nhiệm kỳ Đại hội Đảng bộ tỉnh. Không ngừng nâng cao năng lực...',
+    );
+  });
+
+  it('is at most 200 characters, a whole-word prefix of the lead, with ... exactly when cut', () => {
+    fc.assert(
+      fc.property(vietnameseText.chain(anyForm), (lead) => {
+        const text = normalizeLine(lead);
+        const out = excerpt(lead);
+        expect(charLength(out)).toBeLessThanOrEqual(MAX_EXCERPT_LENGTH);
+        if (charLength(text) <= MAX_EXCERPT_LENGTH) {
+          expect(out).toBe(text);
+        } else {
+          expect(out.endsWith('...')).toBe(true);
+          const kept = out.slice(0, -3);
+          expect(text.startsWith(kept)).toBe(true);
+          // The cut falls between words: the next character of the lead is a space or punctuation.
+          const next = text.slice(kept.length)[0] ?? ' ';
+          expect(/[\s,;:.\-–—]/u.test(next)).toBe(true);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('normalisation', () => {
+  it('composes decomposed Vietnamese', () => {
+    expect(normalizeText('Ho\u0300a bi\u0300nh')).toBe('Hòa bình');
+  });
+
+  it('removes control, zero-width and bidi characters, keeps line breaks in body text', () => {
+    expect(normalizeText('a\u0000b\u0007c\u200Bd\u202Ee\nf\tg')).toBe('abcde\nf\tg');
+    expect(normalizeLine('  Tiêu\u00A0đề \n mới\u2066 ')).toBe('Tiêu đề mới');
+  });
+
+  it('is idempotent and leaves no invisible or control characters, for any input', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 80 }),
+        fc.string({ unit: 'binary', maxLength: 80 }),
+        (a, b) => {
+          for (const s of [a, b, a + b]) {
+            const line = normalizeLine(s);
+            expect(normalizeLine(line)).toBe(line);
+            expect(line).toBe(line.normalize('NFC'));
+            expect(/[\p{Cc}\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/u.test(line)).toBe(false);
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+});
