@@ -67,6 +67,11 @@ function asset(name: string, ext: string, body: string, contentType: string): As
   return { key, path: `/${key}`, body, contentType };
 }
 
+// The paper's initial on its accent colour: small enough to keep inline in the bundle.
+const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="12" fill="#a3161a"/><text x="32" y="45" font-family="Georgia,serif" font-size="40" font-weight="700" text-anchor="middle" fill="#fff">L</text></svg>
+`;
+
 export const STYLESHEET = asset('site', 'css', CSS, 'text/css; charset=utf-8');
 export const CLOCK_SCRIPT = asset('clock', 'js', CLOCK_JS, 'text/javascript; charset=utf-8');
-export const ASSETS: readonly Asset[] = [STYLESHEET, CLOCK_SCRIPT];
+export const FAVICON = asset('favicon', 'svg', FAVICON_SVG, 'image/svg+xml');
+export const ASSETS: readonly Asset[] = [STYLESHEET, CLOCK_SCRIPT, FAVICON];

@@ -1,5 +1,5 @@
 import type { SiteConfig } from '../domain/site.ts';
-import { CLOCK_SCRIPT, STYLESHEET } from './assets.ts';
+import { CLOCK_SCRIPT, FAVICON, STYLESHEET } from './assets.ts';
 import { html, type SafeHtml } from './html.ts';
 
 export interface LayoutInput {
@@ -25,6 +25,7 @@ export function layout(input: LayoutInput): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${documentTitle}</title>
 ${input.description ? html`<meta name="description" content="${input.description}">\n` : ''}<link rel="canonical" href="${site.siteUrl}${input.path}">
+<link rel="icon" href="${FAVICON.path}" type="image/svg+xml">
 <link rel="stylesheet" href="${STYLESHEET.path}">
 <script src="${CLOCK_SCRIPT.path}" defer></script>
 </head>

@@ -1,0 +1,151 @@
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { S3Event, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { toS3EventRecord } from '../../local/s3-notifications.ts';
+import { draftText, SITE } from '../support/site.ts';
+import { startStandIns } from '../support/stand-ins.ts';
+
+let standIns: Awaited<ReturnType<typeof startStandIns>>;
+let handler: (event: S3Event | SQSEvent) => Promise<unknown>;
+
+const ENV_KEYS = ['DRAFTS_BUCKET', 'SITE_BUCKET', 'ARTICLE_TABLE', 'SITE_CONFIG'] as const;
+
+function lambdaEnv(table: string): Record<string, string> {
+  return {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_ENDPOINT_URL_S3: standIns.s3Endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: standIns.dynamoEndpoint,
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    DRAFTS_BUCKET: 'drafts',
+    SITE_BUCKET: 'site',
+    ARTICLE_TABLE: table,
+    SITE_CONFIG: JSON.stringify(SITE),
+  };
+}
+
+beforeAll(async () => {
+  standIns = await startStandIns(['drafts', 'site']);
+  // As in Lambda: the environment is in place before the module builds its clients.
+  Object.assign(process.env, lambdaEnv(await standIns.table()));
+  ({ handler } = await import('../../functions/ingest/index.ts'));
+});
+afterAll(async () => {
+  await standIns.stop();
+});
+
+async function upload(key: string, body: string | Buffer): Promise<S3Event> {
+  await standIns.s3.send(new PutObjectCommand({ Bucket: 'drafts', Key: key, Body: body }));
+  const record = toS3EventRecord({
+    eventName: 'ObjectCreated:Put',
+    eventTime: new Date().toISOString(),
+    s3: { bucket: { name: 'drafts' }, object: { key, size: body.length } },
+  });
+  if (!record) throw new Error(`${key} is not a draft or image`);
+  return { Records: [record] };
+}
+
+async function read(bucket: string, key: string): Promise<string | undefined> {
+  try {
+    const out = await standIns.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return await out.Body?.transformToString('utf-8');
+  } catch {
+    return undefined;
+  }
+}
+
+function sqs(bodies: string[]): SQSEvent {
+  return {
+    Records: bodies.map((body, i) => ({
+      messageId: `m${i}`,
+      receiptHandle: `r${i}`,
+      body,
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: '0',
+        SenderId: 'S3',
+        ApproximateFirstReceiveTimestamp: '0',
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:drafts-events',
+      awsRegion: 'us-east-1',
+    })),
+  };
+}
+
+describe('ingest handler, as Lambda runs it', () => {
+  it('decodes S3-encoded keys (spaces as +, UTF-8 percent-encoded) and publishes the draft', async () => {
+    const key = 'xa-hoi/Tin tức mới+1.md';
+    const event = await upload(key, draftText({ title: 'Tin tức mới' }));
+    expect(event.Records[0]?.s3.object.key).toBe('xa-hoi/Tin+t%E1%BB%A9c+m%E1%BB%9Bi%2B1.md');
+    await handler(event);
+    expect(await read('site', 'xa-hoi/tin-tuc-moi/index.html')).toContain('<h1>Tin tức mới</h1>');
+    expect(JSON.parse((await read('drafts', `reports/${key}.json`)) ?? '{}')).toMatchObject({
+      draftKey: key,
+      status: 'published',
+      url: 'https://baolaichau.example/xa-hoi/tin-tuc-moi',
+    });
+    expect(await read('site', 'xa-hoi/index.html')).toContain('href="/xa-hoi/tin-tuc-moi"');
+    expect(await read('site', '404.html')).toContain('Không tìm thấy trang');
+  });
+
+  it('from SQS, reports only the failed message back and handles the rest', async () => {
+    const good = await upload('kinh-te/gia-lua.md', draftText({ title: 'Giá lúa tăng', section: 'kinh-te' }));
+    const result = await handler(
+      sqs([
+        JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'drafts' }),
+        '{not json',
+        JSON.stringify(good),
+      ]),
+    );
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+    expect(await read('site', 'kinh-te/gia-lua-tang/index.html')).toContain('Giá lúa tăng');
+  });
+
+  it('records a rejected draft for the editor without failing the message', async () => {
+    const key = 'xa-hoi/thieu-tieu-de.md';
+    const result = await handler(sqs([JSON.stringify(await upload(key, draftText({ title: undefined })))]));
+    expect(result).toEqual({ batchItemFailures: [] });
+    const report = JSON.parse((await read('drafts', `reports/${key}.json`)) ?? '{}');
+    expect(report).toMatchObject({ status: 'rejected', errors: [{ field: 'title', code: 'required' }] });
+  });
+
+  it('ignores records of other buckets and the reports it writes itself', async () => {
+    const event = await upload('xa-hoi/khac.md', draftText({ title: 'Bài ở bucket khác' }));
+    const record = event.Records[0];
+    if (!record) throw new Error('no record');
+    await handler({
+      Records: [{ ...record, s3: { ...record.s3, bucket: { ...record.s3.bucket, name: 'other' } } }],
+    });
+    expect(await read('site', 'xa-hoi/bai-o-bucket-khac/index.html')).toBeUndefined();
+    expect(
+      toS3EventRecord({
+        eventName: 'ObjectCreated:Put',
+        eventTime: new Date().toISOString(),
+        s3: { bucket: { name: 'drafts' }, object: { key: 'reports/xa-hoi/khac.md.json' } },
+      }),
+    ).toBeUndefined();
+  });
+
+  it('refuses to start without its configuration, naming what is missing', async () => {
+    const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
+    try {
+      delete process.env.DRAFTS_BUCKET;
+      vi.resetModules();
+      await expect(import('../../functions/ingest/index.ts')).rejects.toThrow(/DRAFTS_BUCKET is not set/);
+      process.env.DRAFTS_BUCKET = 'drafts';
+      process.env.SITE_CONFIG = JSON.stringify({ ...SITE, sections: [] });
+      vi.resetModules();
+      await expect(import('../../functions/ingest/index.ts')).rejects.toThrow(
+        /SITE_CONFIG is not valid[\s\S]*sections/,
+      );
+    } finally {
+      Object.assign(process.env, saved);
+    }
+  });
+});
