@@ -37,6 +37,11 @@ export class LocalQueue {
     this.#chain = this.#chain.then(() => this.#deliver(body)).finally(() => this.#settle());
   }
 
+  /** Messages sent and not yet handled or dead-lettered. */
+  get size(): number {
+    return this.#pending;
+  }
+
   /** Resolves when every message sent so far has been handled or dead-lettered. */
   whenIdle(): Promise<void> {
     if (this.#pending === 0) return Promise.resolve();

@@ -7,15 +7,18 @@ import { join, relative, sep } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SQSEvent } from 'aws-lambda';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
 import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
-import { S3SiteStore } from '#shared/adapters/s3/stores.ts';
+import { MemoryCdnInvalidator } from '#shared/adapters/memory/index.ts';
+import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
 import type { SiteConfig } from '#shared/domain/site.ts';
+import type { ListRefreshQueue, Log } from '#shared/ports.ts';
 import { refreshAllLists } from '#shared/use-cases/lists.ts';
 import { publishSiteFrame } from '#shared/use-cases/site-frame.ts';
+import { makeIngestHandler } from '../functions/ingest/handler.ts';
+import { makeListsHandler } from '../functions/lists/handler.ts';
 import { LocalQueue } from './queue.ts';
 import { toS3EventRecord } from './s3-notifications.ts';
 import { createSiteServer } from './site-server.ts';
@@ -50,10 +53,8 @@ export interface LocalStack {
 
 /**
  * The whole pipeline on one machine: the S3 stand-in (s3rver), the DynamoDB stand-in (dynalite), the real
- * ingest Lambda handler fed by a local queue with real S3 event shapes, and the site served over HTTP.
- *
- * The handler module builds its SDK clients from the environment when it is first imported, as in Lambda,
- * so the environment is set before the import, and one process hosts one stack's endpoints.
+ * ingest and lists handlers fed by local queues (real S3 event records in SQS-shaped batches), and the site
+ * served over HTTP. Only the queues and the CDN are local stand-ins; every other adapter is the AWS one.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => {});
@@ -102,9 +103,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await publishSiteFrame(site, options.site);
   await refreshAllLists({ site, index, config: options.site });
 
-  const { handler } = await import('../functions/ingest/index.ts');
-  const queue = new LocalQueue((event: SQSEvent) => handler(event), {
-    onDeadLetter: (body, error) => log(`dead letter after retries: ${body.slice(0, 200)} (${String(error)})`),
+  const listDeps = { site, index, config: options.site, log: localLog(log) };
+  const listsQueue = new LocalQueue(makeListsHandler(listDeps), {
+    onDeadLetter: (body, error) =>
+      log(`list rebuild dead-lettered after retries: ${body} (${String(error)})`),
+  });
+  const lists: ListRefreshQueue = {
+    async request(ids) {
+      for (const list of new Set(ids)) listsQueue.send(JSON.stringify({ list }));
+    },
+  };
+  const ingest = makeIngestHandler({
+    ...listDeps,
+    draftsBucket: LOCAL_NAMES.draftsBucket,
+    drafts: new S3DraftStore(s3, LOCAL_NAMES.draftsBucket),
+    lists,
+    // No CDN in front of the local site server: nothing to invalidate.
+    cdn: new MemoryCdnInvalidator(),
+  });
+  const queue = new LocalQueue(ingest, {
+    onDeadLetter: (body, error) =>
+      log(`draft event dead-lettered after retries: ${body.slice(0, 200)} (${String(error)})`),
   });
   s3rver.on('event', (event) => {
     for (const raw of event.Records) {
@@ -113,6 +132,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       if (record) queue.send(JSON.stringify({ Records: [record] }));
     }
   });
+  const whenIdle = async () => {
+    do {
+      await queue.whenIdle();
+      await listsQueue.whenIdle();
+    } while (queue.size > 0 || listsQueue.size > 0);
+  };
 
   const server: Server = createSiteServer(site);
   server.listen(options.sitePort, '127.0.0.1');
@@ -122,7 +147,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   if (options.examplesDir) {
     const uploaded = await uploadMissing(s3, options.examplesDir);
     if (uploaded > 0) log(`uploaded ${uploaded} example files to s3://${LOCAL_NAMES.draftsBucket}/`);
-    await queue.whenIdle();
+    await whenIdle();
   }
 
   return {
@@ -130,9 +155,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     dynamoEndpoint,
     siteUrl,
     queue,
-    whenIdle: () => queue.whenIdle(),
+    whenIdle,
     async stop() {
-      await queue.whenIdle();
+      await whenIdle();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));
@@ -140,6 +165,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       s3.destroy();
       dynamoClient.destroy();
     },
+  };
+}
+
+/** What the pipeline says, as one line each on the console. */
+function localLog(print: (line: string) => void): Log {
+  const line = (level: string, message: string, extra: Record<string, unknown>[]) => {
+    const detail = extra.map((e) => (e.path ?? e.draftKey ?? e.error ?? '') as string).join(' ');
+    print(`${level}${message}${detail ? `: ${detail}` : ''}`);
+  };
+  return {
+    info: (m, ...e) => line('', m, e),
+    warn: (m, ...e) => line('warning: ', m, e),
+    error: (m, ...e) => line('error: ', m, e),
   };
 }
 

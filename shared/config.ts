@@ -13,26 +13,12 @@ export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): 
   return value;
 }
 
-/** Settings every pipeline function reads once, at cold start. */
-export interface PipelineConfig {
-  readonly draftsBucket: string;
-  readonly siteBucket: string;
-  readonly articleTable: string;
-  readonly site: SiteConfig;
-}
-
-export function pipelineConfigFromEnv(env: NodeJS.ProcessEnv = process.env): PipelineConfig {
+/** The site settings (`SITE_CONFIG`, JSON), validated. */
+export function siteConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SiteConfig {
   const raw = requireEnv('SITE_CONFIG', env);
-  let site: SiteConfig;
   try {
-    site = parseSiteConfig(JSON.parse(raw));
+    return parseSiteConfig(JSON.parse(raw));
   } catch (err) {
     throw new ConfigError(`SITE_CONFIG is not valid: ${(err as Error).message}`, { cause: err });
   }
-  return {
-    draftsBucket: requireEnv('DRAFTS_BUCKET', env),
-    siteBucket: requireEnv('SITE_BUCKET', env),
-    articleTable: requireEnv('ARTICLE_TABLE', env),
-    site,
-  };
 }

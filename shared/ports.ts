@@ -93,3 +93,20 @@ export interface Log {
   warn(message: string, ...extra: Record<string, unknown>[]): void;
   error(message: string, ...extra: Record<string, unknown>[]): void;
 }
+
+/**
+ * A list of teasers the site publishes: `home`, or `section/<slug>` (all pages of that section). Also the
+ * FIFO message group of its rebuilds, so that rebuilds of one list never run at the same time.
+ */
+export type ListId = 'home' | `section/${string}`;
+
+/** The queue that asks for lists to be rebuilt (SQS FIFO in AWS, a local queue on a laptop). */
+export interface ListRefreshQueue {
+  request(lists: readonly ListId[]): Promise<void>;
+}
+
+/** The CDN in front of the site bucket: drops its copies of changed pages. */
+export interface CdnInvalidator {
+  /** Paths as readers request them (`/xa-hoi/tin`), not object keys. */
+  invalidate(paths: readonly string[]): Promise<void>;
+}

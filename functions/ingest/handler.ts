@@ -1,13 +1,12 @@
 import type { S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Log } from '#shared/ports.ts';
+import { publishSiteFrame } from '#shared/use-cases/site-frame.ts';
 import { type SyncDeps, syncChange } from '#shared/use-cases/sync-draft.ts';
 import { changeFromRecord, isSqsEvent, s3RecordsOfMessage } from './events.ts';
 
 export interface IngestHandlerDeps extends SyncDeps {
   readonly draftsBucket: string;
   readonly log: Log;
-  /** Runs once before the first change is handled (publishing the site frame). */
-  readonly ready: () => Promise<void>;
 }
 
 /**
@@ -16,8 +15,17 @@ export interface IngestHandlerDeps extends SyncDeps {
  * whole batch retry.
  */
 export function makeIngestHandler(deps: IngestHandlerDeps) {
+  let frame: Promise<void> | undefined;
+  const ready = () => {
+    frame ??= publishSiteFrame(deps.site, deps.config).catch((err: unknown) => {
+      frame = undefined;
+      throw err;
+    });
+    return frame;
+  };
   return async (event: S3Event | SQSEvent): Promise<SQSBatchResponse | undefined> => {
-    await deps.ready();
+    // Stylesheet, clock script and error pages: written once per container, before any page needs them.
+    await ready();
     if (!isSqsEvent(event)) {
       for (const record of event.Records) {
         if (record.s3.bucket.name === deps.draftsBucket) await syncChange(deps, changeFromRecord(record));

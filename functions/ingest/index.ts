@@ -1,35 +1,36 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CloudFrontInvalidator } from '#shared/adapters/cloudfront/invalidator.ts';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
 import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
-import { pipelineConfigFromEnv } from '#shared/config.ts';
-import { publishSiteFrame } from '#shared/use-cases/site-frame.ts';
+import { SqsListQueue } from '#shared/adapters/sqs/list-queue.ts';
+import { requireEnv, siteConfigFromEnv } from '#shared/config.ts';
 import { makeIngestHandler } from './handler.ts';
 
 // Composition root: configuration and clients are made once per container, at cold start.
-const config = pipelineConfigFromEnv();
-const logger = new Logger({ serviceName: 'ingest' });
+const site = siteConfigFromEnv();
+const draftsBucket = requireEnv('DRAFTS_BUCKET');
+const siteBucket = requireEnv('SITE_BUCKET');
+const articleTable = requireEnv('ARTICLE_TABLE');
+const listsQueueUrl = requireEnv('LISTS_QUEUE_URL');
+const distributionId = requireEnv('DISTRIBUTION_ID');
+
 const s3 = new S3Client({});
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
   marshallOptions: { removeUndefinedValues: true },
 });
-const site = new S3SiteStore(s3, config.siteBucket);
-let frame: Promise<void> | undefined;
 
 export const handler = makeIngestHandler({
-  draftsBucket: config.draftsBucket,
-  drafts: new S3DraftStore(s3, config.draftsBucket),
-  site,
-  index: new DynamoArticleIndex(documents, config.articleTable),
-  config: config.site,
-  log: logger,
-  ready: () => {
-    frame ??= publishSiteFrame(site, config.site).catch((err: unknown) => {
-      frame = undefined;
-      throw err;
-    });
-    return frame;
-  },
+  draftsBucket,
+  drafts: new S3DraftStore(s3, draftsBucket),
+  site: new S3SiteStore(s3, siteBucket),
+  index: new DynamoArticleIndex(documents, articleTable),
+  lists: new SqsListQueue(new SQSClient({}), listsQueueUrl),
+  cdn: new CloudFrontInvalidator(new CloudFrontClient({}), distributionId),
+  config: site,
+  log: new Logger({ serviceName: 'ingest' }),
 });

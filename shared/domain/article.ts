@@ -30,6 +30,13 @@ export interface ArticleRecord extends Teaser {
   readonly bodyHtml: string;
   /** The related teasers its page shows, newest first. */
   readonly relatedIds: readonly string[];
+  /**
+   * False from the moment a change is recorded until every page and list it affects has been updated:
+   * a change that failed half-way is redone in full when it is retried.
+   */
+  readonly settled: boolean;
+  /** While unsettled: where the article stood before the change (section, time and address). */
+  readonly pendingFrom?: { readonly section: string; readonly sortKey: string; readonly path: string };
 }
 
 export const RELATED_COUNT = 5;

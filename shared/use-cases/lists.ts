@@ -1,6 +1,6 @@
 import { HOME_COUNT, PAGE_SIZE, pageKey, sectionPath } from '../domain/article.ts';
 import type { SiteConfig } from '../domain/site.ts';
-import type { ArticleIndex, SiteStore } from '../ports.ts';
+import type { ArticleIndex, ListId, SiteStore } from '../ports.ts';
 import { renderListPage } from '../render/pages.ts';
 import { CACHE_CONTROL, HTML } from './cache.ts';
 
@@ -46,7 +46,30 @@ export async function refreshSection({ site, index, config }: ListDeps, section:
   if (stale.length > 0) await site.delete(stale);
 }
 
+/** The lists an article in these sections appears in. */
+export function listsFor(sections: Iterable<string>): ListId[] {
+  return ['home', ...[...new Set(sections)].map((s): ListId => `section/${s}`)];
+}
+
+export function allLists(config: SiteConfig): ListId[] {
+  return listsFor(config.sections.map((s) => s.slug));
+}
+
+export class UnknownListError extends Error {
+  override readonly name = 'UnknownListError';
+}
+
+/** Rebuilds one list from the index as it is now. */
+export async function refreshList(deps: ListDeps, list: ListId): Promise<void> {
+  if (list === 'home') return refreshHome(deps);
+  const section = list.slice('section/'.length);
+  if (!list.startsWith('section/') || !deps.config.sections.some((s) => s.slug === section)) {
+    throw new UnknownListError(`"${list}" is not a list of this site`);
+  }
+  return refreshSection(deps, section);
+}
+
 /** Rewrites the home page and every section's list. */
 export async function refreshAllLists(deps: ListDeps): Promise<void> {
-  await Promise.all([refreshHome(deps), ...deps.config.sections.map((s) => refreshSection(deps, s.slug))]);
+  await Promise.all(allLists(deps.config).map((list) => refreshList(deps, list)));
 }

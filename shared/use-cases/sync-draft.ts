@@ -4,26 +4,35 @@ import {
   type ArticleRecord,
   articlePath,
   pageKey,
-  sameTeaser,
   sortKeyOf,
   type Teaser,
   teaserFields,
-  teaserOf,
 } from '../domain/article.ts';
 import { type PublishedImage, renderBody } from '../domain/body.ts';
 import { type Draft, defaultIdForKey, parseDraft } from '../domain/draft.ts';
 import { DraftRejectedError, type Problem } from '../domain/problems.ts';
 import { slugify } from '../domain/slug.ts';
-import { type DraftStore, type EditorReport, type Log, REPORTS_PREFIX } from '../ports.ts';
+import {
+  type CdnInvalidator,
+  type DraftStore,
+  type EditorReport,
+  type ListRefreshQueue,
+  type Log,
+  REPORTS_PREFIX,
+} from '../ports.ts';
 import { renderArticlePage } from '../render/pages.ts';
 import { CACHE_CONTROL, HTML } from './cache.ts';
-import { type ListDeps, refreshHome, refreshSection } from './lists.ts';
+import { type ListDeps, listsFor } from './lists.ts';
 import { mayShowAsRelated, relatedFor } from './related.ts';
 
 export interface SyncDeps extends ListDeps {
   readonly drafts: DraftStore;
+  readonly lists: ListRefreshQueue;
+  readonly cdn: CdnInvalidator;
   readonly log: Log;
 }
+
+type Position = NonNullable<ArticleRecord['pendingFrom']>;
 
 /** Something changed at a key of the drafts bucket. */
 export interface DraftChange {
@@ -151,7 +160,12 @@ async function publish(
   const contentHash = createHash('sha256')
     .update([draft.contentHash, ...toPublish.map((i) => i.siteKey)].join('\n'))
     .digest('hex');
-  if (live && live.contentHash === contentHash && live.path === path && live.draftKey === draft.key) {
+  if (
+    live?.settled &&
+    live.contentHash === contentHash &&
+    live.path === path &&
+    live.draftKey === draft.key
+  ) {
     return done;
   }
 
@@ -172,6 +186,9 @@ async function publish(
   const updatedAt = live ? (editedAt > publishedAt ? editedAt : live.updatedAt) : undefined;
   const sortKey = sortKeyOf(publishedAt, draft.id);
   const related = await relatedFor(index, { id: draft.id, section: draft.section, sortKey });
+  // Where the article stood before this change, kept in the record until the change is settled, so a
+  // retry after a failure still cleans up the old address and the pages that showed it there.
+  const from = prev?.pendingFrom ?? (live ? positionOf(live) : undefined);
   const record: ArticleRecord = {
     id: draft.id,
     draftKey: draft.key,
@@ -190,23 +207,35 @@ async function publish(
     contentHash,
     bodyHtml: renderBody(draft.body, (src) => images.get(src)),
     relatedIds: related.map((t) => t.id),
+    settled: false,
+    ...(from ? { pendingFrom: from } : {}),
   };
 
-  // The page exists before anything links to it, and lists change only after the index does.
+  // The page exists before anything links to it; lists and related teasers change only after the index does.
   await site.put(pageKey(path), renderArticlePage({ site: config, article: record, related }), {
     contentType: HTML,
     cacheControl: CACHE_CONTROL.article,
   });
   await index.put(record);
-  if (live && live.path !== path) {
-    await index.releasePath(live.path, draft.id);
-    await site.delete([pageKey(live.path)]);
+  const stale = new Set<string>(from ? [path] : []);
+  if (from && from.path !== path) {
+    await site.delete([pageKey(from.path)]);
+    await index.releasePath(from.path, draft.id);
+    stale.add(from.path);
   }
-  const sections = new Set([draft.section, ...(live ? [live.section] : [])]);
-  await Promise.all([refreshHome(deps), ...[...sections].map((s) => refreshSection(deps, s))]);
-  await refreshNeighbours(deps, record, live);
+  await deps.lists.request(listsFor([draft.section, ...(from ? [from.section] : [])]));
+  for (const p of await refreshNeighbours(deps, draft.id, [positionOf(record), ...(from ? [from] : [])])) {
+    stale.add(p);
+  }
+  await deps.cdn.invalidate([...stale]);
+  const { pendingFrom: _, ...settled } = record;
+  await index.put({ ...settled, settled: true });
   deps.log.info('article published', { articleId: draft.id, path, draftKey: draft.key });
   return done;
+}
+
+function positionOf(record: ArticleRecord): Position {
+  return { section: record.section, sortKey: record.sortKey, path: record.path };
 }
 
 async function takeDown(
@@ -225,50 +254,59 @@ async function takeDown(
     uploadedAt: change.eventTime.toISOString(),
   };
   const prev = await index.get(id);
-  if (prev?.status !== 'live' || prev.draftKey !== change.key) return report;
+  if (!prev || prev.draftKey !== change.key) return report;
+  if (prev.status !== 'live' && prev.settled) return report;
+  const from = prev.pendingFrom ?? positionOf(prev);
   // Out of the index first, so that rebuilt lists and related teasers no longer link to it; the page last.
-  await index.put({ ...prev, status: 'withdrawn' });
-  await Promise.all([refreshHome(deps), refreshSection(deps, prev.section)]);
-  await refreshNeighbours(deps, undefined, prev);
-  await site.delete([pageKey(prev.path)]);
-  await index.releasePath(prev.path, id);
+  const withdrawn: ArticleRecord = { ...prev, status: 'withdrawn', settled: false, pendingFrom: from };
+  await index.put(withdrawn);
+  await deps.lists.request(listsFor([prev.section, from.section]));
+  const stale = new Set(await refreshNeighbours(deps, id, [positionOf(prev), from]));
+  await site.delete([...new Set([pageKey(prev.path), pageKey(from.path)])]);
+  for (const path of new Set([prev.path, from.path])) {
+    await index.releasePath(path, id);
+    stale.add(path);
+  }
+  await deps.cdn.invalidate([...stale]);
+  const { pendingFrom: _, ...settled } = withdrawn;
+  await index.put({ ...settled, settled: true });
   deps.log.info('article taken down', { articleId: id, path: prev.path, draftKey: change.key });
   return report;
 }
 
 /**
- * Re-renders the pages whose related teasers change because an article appeared, changed, moved or went
- * away. Only a bounded set can be affected (see {@link mayShowAsRelated}).
+ * Re-renders the pages whose related teasers may show the changed article, at any of the positions it held
+ * (only a bounded set can, see {@link mayShowAsRelated}). Returns the paths of the pages it rewrote.
  */
 async function refreshNeighbours(
   deps: SyncDeps,
-  now: ArticleRecord | undefined,
-  before: ArticleRecord | undefined,
-): Promise<void> {
+  changedId: string,
+  positions: readonly Position[],
+): Promise<string[]> {
   const { index, site, config } = deps;
-  const positions = [now, before].filter((p): p is ArticleRecord => p !== undefined);
-  const changedId = (now ?? before)?.id;
-  const teaserChanged = !now || !before || !sameTeaser(teaserOf(now), teaserOf(before));
   const candidates = new Map<string, Teaser>();
   for (const at of positions) {
     for (const t of await mayShowAsRelated(index, config, at)) candidates.set(t.id, t);
   }
-  candidates.delete(changedId ?? '');
+  candidates.delete(changedId);
+  const rewritten: string[] = [];
   for (const candidate of candidates.values()) {
     const record = await index.get(candidate.id);
     if (record?.status !== 'live') continue;
     const related = await relatedFor(index, record);
     const ids = related.map((t) => t.id);
     const idsChanged = ids.join('\n') !== record.relatedIds.join('\n');
-    const showsChanged = teaserChanged && changedId !== undefined && ids.includes(changedId);
-    if (!idsChanged && !showsChanged) continue;
+    // The changed article's headline or excerpt may have changed too: a page that shows it is rewritten.
+    if (!idsChanged && !ids.includes(changedId) && !record.relatedIds.includes(changedId)) continue;
     const updated = { ...record, relatedIds: ids };
     await site.put(pageKey(record.path), renderArticlePage({ site: config, article: updated, related }), {
       contentType: HTML,
       cacheControl: CACHE_CONTROL.article,
     });
+    rewritten.push(record.path);
     if (idsChanged) await index.put(updated);
   }
+  return rewritten;
 }
 
 const IMAGE_TYPES: Record<string, string> = {

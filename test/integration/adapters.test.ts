@@ -45,6 +45,7 @@ function record(n: number, fields: Partial<ArticleRecord> = {}): ArticleRecord {
     contentHash: 'h',
     bodyHtml: '<p>x</p>',
     relatedIds: [],
+    settled: true,
     ...fields,
   };
 }

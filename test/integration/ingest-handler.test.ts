@@ -1,14 +1,17 @@
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toS3EventRecord } from '../../local/s3-notifications.ts';
 import { draftText, SITE } from '../support/site.ts';
 import { startStandIns } from '../support/stand-ins.ts';
+import { startCloudFrontStandIn, startSqsStandIn } from '../support/wire-stand-ins.ts';
 
 let standIns: Awaited<ReturnType<typeof startStandIns>>;
+let sqs: Awaited<ReturnType<typeof startSqsStandIn>>;
+let cloudfront: Awaited<ReturnType<typeof startCloudFrontStandIn>>;
 let handler: (event: S3Event | SQSEvent) => Promise<unknown>;
 
-const ENV_KEYS = ['DRAFTS_BUCKET', 'SITE_BUCKET', 'ARTICLE_TABLE', 'SITE_CONFIG'] as const;
+const ENV_KEYS = ['DRAFTS_BUCKET', 'SITE_BUCKET', 'ARTICLE_TABLE', 'SITE_CONFIG', 'LISTS_QUEUE_URL'] as const;
 
 function lambdaEnv(table: string): Record<string, string> {
   return {
@@ -17,6 +20,8 @@ function lambdaEnv(table: string): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
     AWS_ENDPOINT_URL_S3: standIns.s3Endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: standIns.dynamoEndpoint,
+    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+    AWS_ENDPOINT_URL_CLOUDFRONT: cloudfront.endpoint,
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
     AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
@@ -24,17 +29,23 @@ function lambdaEnv(table: string): Record<string, string> {
     SITE_BUCKET: 'site',
     ARTICLE_TABLE: table,
     SITE_CONFIG: JSON.stringify(SITE),
+    LISTS_QUEUE_URL: sqs.queueUrl('lists.fifo'),
+    DISTRIBUTION_ID: 'E2EXAMPLE',
   };
 }
 
 beforeAll(async () => {
   standIns = await startStandIns(['drafts', 'site']);
+  sqs = await startSqsStandIn();
+  cloudfront = await startCloudFrontStandIn();
   // As in Lambda: the environment is in place before the module builds its clients.
   Object.assign(process.env, lambdaEnv(await standIns.table()));
   ({ handler } = await import('../../functions/ingest/index.ts'));
 });
 afterAll(async () => {
   await standIns.stop();
+  await sqs.stop();
+  await cloudfront.stop();
 });
 
 async function upload(key: string, body: string | Buffer): Promise<S3Event> {
@@ -57,7 +68,7 @@ async function read(bucket: string, key: string): Promise<string | undefined> {
   }
 }
 
-function sqs(bodies: string[]): SQSEvent {
+function sqsEvent(bodies: string[]): SQSEvent {
   return {
     Records: bodies.map((body, i) => ({
       messageId: `m${i}`,
@@ -90,14 +101,53 @@ describe('ingest handler, as Lambda runs it', () => {
       status: 'published',
       url: 'https://baolaichau.example/xa-hoi/tin-tuc-moi',
     });
-    expect(await read('site', 'xa-hoi/index.html')).toContain('href="/xa-hoi/tin-tuc-moi"');
     expect(await read('site', '404.html')).toContain('Không tìm thấy trang');
+  });
+
+  it('asks the FIFO list queue to rebuild the lists, one message group per list, and the lists handler does', async () => {
+    const requests = sqs.sent.filter((m) => m.queueUrl === sqs.queueUrl('lists.fifo'));
+    expect(requests.map((m) => [m.groupId, JSON.parse(m.body).list])).toEqual([
+      ['home', 'home'],
+      ['section/xa-hoi', 'section/xa-hoi'],
+    ]);
+    expect(new Set(requests.map((m) => m.deduplicationId)).size).toBe(requests.length);
+    const { handler: lists } = await import('../../functions/lists/index.ts');
+    expect(await lists(sqsEvent(requests.map((m) => m.body)))).toEqual({ batchItemFailures: [] });
+    expect(await read('site', 'xa-hoi/index.html')).toContain('href="/xa-hoi/tin-tuc-moi"');
+    expect(await read('site', 'index.html')).toContain('href="/xa-hoi/tin-tuc-moi"');
+  });
+
+  it('invalidates the CDN copy of a corrected or removed page, not of a new one', async () => {
+    const key = 'van-hoa/le-hoi.md';
+    const invalidated = () => cloudfront.invalidations.flatMap((i) => i.paths);
+    await handler(await upload(key, draftText({ title: 'Lễ hội', section: 'van-hoa' })));
+    expect(invalidated()).not.toContain('/van-hoa/le-hoi');
+    await handler(
+      await upload(key, draftText({ title: 'Lễ hội', section: 'van-hoa', lead: 'Sapo đã sửa.' })),
+    );
+    expect(cloudfront.invalidations.at(-1)?.distributionId).toBe('E2EXAMPLE');
+    expect(cloudfront.invalidations.at(-1)?.paths).toContain('/van-hoa/le-hoi');
+    await standIns.s3.send(new DeleteObjectCommand({ Bucket: 'drafts', Key: key }));
+    const removal = await upload('van-hoa/khac.md', draftText({ title: 'Khác', section: 'van-hoa' }));
+    const record = removal.Records[0];
+    if (!record) throw new Error('no record');
+    await handler({
+      Records: [
+        {
+          ...record,
+          eventName: 'ObjectRemoved:Delete',
+          s3: { ...record.s3, object: { ...record.s3.object, key: 'van-hoa/le-hoi.md' } },
+        },
+      ],
+    });
+    expect(cloudfront.invalidations.at(-1)?.paths).toContain('/van-hoa/le-hoi');
+    expect(await read('site', 'van-hoa/le-hoi/index.html')).toBeUndefined();
   });
 
   it('from SQS, reports only the failed message back and handles the rest', async () => {
     const good = await upload('kinh-te/gia-lua.md', draftText({ title: 'Giá lúa tăng', section: 'kinh-te' }));
     const result = await handler(
-      sqs([
+      sqsEvent([
         JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'drafts' }),
         '{not json',
         JSON.stringify(good),
@@ -109,7 +159,9 @@ describe('ingest handler, as Lambda runs it', () => {
 
   it('records a rejected draft for the editor without failing the message', async () => {
     const key = 'xa-hoi/thieu-tieu-de.md';
-    const result = await handler(sqs([JSON.stringify(await upload(key, draftText({ title: undefined })))]));
+    const result = await handler(
+      sqsEvent([JSON.stringify(await upload(key, draftText({ title: undefined })))]),
+    );
     expect(result).toEqual({ batchItemFailures: [] });
     const report = JSON.parse((await read('drafts', `reports/${key}.json`)) ?? '{}');
     expect(report).toMatchObject({ status: 'rejected', errors: [{ field: 'title', code: 'required' }] });

@@ -1,6 +1,12 @@
-import { MemoryArticleIndex, MemoryDraftStore, MemorySiteStore } from '#shared/adapters/memory/index.ts';
+import {
+  MemoryArticleIndex,
+  MemoryCdnInvalidator,
+  MemoryDraftStore,
+  MemoryListQueue,
+  MemorySiteStore,
+} from '#shared/adapters/memory/index.ts';
 import type { Log } from '#shared/ports.ts';
-import { refreshAllLists } from '#shared/use-cases/lists.ts';
+import { refreshAllLists, refreshList } from '#shared/use-cases/lists.ts';
 import { type SyncDeps, syncChange } from '#shared/use-cases/sync-draft.ts';
 import { SITE } from './site.ts';
 
@@ -11,12 +17,16 @@ export function memoryPipeline() {
   const drafts = new MemoryDraftStore();
   const site = new MemorySiteStore();
   const index = new MemoryArticleIndex();
-  const deps: SyncDeps = { drafts, site, index, config: SITE, log: silentLog };
+  const lists = new MemoryListQueue();
+  const cdn = new MemoryCdnInvalidator();
+  const deps: SyncDeps = { drafts, site, index, lists, cdn, config: SITE, log: silentLog };
   let now = Date.parse('2024-05-19T03:37:00Z');
   return {
     drafts,
     site,
     index,
+    lists,
+    cdn,
     deps,
     async init() {
       await refreshAllLists(deps);
@@ -26,7 +36,10 @@ export function memoryPipeline() {
       if (body === undefined) drafts.remove(key);
       else drafts.put(key, body);
       now += 60_000;
-      return syncChange(deps, { key, eventTime: new Date(now) });
+      const reports = await syncChange(deps, { key, eventTime: new Date(now) });
+      // The list queue delivers later; here, right after the change.
+      await lists.drain((list) => refreshList(deps, list));
+      return reports;
     },
     /** Every site object as text, for before/after comparisons. */
     snapshot(): Map<string, string> {

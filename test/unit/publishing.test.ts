@@ -189,4 +189,47 @@ describe('publishing drafts', () => {
     expect(p.site.objects.has(pageKey('/xa-hoi/page/3'))).toBe(false);
     expect(linksIn(p, '/')).toHaveLength(20);
   });
+
+  it('a change that failed half-way is redone in full when retried', async () => {
+    await publishExamples(p);
+    const key = 'xa-hoi/ngan-chan-lua-dao-qua-dien-thoai.md';
+    const moved = example(key).toString('utf8').replace('section: xa-hoi', 'section: thoi-su');
+    const request = p.lists.request.bind(p.lists);
+    p.lists.request = async () => {
+      throw new Error('queue unavailable');
+    };
+    await expect(p.change(key, moved)).rejects.toThrow('queue unavailable');
+    expect(p.drafts.report(key)?.status).toBe('failed');
+    p.lists.request = request;
+    // The retry: the same draft, delivered again.
+    const [report] = await p.change(key, moved);
+    expect(report?.status).toBe('published');
+    const newPath = '/thoi-su/can-co-bien-phap-cap-bach-ngan-chan-lua-dao-qua-dien-thoai';
+    expect(linksIn(p, '/thoi-su/')).toEqual([newPath]);
+    expect(linksIn(p, '/xa-hoi/')).toEqual([]);
+    expect(linksIn(p, '/')).toContain(newPath);
+    expect(
+      p.site.objects.has(pageKey('/xa-hoi/can-co-bien-phap-cap-bach-ngan-chan-lua-dao-qua-dien-thoai')),
+    ).toBe(false);
+    expect(p.cdn.invalidated.flat()).toContain(
+      '/xa-hoi/can-co-bien-phap-cap-bach-ngan-chan-lua-dao-qua-dien-thoai',
+    );
+    expect((await p.index.get('xa-hoi/ngan-chan-lua-dao-qua-dien-thoai'))?.settled).toBe(true);
+  });
+
+  it('a takedown whose CDN invalidation failed is finished by the retry', async () => {
+    await publishExamples(p);
+    const key = 'giao-duc/no-luc-hoc-tap-ren-luyen.md';
+    const invalidate = p.cdn.invalidate.bind(p.cdn);
+    p.cdn.invalidate = async () => {
+      throw new Error('throttled');
+    };
+    await expect(p.change(key, undefined)).rejects.toThrow('throttled');
+    p.cdn.invalidate = invalidate;
+    await p.change(key, undefined);
+    expect(p.cdn.invalidated.flat()).toContain('/giao-duc/no-luc-hoc-tap-ren-luyen');
+    expect(p.site.objects.has(pageKey('/giao-duc/no-luc-hoc-tap-ren-luyen'))).toBe(false);
+    expect(linksIn(p, SEED_PATH)).not.toContain('/giao-duc/no-luc-hoc-tap-ren-luyen');
+    expect((await p.index.get('giao-duc/no-luc-hoc-tap-ren-luyen'))?.settled).toBe(true);
+  });
 });

@@ -2,8 +2,11 @@ import type { ArticleRecord, Teaser } from '../../domain/article.ts';
 import { teaserOf } from '../../domain/article.ts';
 import {
   type ArticleIndex,
+  type CdnInvalidator,
   type DraftStore,
   type EditorReport,
+  type ListId,
+  type ListRefreshQueue,
   type PutOptions,
   reportKey,
   type SiteStore,
@@ -99,5 +102,26 @@ export class MemoryArticleIndex implements ArticleIndex {
   }
   async releasePath(path: string, id: string): Promise<void> {
     if (this.paths.get(path) === id) this.paths.delete(path);
+  }
+}
+
+/** In-memory list queue: keeps requests until a test drains them, as the real queue delivers them later. */
+export class MemoryListQueue implements ListRefreshQueue {
+  readonly pending: ListId[] = [];
+  async request(lists: readonly ListId[]): Promise<void> {
+    this.pending.push(...lists);
+  }
+  /** Hands every pending request to `refresh`, in order, until none is left. */
+  async drain(refresh: (list: ListId) => Promise<void>): Promise<void> {
+    for (let list = this.pending.shift(); list !== undefined; list = this.pending.shift())
+      await refresh(list);
+  }
+}
+
+/** In-memory CDN: remembers which paths it was told to drop. */
+export class MemoryCdnInvalidator implements CdnInvalidator {
+  readonly invalidated: string[][] = [];
+  async invalidate(paths: readonly string[]): Promise<void> {
+    if (paths.length > 0) this.invalidated.push([...paths]);
   }
 }

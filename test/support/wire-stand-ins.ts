@@ -1,0 +1,112 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * Minimal stand-ins, on loopback, for the two AWS APIs nothing on npm emulates: SQS (JSON protocol:
+ * SendMessage, SendMessageBatch) and CloudFront invalidations (REST-XML: CreateInvalidation). The real SDK
+ * clients talk to them over HTTP, so the adapters' requests are checked as they go on the wire.
+ */
+
+async function body(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+
+export interface SentMessage {
+  readonly queueUrl: string;
+  readonly body: string;
+  readonly groupId?: string;
+  readonly deduplicationId?: string;
+}
+
+async function listen(server: Server): Promise<string> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+export async function startSqsStandIn() {
+  const sent: SentMessage[] = [];
+  let failNext = 0;
+  const server = createServer(async (req, res) => {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const input = JSON.parse((await body(req)) || '{}');
+    const reply = (status: number, payload: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(payload));
+    };
+    if (failNext > 0) {
+      failNext -= 1;
+      reply(500, { __type: 'com.amazonaws.sqs#InternalError', message: 'injected failure' });
+      return;
+    }
+    const entries =
+      target === 'AmazonSQS.SendMessage'
+        ? [{ Id: 'single', ...input }]
+        : target === 'AmazonSQS.SendMessageBatch'
+          ? input.Entries
+          : undefined;
+    if (!entries) {
+      reply(400, { __type: 'com.amazonaws.sqs#UnsupportedOperation', message: target });
+      return;
+    }
+    const successful = entries.map((e: Record<string, string>) => {
+      sent.push({
+        queueUrl: input.QueueUrl,
+        body: e.MessageBody ?? '',
+        ...(e.MessageGroupId ? { groupId: e.MessageGroupId } : {}),
+        ...(e.MessageDeduplicationId ? { deduplicationId: e.MessageDeduplicationId } : {}),
+      });
+      return { Id: e.Id, MessageId: randomUUID(), MD5OfMessageBody: md5(e.MessageBody ?? '') };
+    });
+    reply(200, target === 'AmazonSQS.SendMessage' ? successful[0] : { Successful: successful, Failed: [] });
+  });
+  const endpoint = await listen(server);
+  return {
+    endpoint,
+    queueUrl: (name: string) => `${endpoint}/000000000000/${name}`,
+    sent,
+    failNextRequests(n: number) {
+      failNext = n;
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export async function startCloudFrontStandIn() {
+  const invalidations: { distributionId: string; paths: string[]; callerReference: string }[] = [];
+  const server = createServer(async (req, res) => {
+    const match = /^\/2020-05-31\/distribution\/([^/]+)\/invalidation$/.exec(req.url ?? '');
+    const xml = await body(req);
+    if (req.method !== 'POST' || !match) {
+      res.writeHead(404).end();
+      return;
+    }
+    const paths = [...xml.matchAll(/<Path>([^<]*)<\/Path>/g)].map((m) => m[1] ?? '');
+    const callerReference = /<CallerReference>([^<]*)<\/CallerReference>/.exec(xml)?.[1] ?? '';
+    const quantity = Number(/<Quantity>(\d+)<\/Quantity>/.exec(xml)?.[1]);
+    if (quantity !== paths.length) {
+      res
+        .writeHead(400, { 'content-type': 'text/xml' })
+        .end('<ErrorResponse><Error><Code>InvalidArgument</Code></Error></ErrorResponse>');
+      return;
+    }
+    invalidations.push({ distributionId: match[1] ?? '', paths, callerReference });
+    const id = `I${invalidations.length}`;
+    res
+      .writeHead(201, { 'content-type': 'text/xml', location: `${req.url}/${id}` })
+      .end(
+        `<?xml version="1.0" encoding="UTF-8"?><Invalidation xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Id>${id}</Id><Status>InProgress</Status><CreateTime>${new Date().toISOString()}</CreateTime>${xml.replace(/<\?xml[^>]*>/, '')}</Invalidation>`,
+      );
+  });
+  const endpoint = await listen(server);
+  return {
+    endpoint,
+    invalidations,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
