@@ -2,19 +2,68 @@ import type { App } from 'aws-cdk-lib';
 import { z } from 'zod';
 import { parseSiteConfig, type SiteConfig } from '#shared/domain/site.ts';
 
-/** Deployment settings, read from the `newsroom` context of cdk.json (or `-c newsroom=...`). */
+/** Deployment settings, read from the `newsroom` context of cdk.json (or `-c newsroom='{...}'`). */
 export interface NewsroomSettings {
   readonly site: SiteConfig;
+  /** Starts the name of every bucket and table, so that several sites can share an account. */
+  readonly resourcePrefix: string;
+  /** The readers' domain (`baolaichau.vn`) with its ACM certificate in us-east-1; both or neither. */
+  readonly domain?: { readonly name: string; readonly certificateArn: string };
+  /** Where alarms are sent; without it the alarm topic has no subscriber. */
+  readonly alertEmail?: string;
   /** Days a replaced or deleted draft version is kept before S3 expires it. */
   readonly draftVersionRetentionDays: number;
-  /** Days function logs are kept. */
+  /** Days function logs are kept (a CloudWatch Logs retention value). */
   readonly logRetentionDays: number;
+  /** Days S3 and CloudFront access logs are kept. */
+  readonly accessLogRetentionDays: number;
 }
 
-const extraSchema = z.object({
-  draftVersionRetentionDays: z.number().int().min(1).default(365),
-  logRetentionDays: z.number().int().min(1).default(90),
-});
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+const deploymentSchema = z
+  .object({
+    domainName: z
+      .string()
+      .regex(
+        /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/,
+        'must be a lowercase domain name',
+      )
+      .optional(),
+    certificateArn: z
+      .string()
+      .regex(
+        /^arn:aws:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]+$/,
+        'must be an ACM certificate ARN in us-east-1 (CloudFront only uses certificates from that region)',
+      )
+      .optional(),
+    alertEmail: z.email('must be an email address').optional(),
+    resourcePrefix: z
+      .string()
+      .regex(
+        /^[a-z][a-z0-9-]{1,15}$/,
+        'must be 2-16 lowercase letters, digits or "-", starting with a letter',
+      )
+      .default('newsroom'),
+    draftVersionRetentionDays: z.number().int().min(1).default(365),
+    logRetentionDays: z
+      .number()
+      .int()
+      .refine((d) => LOG_RETENTION_DAYS.includes(d), `must be one of ${LOG_RETENTION_DAYS.join(', ')}`)
+      .default(90),
+    accessLogRetentionDays: z.number().int().min(1).default(365),
+  })
+  .superRefine((s, ctx) => {
+    if ((s.domainName === undefined) !== (s.certificateArn === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [s.domainName === undefined ? 'domainName' : 'certificateArn'],
+        message: 'set domainName and certificateArn together (or neither, for the CloudFront domain)',
+      });
+    }
+  });
 
 export class SettingsError extends Error {
   override readonly name = 'SettingsError';
@@ -30,10 +79,22 @@ export function readSettings(app: App): NewsroomSettings {
   }
   const input = typeof raw === 'string' ? JSON.parse(raw) : raw;
   const site = parseSiteConfig(input);
-  const extra = extraSchema.safeParse(input);
-  if (!extra.success) {
-    const lines = extra.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new SettingsError(`Invalid newsroom settings:\n${lines.join('\n')}`);
+  const parsed = deploymentSchema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new SettingsError(`Invalid newsroom settings (cdk.json context "newsroom"):\n${lines.join('\n')}`);
   }
-  return { site, ...extra.data };
+  const { domainName, certificateArn, alertEmail, resourcePrefix, ...retention } = parsed.data;
+  if (domainName && new URL(site.siteUrl).hostname !== domainName) {
+    throw new SettingsError(
+      `siteUrl (${site.siteUrl}) must be on domainName (${domainName}): pages link to it.`,
+    );
+  }
+  return {
+    site,
+    resourcePrefix,
+    ...(domainName && certificateArn ? { domain: { name: domainName, certificateArn } } : {}),
+    ...(alertEmail ? { alertEmail } : {}),
+    ...retention,
+  };
 }

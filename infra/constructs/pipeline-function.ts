@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -8,7 +9,11 @@ export interface PipelineFunctionProps {
   /** Path of the handler module (its `handler` export is the entry). */
   readonly entry: string;
   readonly description: string;
+  /** Powertools service name: the `service` field of every log line. */
+  readonly service: string;
   readonly environment: Record<string, string>;
+  /** Exactly the permissions this function uses, and nothing else. */
+  readonly permissions: readonly PolicyStatement[];
   readonly logRetention: RetentionDays;
   readonly memorySize?: number;
   readonly timeout?: Duration;
@@ -16,10 +21,12 @@ export interface PipelineFunctionProps {
 
 /**
  * Every pipeline function's defaults in one place: current Node runtime on arm64, an ESM bundle with the
- * tested AWS SDK inside it (not the runtime's copy), source maps, its own log group, JSON logs, tracing.
+ * tested AWS SDK inside it (not the runtime's copy), source maps, its own log group and role (no managed
+ * policies: only the statements it is given, plus writing its own logs and traces), JSON logs, tracing.
  */
 export class PipelineFunction extends Construct {
   readonly fn: NodejsFunction;
+  readonly role: Role;
 
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     super(scope, id);
@@ -27,10 +34,17 @@ export class PipelineFunction extends Construct {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.description} (function role)`,
+    });
+    logGroup.grantWrite(this.role);
+    for (const statement of props.permissions) this.role.addToPolicy(statement);
     this.fn = new NodejsFunction(this, 'Function', {
       entry: props.entry,
       handler: 'handler',
       description: props.description,
+      role: this.role,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
@@ -39,7 +53,9 @@ export class PipelineFunction extends Construct {
       logGroup,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.service,
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         ...props.environment,
       },
       bundling: {
@@ -52,6 +68,11 @@ export class PipelineFunction extends Construct {
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },
+    });
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray accepts trace segments only on Resource "*" (xray:PutTraceSegments, xray:PutTelemetryRecords).',
     });
   }
 }

@@ -1,0 +1,23 @@
+import { Aws } from 'aws-cdk-lib';
+
+/**
+ * Physical names of the stateful resources. Both stacks derive them from the same prefix, account and
+ * region instead of exporting them from one stack to the other, so the pipeline stack can be replaced or
+ * removed at any time without CloudFormation exports pinning the stateful stack.
+ */
+export interface ResourceNames {
+  readonly draftsBucket: string;
+  readonly siteBucket: string;
+  readonly accessLogsBucket: string;
+  readonly articleTable: string;
+}
+
+export function resourceNames(prefix: string): ResourceNames {
+  const suffix = `${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+  return {
+    draftsBucket: `${prefix}-drafts-${suffix}`,
+    siteBucket: `${prefix}-site-${suffix}`,
+    accessLogsBucket: `${prefix}-logs-${suffix}`,
+    articleTable: `${prefix}-articles`,
+  };
+}

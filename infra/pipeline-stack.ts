@@ -1,0 +1,373 @@
+import { fileURLToPath } from 'node:url';
+import { Annotations, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Bucket, EventType } from 'aws-cdk-lib/aws-s3';
+import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
+import { REPORTS_PREFIX } from '#shared/ports.ts';
+import { PipelineFunction } from './constructs/pipeline-function.ts';
+import { SECURITY_HEADERS } from './edge/headers.ts';
+import { URL_REWRITE_SOURCE_PATH } from './edge/url-rewrite.ts';
+import { acknowledgeWildcardResources } from './nag.ts';
+import { resourceNames } from './names.ts';
+import type { NewsroomSettings } from './settings.ts';
+
+export interface PipelineStackProps extends StackProps {
+  readonly settings: NewsroomSettings;
+}
+
+/** The image files whose upload or removal re-publishes the drafts that use them. */
+export const IMAGE_SUFFIXES = ['.jpg', '.jpeg', '.png', '.webp', '.gif', '.avif'] as const;
+
+const entry = (path: string) => fileURLToPath(new URL(`../functions/${path}`, import.meta.url));
+
+/**
+ * Everything that can be rebuilt from the stateful stack: queues, functions, the CDN, alarms and dashboard.
+ *
+ *   drafts bucket --S3 events--> draft-events queue --> ingest --> site bucket, table, lists queue, CDN
+ *   lists queue (FIFO, one group per list) --> lists --> site bucket
+ */
+export class PipelineStack extends Stack {
+  readonly distribution: cloudfront.Distribution;
+  readonly alarmTopic: Topic;
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    // The stateful stack's resources, found by name (see names.ts): no exports between the two stacks.
+    const names = resourceNames(settings.resourcePrefix);
+    const bucket = (id: string, bucketName: string) =>
+      Bucket.fromBucketAttributes(this, id, { bucketName, region: this.region });
+    const drafts = bucket('DraftsBucket', names.draftsBucket);
+    const site = bucket('SiteBucket', names.siteBucket);
+    const accessLogs = bucket('AccessLogsBucket', names.accessLogsBucket);
+    const table = TableV2.fromTableName(this, 'ArticleTable', names.articleTable);
+    const logRetention = settings.logRetentionDays as RetentionDays;
+
+    // --- CDN ---------------------------------------------------------------------------------------
+    const urlRewrite = new cloudfront.Function(this, 'UrlRewrite', {
+      code: cloudfront.FunctionCode.fromFile({ filePath: URL_REWRITE_SOURCE_PATH }),
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+      comment: 'Maps reader URLs to site-bucket objects',
+    });
+    const securityHeaders = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      comment: 'CSP without inline scripts, HSTS, nosniff, no framing, referrer policy',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: {
+          contentSecurityPolicy: SECURITY_HEADERS['content-security-policy'] ?? '',
+          override: true,
+        },
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(730),
+          includeSubdomains: true,
+          preload: true,
+          override: true,
+        },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: {
+          referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+          override: true,
+        },
+      },
+    });
+    // Pages carry their own lifetimes (Cache-Control s-maxage): articles a year, invalidated when they
+    // change; lists a minute, never invalidated.
+    const pagesCache = new cloudfront.CachePolicy(this, 'PagesCache', {
+      comment: 'Honours the Cache-Control each page is stored with',
+      minTtl: Duration.seconds(0),
+      defaultTtl: Duration.seconds(60),
+      maxTtl: Duration.days(365),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+    const origin = S3BucketOrigin.withOriginAccessControl(site);
+    Annotations.of(this).acknowledgeWarning(
+      '@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac',
+      "The site bucket policy in the stateful stack grants read to this account's CloudFront distributions (stateful-stack.ts).",
+    );
+    const files: cloudfront.BehaviorOptions = {
+      origin,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+      responseHeadersPolicy: securityHeaders,
+    };
+    this.distribution = new cloudfront.Distribution(this, 'Cdn', {
+      comment: `${settings.site.siteName}: site`,
+      defaultRootObject: 'index.html',
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      priceClass: cloudfront.PriceClass.PRICE_CLASS_200,
+      enableLogging: true,
+      logBucket: accessLogs,
+      logFilePrefix: 'cdn/',
+      ...(settings.domain
+        ? {
+            domainNames: [settings.domain.name],
+            certificate: Certificate.fromCertificateArn(this, 'Certificate', settings.domain.certificateArn),
+            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+          }
+        : {}),
+      defaultBehavior: {
+        origin,
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        cachePolicy: pagesCache,
+        responseHeadersPolicy: securityHeaders,
+        functionAssociations: [
+          { function: urlRewrite, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST },
+        ],
+      },
+      // Media and assets are named by their content: cached for good, no rewriting needed.
+      additionalBehaviors: { '/media/*': files, '/assets/*': files },
+      errorResponses: [
+        { httpStatus: 403, responseHttpStatus: 404, responsePagePath: '/404.html', ttl: Duration.minutes(1) },
+        { httpStatus: 404, responseHttpStatus: 404, responsePagePath: '/404.html', ttl: Duration.minutes(1) },
+      ],
+    });
+    Validations.of(this.distribution).acknowledge({
+      id: 'AwsSolutions-CFR1',
+      reason: 'A newspaper is read worldwide (readers abroad, the diaspora): no geographic restriction.',
+    });
+    Validations.of(this.distribution).acknowledge({
+      id: 'AwsSolutions-CFR2',
+      reason:
+        'Static pages with no forms or API behind them; a WAF web ACL can be attached by ops if wanted.',
+    });
+    if (!settings.domain) {
+      Validations.of(this.distribution).acknowledge({
+        id: 'AwsSolutions-CFR4',
+        reason:
+          'Without a custom domain CloudFront serves its default certificate, whose TLS policy cannot be set; setting domainName and certificateArn enforces TLS 1.2.',
+      });
+    }
+    const distributionArn = `arn:${this.partition}:cloudfront::${this.account}:distribution/${this.distribution.distributionId}`;
+
+    // --- Queues ------------------------------------------------------------------------------------
+    const ingestTimeout = Duration.seconds(60);
+    const listsTimeout = Duration.seconds(60);
+    const queueDefaults = { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true };
+    const draftEventsDlq = new Queue(this, 'DraftEventsDeadLetters', {
+      ...queueDefaults,
+      retentionPeriod: Duration.days(14),
+    });
+    const draftEvents = new Queue(this, 'DraftEvents', {
+      ...queueDefaults,
+      visibilityTimeout: Duration.seconds(ingestTimeout.toSeconds() * 6),
+      retentionPeriod: Duration.days(14),
+      deadLetterQueue: { queue: draftEventsDlq, maxReceiveCount: 5 },
+    });
+    const listsDlq = new Queue(this, 'ListRebuildsDeadLetters', {
+      ...queueDefaults,
+      fifo: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const listRebuilds = new Queue(this, 'ListRebuilds', {
+      ...queueDefaults,
+      fifo: true,
+      contentBasedDeduplication: false,
+      visibilityTimeout: Duration.seconds(listsTimeout.toSeconds() * 6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: listsDlq, maxReceiveCount: 5 },
+    });
+    const toQueue = new SqsDestination(draftEvents);
+    for (const suffix of ['.md', ...IMAGE_SUFFIXES]) {
+      drafts.addEventNotification(EventType.OBJECT_CREATED, toQueue, { suffix });
+      drafts.addEventNotification(EventType.OBJECT_REMOVED, toQueue, { suffix });
+    }
+
+    // --- Functions ---------------------------------------------------------------------------------
+    const tableArn = table.tableArn;
+    const indexArn = (name: string) => `${tableArn}/index/${name}`;
+    const { byTime, bySection, byDraft } = ARTICLE_TABLE.indexes;
+    const siteConfig = JSON.stringify(settings.site);
+    const sitePages = [
+      new PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [site.arnForObjects('*')],
+      }),
+      // Listing lets a missing object answer "no such key" instead of "access denied".
+      new PolicyStatement({ actions: ['s3:ListBucket'], resources: [site.bucketArn] }),
+    ];
+
+    const ingest = new PipelineFunction(this, 'Ingest', {
+      entry: entry('ingest/index.ts'),
+      description: 'Publishes, corrects and takes down articles when drafts change',
+      service: 'ingest',
+      timeout: ingestTimeout,
+      logRetention,
+      environment: {
+        DRAFTS_BUCKET: drafts.bucketName,
+        SITE_BUCKET: site.bucketName,
+        ARTICLE_TABLE: table.tableName,
+        LISTS_QUEUE_URL: listRebuilds.queueUrl,
+        DISTRIBUTION_ID: this.distribution.distributionId,
+        SITE_CONFIG: siteConfig,
+      },
+      permissions: [
+        new PolicyStatement({ actions: ['s3:GetObject'], resources: [drafts.arnForObjects('*')] }),
+        new PolicyStatement({ actions: ['s3:ListBucket'], resources: [drafts.bucketArn] }),
+        new PolicyStatement({
+          actions: ['s3:PutObject'],
+          resources: [drafts.arnForObjects(`${REPORTS_PREFIX}*`)],
+        }),
+        ...sitePages,
+        new PolicyStatement({
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+          resources: [tableArn, indexArn(byTime.name), indexArn(bySection.name), indexArn(byDraft.name)],
+        }),
+        new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [listRebuilds.queueArn] }),
+        new PolicyStatement({ actions: ['cloudfront:CreateInvalidation'], resources: [distributionArn] }),
+      ],
+    });
+    ingest.fn.addEventSource(
+      new SqsEventSource(draftEvents, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 10 }),
+    );
+    acknowledgeWildcardResources(
+      ingest.role,
+      [drafts.arnForObjects('*'), drafts.arnForObjects(`${REPORTS_PREFIX}*`), site.arnForObjects('*')],
+      'Object keys are chosen by editors and by the site layout, so object-level S3 access names the bucket, not the keys; writes to the drafts bucket are limited to reports/.',
+    );
+
+    const lists = new PipelineFunction(this, 'Lists', {
+      entry: entry('lists/index.ts'),
+      description: 'Rebuilds the home page and section pages from the article table',
+      service: 'lists',
+      timeout: listsTimeout,
+      logRetention,
+      environment: { SITE_BUCKET: site.bucketName, ARTICLE_TABLE: table.tableName, SITE_CONFIG: siteConfig },
+      permissions: [
+        ...sitePages,
+        new PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: [indexArn(byTime.name), indexArn(bySection.name)],
+        }),
+      ],
+    });
+    lists.fn.addEventSource(
+      new SqsEventSource(listRebuilds, { batchSize: 10, reportBatchItemFailures: true }),
+    );
+    acknowledgeWildcardResources(
+      lists.role,
+      [site.arnForObjects('*')],
+      'List pages are site objects whose keys depend on the sections and the number of pages.',
+    );
+
+    // The singleton function CDK uses to configure the bucket notifications on deploy.
+    const notificationsHandler = this.node.tryFindChild(
+      'BucketNotificationsHandler050a0587b7544547bf325f094a3db834',
+    );
+    if (notificationsHandler) {
+      Validations.of(notificationsHandler).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          'CDK-provided handler that sets the drafts bucket notifications at deploy time; the managed policy only lets it write its logs.',
+      });
+    }
+
+    // --- Operations --------------------------------------------------------------------------------
+    const alarmKey = new Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts the ops alarm topic',
+      enableKeyRotation: true,
+    });
+    alarmKey.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
+    this.alarmTopic = new Topic(this, 'Alarms', {
+      displayName: `${settings.site.siteName} pipeline alarms`,
+      masterKey: alarmKey,
+      enforceSSL: true,
+    });
+    if (settings.alertEmail) this.alarmTopic.addSubscription(new EmailSubscription(settings.alertEmail));
+    const notify = new SnsAction(this.alarmTopic);
+    const alarm = (alarmId: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
+      const a = new cloudwatch.Alarm(this, alarmId, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      a.addAlarmAction(notify);
+      a.addOkAction(notify);
+      return a;
+    };
+    const queues: [string, IQueue, IQueue][] = [
+      ['DraftEvents', draftEvents, draftEventsDlq],
+      ['ListRebuilds', listRebuilds, listsDlq],
+    ];
+    for (const [name, queue, dlq] of queues) {
+      alarm(
+        `${name}DeadLettersAlarm`,
+        dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        1,
+        `${name}: messages failed every retry and wait in the dead-letter queue. Read the function logs, fix, then redrive (README).`,
+      );
+      alarm(
+        `${name}OldestMessageAlarm`,
+        queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        600,
+        `${name}: a message has waited over 10 minutes; publishing is stuck or far behind.`,
+      );
+    }
+    const functions: [string, IFunction][] = [
+      ['Ingest', ingest.fn],
+      ['Lists', lists.fn],
+    ];
+    for (const [name, fn] of functions) {
+      alarm(
+        `${name}ErrorsAlarm`,
+        fn.metricErrors({ period: Duration.minutes(5) }),
+        1,
+        `${name} function errors.`,
+      );
+      alarm(
+        `${name}ThrottlesAlarm`,
+        fn.metricThrottles({ period: Duration.minutes(5) }),
+        1,
+        `${name} function throttled.`,
+      );
+    }
+
+    new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.hours(24),
+      widgets: [
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Waiting messages',
+            left: queues.map(([name, q]) => q.metricApproximateNumberOfMessagesVisible({ label: name })),
+            right: queues.map(([name, , dlq]) =>
+              dlq.metricApproximateNumberOfMessagesVisible({ label: `${name} DLQ` }),
+            ),
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Oldest message age (s)',
+            left: queues.map(([name, q]) => q.metricApproximateAgeOfOldestMessage({ label: name })),
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Invocations and errors',
+            left: functions.map(([name, fn]) => fn.metricInvocations({ label: `${name} invocations` })),
+            right: functions.map(([name, fn]) => fn.metricErrors({ label: `${name} errors` })),
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Duration p95 (ms)',
+            left: functions.map(([name, fn]) => fn.metricDuration({ label: name, statistic: 'p95' })),
+          }),
+        ],
+      ],
+    });
+  }
+}

@@ -1,0 +1,122 @@
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
+import { type ResourceNames, resourceNames } from './names.ts';
+import type { NewsroomSettings } from './settings.ts';
+
+export interface StatefulStackProps extends StackProps {
+  readonly settings: NewsroomSettings;
+}
+
+/**
+ * What must never be lost: the editors' drafts (every version), the article table, and the site bucket with
+ * the logs of both buckets. Everything here is retained when the stack is deleted.
+ */
+export class StatefulStack extends Stack {
+  readonly drafts: Bucket;
+  readonly site: Bucket;
+  readonly accessLogs: Bucket;
+  readonly table: TableV2;
+  readonly names: ResourceNames;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    const names = resourceNames(settings.resourcePrefix);
+    this.names = names;
+
+    this.accessLogs = new Bucket(this, 'AccessLogs', {
+      bucketName: names.accessLogsBucket,
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      // CloudFront standard logs are delivered with an ACL, so this one bucket keeps ACLs enabled.
+      objectOwnership: ObjectOwnership.OBJECT_WRITER,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ expiration: Duration.days(settings.accessLogRetentionDays) }],
+    });
+    Validations.of(this.accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log bucket; logging it into itself would loop.',
+    });
+
+    this.drafts = new Bucket(this, 'Drafts', {
+      bucketName: names.draftsBucket,
+      versioned: true,
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: 'drafts/',
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          noncurrentVersionExpiration: Duration.days(settings.draftVersionRetentionDays),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
+    });
+
+    this.site = new Bucket(this, 'Site', {
+      bucketName: names.siteBucket,
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: 'site/',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // CloudFront reads the site through Origin Access Control. The distribution lives in the pipeline stack;
+    // naming its id here would make the two stacks depend on each other, so the grant is to this account's
+    // distributions.
+    this.site.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'CloudFrontOriginAccessControlRead',
+        effect: Effect.ALLOW,
+        principals: [new ServicePrincipal('cloudfront.amazonaws.com')],
+        actions: ['s3:GetObject'],
+        resources: [this.site.arnForObjects('*')],
+        conditions: {
+          StringEquals: { 'AWS:SourceAccount': this.account },
+          ArnLike: { 'AWS:SourceArn': `arn:${this.partition}:cloudfront::${this.account}:distribution/*` },
+        },
+      }),
+    );
+
+    const { indexes, teaserAttributes } = ARTICLE_TABLE;
+    this.table = new TableV2(this, 'Articles', {
+      tableName: names.articleTable,
+      partitionKey: { name: ARTICLE_TABLE.partitionKey, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      globalSecondaryIndexes: [
+        {
+          indexName: indexes.byTime.name,
+          partitionKey: { name: indexes.byTime.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: indexes.byTime.sortKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.INCLUDE,
+          nonKeyAttributes: [...teaserAttributes],
+        },
+        {
+          indexName: indexes.bySection.name,
+          partitionKey: { name: indexes.bySection.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: indexes.bySection.sortKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.INCLUDE,
+          nonKeyAttributes: [...teaserAttributes],
+        },
+        {
+          indexName: indexes.byDraft.name,
+          partitionKey: { name: indexes.byDraft.partitionKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.KEYS_ONLY,
+        },
+      ],
+    });
+  }
+}

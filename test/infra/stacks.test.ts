@@ -1,0 +1,327 @@
+import { readFileSync } from 'node:fs';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
+import { buildApp } from '../../infra/app.ts';
+import { URL_REWRITE_SOURCE_PATH } from '../../infra/edge/url-rewrite.ts';
+import { readSettings } from '../../infra/settings.ts';
+import { ROOT, SITE } from '../support/site.ts';
+
+const context = JSON.parse(readFileSync(`${ROOT}cdk.json`, 'utf8')).context;
+
+function synth(newsroom: Record<string, unknown> = {}) {
+  const app = new App({ context: { ...context, newsroom: { ...context.newsroom, ...newsroom } } });
+  const { stateful, pipeline } = buildApp(app);
+  // Synthesising runs cdk-nag (AWS Solutions rules): it throws on any finding not acknowledged.
+  app.synth();
+  return {
+    app,
+    stateful: Template.fromStack(stateful),
+    pipeline: Template.fromStack(pipeline),
+    pipelineStack: pipeline,
+  };
+}
+
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+function statements(template: Template): Statement[] {
+  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (p) => p.Properties.PolicyDocument.Statement as Statement[],
+  );
+}
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+let stateful: Template;
+let pipeline: Template;
+
+beforeAll(() => {
+  ({ stateful, pipeline } = synth({ alertEmail: 'ops@baolaichau.example' }));
+});
+
+describe('stateful stack', () => {
+  it('keeps every draft version, encrypted, private, logged, TLS-only, old versions expiring', () => {
+    stateful.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['newsroom-drafts-'])] }),
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: Match.anyValue(),
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'drafts/' }),
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 365 } })]),
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    const policies = Object.values(stateful.findResources('AWS::S3::BucketPolicy'));
+    expect(policies).toHaveLength(3);
+    for (const policy of policies) {
+      expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+  });
+
+  it("lets only this account's CloudFront distributions read the site bucket", () => {
+    const site = Object.values(stateful.findResources('AWS::S3::BucketPolicy')).find((p) =>
+      JSON.stringify(p).includes('cloudfront.amazonaws.com'),
+    );
+    const grant = site?.Properties.PolicyDocument.Statement.find(
+      (s: { Sid?: string }) => s.Sid === 'CloudFrontOriginAccessControlRead',
+    );
+    expect(grant).toMatchObject({
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Principal: { Service: 'cloudfront.amazonaws.com' },
+      Condition: { StringEquals: { 'AWS:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    });
+  });
+
+  it('retains stateful resources; the table has point-in-time recovery and deletion protection', () => {
+    for (const type of ['AWS::S3::Bucket', 'AWS::DynamoDB::GlobalTable']) {
+      for (const resource of Object.values(stateful.findResources(type))) {
+        expect(resource.DeletionPolicy, type).toBe('Retain');
+      }
+    }
+    stateful.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: 'newsroom-articles',
+      Replicas: [
+        Match.objectLike({
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          DeletionProtectionEnabled: true,
+        }),
+      ],
+    });
+  });
+
+  it('creates the article table with the keys and indexes the code queries (the local stack uses the same)', () => {
+    const table = Object.values(stateful.findResources('AWS::DynamoDB::GlobalTable'))[0]?.Properties;
+    expect(table.KeySchema).toEqual([{ AttributeName: ARTICLE_TABLE.partitionKey, KeyType: 'HASH' }]);
+    const indexes = Object.fromEntries(
+      (table.GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown; Projection: unknown }[]).map(
+        (i) => [i.IndexName, { keys: i.KeySchema, projection: i.Projection }],
+      ),
+    );
+    const { byTime, bySection, byDraft } = ARTICLE_TABLE.indexes;
+    expect(indexes[byTime.name]?.keys).toEqual([
+      { AttributeName: byTime.partitionKey, KeyType: 'HASH' },
+      { AttributeName: byTime.sortKey, KeyType: 'RANGE' },
+    ]);
+    expect(indexes[bySection.name]?.projection).toEqual({
+      ProjectionType: 'INCLUDE',
+      NonKeyAttributes: [...ARTICLE_TABLE.teaserAttributes],
+    });
+    expect(indexes[byDraft.name]?.projection).toEqual({ ProjectionType: 'KEYS_ONLY' });
+  });
+});
+
+describe('pipeline stack', () => {
+  it('finds the stateful resources by name, with no CloudFormation exports between the stacks', () => {
+    expect(JSON.stringify(pipeline.toJSON())).not.toContain('Fn::ImportValue');
+  });
+
+  it('buffers draft events in a queue with a dead-letter queue; lists in a FIFO queue with its own', () => {
+    pipeline.resourceCountIs('AWS::SQS::Queue', 4);
+    pipeline.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: Match.absent(),
+      RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
+    });
+    pipeline.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: true,
+      ContentBasedDeduplication: false,
+      RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
+    });
+    const mappings = Object.values(pipeline.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mappings).toHaveLength(2);
+    for (const m of mappings) expect(m.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+  });
+
+  it('sends created and removed drafts and images to the queue, and nothing else (not the reports)', () => {
+    const notifications = Object.values(pipeline.findResources('Custom::S3BucketNotifications'))[0];
+    const configs = notifications?.Properties.NotificationConfiguration.QueueConfigurations as {
+      Events: string[];
+      Filter: { Key: { FilterRules: { Name: string; Value: string }[] } };
+    }[];
+    const rules = configs.map(
+      (c) => `${c.Events.join()} ${c.Filter.Key.FilterRules.map((r) => `${r.Name}=${r.Value}`).join()}`,
+    );
+    for (const suffix of ['.md', '.jpg', '.jpeg', '.png', '.webp', '.gif', '.avif']) {
+      expect(rules).toContain(`s3:ObjectCreated:* suffix=${suffix}`);
+      expect(rules).toContain(`s3:ObjectRemoved:* suffix=${suffix}`);
+    }
+    expect(rules.some((r) => r.includes('.json'))).toBe(false);
+  });
+
+  it('runs each function on arm64 Node 24 with tracing, its configuration wired, no managed policies', () => {
+    const functions = Object.values(pipeline.findResources('AWS::Lambda::Function')).filter(
+      (f) => f.Properties.Runtime === 'nodejs24.x',
+    );
+    expect(functions).toHaveLength(2);
+    for (const f of functions) {
+      expect(f.Properties.Architectures).toEqual(['arm64']);
+      expect(f.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(f.Properties.Environment.Variables.SITE_CONFIG).toBe(JSON.stringify(SITE));
+    }
+    pipeline.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'ingest',
+          DRAFTS_BUCKET: Match.anyValue(),
+          SITE_BUCKET: Match.anyValue(),
+          ARTICLE_TABLE: 'newsroom-articles',
+          LISTS_QUEUE_URL: Match.anyValue(),
+          DISTRIBUTION_ID: Match.anyValue(),
+        }),
+      },
+    });
+    const roles = Object.entries(pipeline.findResources('AWS::IAM::Role')).filter(([id]) =>
+      /^(Ingest|Lists)/.test(id),
+    );
+    expect(roles).toHaveLength(2);
+    for (const [, role] of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('grants only named actions: no "*" in any action, "*" as a resource only for X-Ray', () => {
+    const all = statements(pipeline);
+    expect(all.flatMap(actionsOf).filter((a) => a.includes('*'))).toEqual([]);
+    const starResource = all.filter((s) => s.Resource === '*');
+    expect(starResource.flatMap(actionsOf).sort()).toEqual(
+      [
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ].sort(),
+    );
+    const ingestActions = Object.entries(pipeline.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.startsWith('IngestRole'))
+      .flatMap(([, p]) => (p.Properties.PolicyDocument.Statement as Statement[]).flatMap(actionsOf));
+    expect(new Set(ingestActions)).toEqual(
+      new Set([
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        's3:GetObject',
+        's3:ListBucket',
+        's3:PutObject',
+        's3:DeleteObject',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:Query',
+        'sqs:SendMessage',
+        'cloudfront:CreateInvalidation',
+        'sqs:ReceiveMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:GetQueueUrl',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'xray:PutTraceSegments',
+        'xray:PutTelemetryRecords',
+      ]),
+    );
+  });
+
+  it('serves the site through CloudFront with origin access control and the URL rewrite the local server runs', () => {
+    pipeline.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    pipeline.hasResourceProperties('AWS::CloudFront::Function', {
+      FunctionCode: readFileSync(URL_REWRITE_SOURCE_PATH, 'utf8'),
+      FunctionConfig: Match.objectLike({ Runtime: 'cloudfront-js-2.0' }),
+    });
+    pipeline.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Logging: Match.objectLike({ Prefix: 'cdn/' }),
+        CustomErrorResponses: Match.arrayWith([
+          Match.objectLike({ ErrorCode: 404, ResponsePagePath: '/404.html' }),
+        ]),
+        CacheBehaviors: Match.arrayWith([Match.objectLike({ PathPattern: '/media/*' })]),
+      }),
+    });
+    pipeline.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: Match.objectLike({
+        SecurityHeadersConfig: Match.objectLike({
+          ContentSecurityPolicy: Match.objectLike({
+            ContentSecurityPolicy: Match.stringLikeRegexp("script-src 'self'"),
+          }),
+          StrictTransportSecurity: Match.objectLike({ AccessControlMaxAgeSec: 63072000 }),
+          ContentTypeOptions: { Override: true },
+          FrameOptions: { FrameOption: 'DENY', Override: true },
+        }),
+      }),
+    });
+    pipeline.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: Match.objectLike({ MinTTL: 0, MaxTTL: 31536000 }),
+    });
+  });
+
+  it('uses the newsroom domain with TLS 1.2 when one is configured', () => {
+    const withDomain = synth({
+      siteUrl: 'https://baolaichau.example',
+      domainName: 'baolaichau.example',
+      certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab',
+    }).pipeline;
+    withDomain.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Aliases: ['baolaichau.example'],
+        ViewerCertificate: Match.objectLike({
+          MinimumProtocolVersion: 'TLSv1.2_2021',
+          SslSupportMethod: 'sni-only',
+        }),
+      }),
+    });
+  });
+
+  it('alarms on dead letters, stuck queues, errors and throttles, to an encrypted topic that mails ops', () => {
+    const alarms = Object.values(pipeline.findResources('AWS::CloudWatch::Alarm'));
+    const metrics = alarms.map((a) => a.Properties.MetricName).sort();
+    expect(metrics).toEqual(
+      [
+        'ApproximateNumberOfMessagesVisible',
+        'ApproximateNumberOfMessagesVisible',
+        'ApproximateAgeOfOldestMessage',
+        'ApproximateAgeOfOldestMessage',
+        'Errors',
+        'Errors',
+        'Throttles',
+        'Throttles',
+      ].sort(),
+    );
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
+    pipeline.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    pipeline.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@baolaichau.example',
+    });
+    pipeline.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('checks at synth', () => {
+  it('fails on a cdk-nag finding nobody acknowledged', () => {
+    const app = new App({ context });
+    buildApp(app);
+    const extra = new Stack(app, 'Extra');
+    new Queue(extra, 'Plain');
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS3|AwsSolutions-SQS4/);
+  });
+
+  it('refuses settings that are missing or wrong, naming the field', () => {
+    expect(() => readSettings(new App())).toThrow(/no "newsroom" context/);
+    const wrong = (extra: Record<string, unknown>) =>
+      readSettings(new App({ context: { newsroom: { ...context.newsroom, ...extra } } }));
+    expect(() => wrong({ sections: [{ slug: 'Thời sự', name: 'x' }] })).toThrow(/sections\.0\.slug/);
+    expect(() => wrong({ domainName: 'baolaichau.example' })).toThrow(
+      /certificateArn: set domainName and certificateArn together/,
+    );
+    expect(() =>
+      wrong({
+        certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
+        domainName: 'x.example',
+      }),
+    ).toThrow(/us-east-1/);
+    expect(() => wrong({ alertEmail: 'ops' })).toThrow(/alertEmail: must be an email address/);
+    expect(() => wrong({ logRetentionDays: 10 })).toThrow(/logRetentionDays/);
+  });
+});
