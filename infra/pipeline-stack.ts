@@ -16,6 +16,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Trigger } from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
 import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
 import { REPORTS_PREFIX } from '#shared/ports.ts';
@@ -264,6 +265,15 @@ export class PipelineStack extends Stack {
       [site.arnForObjects('*')],
       'List pages are site objects whose keys depend on the sections and the number of pages.',
     );
+
+    // A new deployment has an empty site bucket: build the stylesheet, error page and every (empty) list
+    // before readers arrive, and again whenever the lists code changes.
+    new Trigger(this, 'BuildSiteAfterDeploy', {
+      handler: lists.fn,
+      executeAfter: [this.distribution],
+      executeOnHandlerChange: true,
+      timeout: Duration.minutes(5),
+    });
 
     // The singleton function CDK uses to configure the bucket notifications on deploy.
     const notificationsHandler = this.node.tryFindChild(

@@ -157,10 +157,11 @@ describe('pipeline stack', () => {
 
   it('runs each function on arm64 Node 24 with tracing, its configuration wired, no managed policies', () => {
     const functions = Object.values(pipeline.findResources('AWS::Lambda::Function')).filter(
-      (f) => f.Properties.Runtime === 'nodejs24.x',
+      (f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
     );
     expect(functions).toHaveLength(2);
     for (const f of functions) {
+      expect(f.Properties.Runtime).toBe('nodejs24.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);
       expect(f.Properties.TracingConfig).toEqual({ Mode: 'Active' });
       expect(f.Properties.Environment.Variables.SITE_CONFIG).toBe(JSON.stringify(SITE));
@@ -270,6 +271,13 @@ describe('pipeline stack', () => {
           SslSupportMethod: 'sni-only',
         }),
       }),
+    });
+  });
+
+  it('builds the site frame and lists right after each deployment that changes the lists function', () => {
+    pipeline.hasResourceProperties('Custom::Trigger', {
+      ExecuteOnHandlerChange: true,
+      InvocationType: 'RequestResponse',
     });
   });
 

@@ -117,6 +117,17 @@ describe('ingest handler, as Lambda runs it', () => {
     expect(await read('site', 'index.html')).toContain('href="/xa-hoi/tin-tuc-moi"');
   });
 
+  it('invoked directly (as after a deployment), the lists function builds the site frame and every list', async () => {
+    const { handler: lists } = await import('../../functions/lists/index.ts');
+    expect(await lists({})).toEqual({ rebuilt: ['home', ...SITE.sections.map((s) => `section/${s.slug}`)] });
+    for (const section of SITE.sections) {
+      expect(await read('site', `${section.slug}/index.html`), section.slug).toContain(
+        `<h1>${section.name}</h1>`,
+      );
+    }
+    expect(await read('site', '404.html')).toContain('Không tìm thấy trang');
+  });
+
   it('invalidates the CDN copy of a corrected or removed page, not of a new one', async () => {
     const key = 'van-hoa/le-hoi.md';
     const invalidated = () => cloudfront.invalidations.flatMap((i) => i.paths);
