@@ -39,8 +39,8 @@ const entry = (path: string) => fileURLToPath(new URL(`../functions/${path}`, im
 /**
  * Everything that can be rebuilt from the stateful stack: queues, functions, the CDN, alarms and dashboard.
  *
- *   drafts bucket --S3 events--> draft-events queue --> ingest --> site bucket, table, lists queue, CDN
- *   lists queue (FIFO, one group per list) --> lists --> site bucket
+ *   drafts bucket --S3 events--> draft-events queue --> ingest --> table, new pages, render queue
+ *   render queue (FIFO, one group per page or list) --> render --> site bucket, CDN invalidations
  */
 export class PipelineStack extends Stack {
   readonly distribution: cloudfront.Distribution;
@@ -158,7 +158,7 @@ export class PipelineStack extends Stack {
 
     // --- Queues ------------------------------------------------------------------------------------
     const ingestTimeout = Duration.seconds(60);
-    const listsTimeout = Duration.seconds(60);
+    const renderTimeout = Duration.seconds(60);
     const queueDefaults = { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true };
     const draftEventsDlq = new Queue(this, 'DraftEventsDeadLetters', {
       ...queueDefaults,
@@ -170,18 +170,18 @@ export class PipelineStack extends Stack {
       retentionPeriod: Duration.days(14),
       deadLetterQueue: { queue: draftEventsDlq, maxReceiveCount: 5 },
     });
-    const listsDlq = new Queue(this, 'ListRebuildsDeadLetters', {
+    const renderDlq = new Queue(this, 'RenderJobsDeadLetters', {
       ...queueDefaults,
       fifo: true,
       retentionPeriod: Duration.days(14),
     });
-    const listRebuilds = new Queue(this, 'ListRebuilds', {
+    const renderJobs = new Queue(this, 'RenderJobs', {
       ...queueDefaults,
       fifo: true,
       contentBasedDeduplication: false,
-      visibilityTimeout: Duration.seconds(listsTimeout.toSeconds() * 6),
+      visibilityTimeout: Duration.seconds(renderTimeout.toSeconds() * 6),
       retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: listsDlq, maxReceiveCount: 5 },
+      deadLetterQueue: { queue: renderDlq, maxReceiveCount: 5 },
     });
     const toQueue = new SqsDestination(draftEvents);
     for (const suffix of ['.md', ...IMAGE_SUFFIXES]) {
@@ -213,7 +213,7 @@ export class PipelineStack extends Stack {
         DRAFTS_BUCKET: drafts.bucketName,
         SITE_BUCKET: site.bucketName,
         ARTICLE_TABLE: table.tableName,
-        LISTS_QUEUE_URL: listRebuilds.queueUrl,
+        RENDER_QUEUE_URL: renderJobs.queueUrl,
         DISTRIBUTION_ID: this.distribution.distributionId,
         SITE_CONFIG: siteConfig,
       },
@@ -229,7 +229,7 @@ export class PipelineStack extends Stack {
           actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
           resources: [tableArn, indexArn(byTime.name), indexArn(bySection.name), indexArn(byDraft.name)],
         }),
-        new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [listRebuilds.queueArn] }),
+        new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [renderJobs.queueArn] }),
         new PolicyStatement({ actions: ['cloudfront:CreateInvalidation'], resources: [distributionArn] }),
       ],
     });
@@ -242,34 +242,40 @@ export class PipelineStack extends Stack {
       'Object keys are chosen by editors and by the site layout, so object-level S3 access names the bucket, not the keys; writes to the drafts bucket are limited to reports/.',
     );
 
-    const lists = new PipelineFunction(this, 'Lists', {
-      entry: entry('lists/index.ts'),
-      description: 'Rebuilds the home page and section pages from the article table',
-      service: 'lists',
-      timeout: listsTimeout,
+    const render = new PipelineFunction(this, 'Render', {
+      entry: entry('render/index.ts'),
+      description: 'Renders article pages and lists from the article table',
+      service: 'render',
+      timeout: renderTimeout,
       logRetention,
-      environment: { SITE_BUCKET: site.bucketName, ARTICLE_TABLE: table.tableName, SITE_CONFIG: siteConfig },
+      environment: {
+        SITE_BUCKET: site.bucketName,
+        ARTICLE_TABLE: table.tableName,
+        DISTRIBUTION_ID: this.distribution.distributionId,
+        SITE_CONFIG: siteConfig,
+      },
       permissions: [
         ...sitePages,
         new PolicyStatement({
-          actions: ['dynamodb:Query'],
-          resources: [indexArn(byTime.name), indexArn(bySection.name)],
+          actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+          resources: [tableArn, indexArn(byTime.name), indexArn(bySection.name)],
         }),
+        new PolicyStatement({ actions: ['cloudfront:CreateInvalidation'], resources: [distributionArn] }),
       ],
     });
-    lists.fn.addEventSource(
-      new SqsEventSource(listRebuilds, { batchSize: 10, reportBatchItemFailures: true }),
+    render.fn.addEventSource(
+      new SqsEventSource(renderJobs, { batchSize: 10, reportBatchItemFailures: true }),
     );
     acknowledgeWildcardResources(
-      lists.role,
+      render.role,
       [site.arnForObjects('*')],
-      'List pages are site objects whose keys depend on the sections and the number of pages.',
+      'Pages are site objects whose keys depend on the articles, the sections and the number of pages.',
     );
 
     // A new deployment has an empty site bucket: build the stylesheet, error page and every (empty) list
-    // before readers arrive, and again whenever the lists code changes.
+    // before readers arrive, and again whenever the render code changes.
     new Trigger(this, 'BuildSiteAfterDeploy', {
-      handler: lists.fn,
+      handler: render.fn,
       executeAfter: [this.distribution],
       executeOnHandlerChange: true,
       timeout: Duration.minutes(5),
@@ -315,7 +321,7 @@ export class PipelineStack extends Stack {
     };
     const queues: [string, IQueue, IQueue][] = [
       ['DraftEvents', draftEvents, draftEventsDlq],
-      ['ListRebuilds', listRebuilds, listsDlq],
+      ['RenderJobs', renderJobs, renderDlq],
     ];
     for (const [name, queue, dlq] of queues) {
       alarm(
@@ -333,7 +339,7 @@ export class PipelineStack extends Stack {
     }
     const functions: [string, IFunction][] = [
       ['Ingest', ingest.fn],
-      ['Lists', lists.fn],
+      ['Render', render.fn],
     ];
     for (const [name, fn] of functions) {
       alarm(

@@ -32,9 +32,10 @@ export class LocalQueue {
     this.#retryDelayMs = options.retryDelayMs ?? 200;
   }
 
-  send(body: string): void {
+  /** Queues a message; `groupId` is its FIFO message group (delivery is in order anyway: one at a time). */
+  send(body: string, groupId?: string): void {
     this.#pending += 1;
-    this.#chain = this.#chain.then(() => this.#deliver(body)).finally(() => this.#settle());
+    this.#chain = this.#chain.then(() => this.#deliver(body, groupId)).finally(() => this.#settle());
   }
 
   /** Messages sent and not yet handled or dead-lettered. */
@@ -53,11 +54,11 @@ export class LocalQueue {
     if (this.#pending === 0) for (const resolve of this.#idle.splice(0)) resolve();
   }
 
-  async #deliver(body: string): Promise<void> {
+  async #deliver(body: string, groupId: string | undefined): Promise<void> {
     const messageId = randomUUID();
     let lastError: unknown;
     for (let receive = 1; receive <= this.#maxReceives; receive++) {
-      const record = sqsRecord(messageId, body, receive);
+      const record = sqsRecord(messageId, body, receive, groupId);
       try {
         const result = await this.handler({ Records: [record] });
         if (!result?.batchItemFailures.some((f) => f.itemIdentifier === messageId)) return;
@@ -74,7 +75,12 @@ export class LocalQueue {
   }
 }
 
-function sqsRecord(messageId: string, body: string, receiveCount: number): SQSRecord {
+function sqsRecord(
+  messageId: string,
+  body: string,
+  receiveCount: number,
+  groupId: string | undefined,
+): SQSRecord {
   const now = String(Date.now());
   return {
     messageId,
@@ -85,6 +91,7 @@ function sqsRecord(messageId: string, body: string, receiveCount: number): SQSRe
       SentTimestamp: now,
       SenderId: 'LOCAL',
       ApproximateFirstReceiveTimestamp: now,
+      ...(groupId ? { MessageGroupId: groupId } : {}),
     },
     messageAttributes: {},
     md5OfBody: '',

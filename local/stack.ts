@@ -10,15 +10,17 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
+import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
 import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
 import { MemoryCdnInvalidator } from '#shared/adapters/memory/index.ts';
 import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
+import { messageGroupOf } from '#shared/adapters/sqs/render-queue.ts';
 import type { SiteConfig } from '#shared/domain/site.ts';
-import type { ListRefreshQueue, Log } from '#shared/ports.ts';
+import type { Log, RenderQueue } from '#shared/ports.ts';
 import { refreshAllLists } from '#shared/use-cases/lists.ts';
 import { publishSiteFrame } from '#shared/use-cases/site-frame.ts';
 import { makeIngestHandler } from '../functions/ingest/handler.ts';
-import { makeListsHandler } from '../functions/lists/handler.ts';
+import { makeRenderHandler } from '../functions/render/handler.ts';
 import { LocalQueue } from './queue.ts';
 import { toS3EventRecord } from './s3-notifications.ts';
 import { createSiteServer } from './site-server.ts';
@@ -99,27 +101,29 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const dynamoClient = new DynamoDBClient({});
   await ensureArticleTable(dynamoClient, LOCAL_NAMES.articleTable);
   const site = new S3SiteStore(s3, LOCAL_NAMES.siteBucket);
-  const index = new DynamoArticleIndex(DynamoDBDocumentClient.from(dynamoClient), LOCAL_NAMES.articleTable);
+  const documents = DynamoDBDocumentClient.from(dynamoClient, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const index = new DynamoArticleIndex(documents, LOCAL_NAMES.articleTable);
   await publishSiteFrame(site, options.site);
   await refreshAllLists({ site, index, config: options.site });
 
-  const listDeps = { site, index, config: options.site, log: localLog(log) };
-  const listsQueue = new LocalQueue(makeListsHandler(listDeps), {
-    onDeadLetter: (body, error) =>
-      log(`list rebuild dead-lettered after retries: ${body} (${String(error)})`),
+  const cdn = new MemoryCdnInvalidator(); // no CDN in front of the local site server: nothing to invalidate
+  const renderDeps = { site, index, cdn, config: options.site, log: localLog(log) };
+  const renderQueue = new LocalQueue(makeRenderHandler(renderDeps), {
+    onDeadLetter: (body, error) => log(`render job dead-lettered after retries: ${body} (${String(error)})`),
   });
-  const lists: ListRefreshQueue = {
-    async request(ids) {
-      for (const list of new Set(ids)) listsQueue.send(JSON.stringify({ list }));
+  const render: RenderQueue = {
+    async send(jobs) {
+      for (const job of jobs) renderQueue.send(JSON.stringify(job), messageGroupOf(job.view));
     },
   };
   const ingest = makeIngestHandler({
-    ...listDeps,
+    ...renderDeps,
     draftsBucket: LOCAL_NAMES.draftsBucket,
     drafts: new S3DraftStore(s3, LOCAL_NAMES.draftsBucket),
-    lists,
-    // No CDN in front of the local site server: nothing to invalidate.
-    cdn: new MemoryCdnInvalidator(),
+    render,
+    leases: new DynamoLeaseStore(documents, LOCAL_NAMES.articleTable),
   });
   const queue = new LocalQueue(ingest, {
     onDeadLetter: (body, error) =>
@@ -135,8 +139,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const whenIdle = async () => {
     do {
       await queue.whenIdle();
-      await listsQueue.whenIdle();
-    } while (queue.size > 0 || listsQueue.size > 0);
+      await renderQueue.whenIdle();
+    } while (queue.size > 0 || renderQueue.size > 0);
   };
 
   const server: Server = createSiteServer(site);

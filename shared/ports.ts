@@ -85,6 +85,8 @@ export interface ArticleIndex {
   claimPath(path: string, id: string): Promise<string | undefined>;
   /** Releases a path this article holds; a path held by another article is left alone. */
   releasePath(path: string, id: string): Promise<void>;
+  /** The article that holds a path now, if any. */
+  holderOf(path: string): Promise<string | undefined>;
 }
 
 /** Where use cases say what they did; Powertools' Logger fits it, and so does `console`. */
@@ -95,14 +97,38 @@ export interface Log {
 }
 
 /**
- * A list of teasers the site publishes: `home`, or `section/<slug>` (all pages of that section). Also the
- * FIFO message group of its rebuilds, so that rebuilds of one list never run at the same time.
+ * Something on the site derived from the index: the home page, a section's pages, or an article's page
+ * (whose related teasers are a list too). Each is rebuilt from the index by one render job at a time: its
+ * id is the FIFO message group of its jobs.
  */
-export type ListId = 'home' | `section/${string}`;
+export type ViewId = 'home' | `section/${string}` | `article/${string}`;
 
-/** The queue that asks for lists to be rebuilt (SQS FIFO in AWS, a local queue on a laptop). */
-export interface ListRefreshQueue {
-  request(lists: readonly ListId[]): Promise<void>;
+/** What a render job must see in the index before it renders (lists are read from eventually consistent indexes). */
+export interface Expectation {
+  /** The article whose change caused the job, and the version of its record that change wrote. */
+  readonly id: string;
+  readonly version: number;
+}
+
+export interface RenderJob {
+  readonly view: ViewId;
+  readonly expect?: Expectation;
+}
+
+/** The queue of render jobs (SQS FIFO in AWS, a local queue on a laptop). */
+export interface RenderQueue {
+  send(jobs: readonly RenderJob[]): Promise<void>;
+}
+
+/**
+ * Short exclusive leases, so that changes to one draft are applied one at a time even when its events are
+ * delivered to several function instances at once.
+ */
+export interface LeaseStore {
+  /** Takes the lease for `holder` until `ttlMs` from now; false when someone else holds a live lease. */
+  acquire(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up, if `holder` still holds it. */
+  release(name: string, holder: string): Promise<void>;
 }
 
 /** The CDN in front of the site bucket: drops its copies of changed pages. */

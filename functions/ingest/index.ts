@@ -6,8 +6,9 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CloudFrontInvalidator } from '#shared/adapters/cloudfront/invalidator.ts';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
+import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
 import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
-import { SqsListQueue } from '#shared/adapters/sqs/list-queue.ts';
+import { SqsRenderQueue } from '#shared/adapters/sqs/render-queue.ts';
 import { requireEnv, siteConfigFromEnv } from '#shared/config.ts';
 import { makeIngestHandler } from './handler.ts';
 
@@ -16,7 +17,7 @@ const site = siteConfigFromEnv();
 const draftsBucket = requireEnv('DRAFTS_BUCKET');
 const siteBucket = requireEnv('SITE_BUCKET');
 const articleTable = requireEnv('ARTICLE_TABLE');
-const listsQueueUrl = requireEnv('LISTS_QUEUE_URL');
+const renderQueueUrl = requireEnv('RENDER_QUEUE_URL');
 const distributionId = requireEnv('DISTRIBUTION_ID');
 
 const s3 = new S3Client({});
@@ -29,7 +30,8 @@ export const handler = makeIngestHandler({
   drafts: new S3DraftStore(s3, draftsBucket),
   site: new S3SiteStore(s3, siteBucket),
   index: new DynamoArticleIndex(documents, articleTable),
-  lists: new SqsListQueue(new SQSClient({}), listsQueueUrl),
+  render: new SqsRenderQueue(new SQSClient({}), renderQueueUrl),
+  leases: new DynamoLeaseStore(documents, articleTable),
   cdn: new CloudFrontInvalidator(new CloudFrontClient({}), distributionId),
   config: site,
   log: new Logger({ serviceName: 'ingest' }),

@@ -28,8 +28,8 @@ export interface ArticleRecord extends Teaser {
   readonly contentHash: string;
   /** The rendered body, so that pages linking to this one can be re-rendered without re-reading drafts. */
   readonly bodyHtml: string;
-  /** The related teasers its page shows, newest first. */
-  readonly relatedIds: readonly string[];
+  /** Counts the changes recorded for this article; render jobs name the version they must see. */
+  readonly version: number;
   /**
    * False from the moment a change is recorded until every page and list it affects has been updated:
    * a change that failed half-way is redone in full when it is retried.

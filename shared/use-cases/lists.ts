@@ -1,8 +1,9 @@
 import { HOME_COUNT, PAGE_SIZE, pageKey, sectionPath } from '../domain/article.ts';
 import type { SiteConfig } from '../domain/site.ts';
-import type { ArticleIndex, ListId, SiteStore } from '../ports.ts';
+import type { ArticleIndex, SiteStore, ViewId } from '../ports.ts';
 import { renderListPage } from '../render/pages.ts';
 import { CACHE_CONTROL, HTML } from './cache.ts';
+import { writeIfChanged } from './site-writes.ts';
 
 export interface ListDeps {
   readonly site: SiteStore;
@@ -10,32 +11,26 @@ export interface ListDeps {
   readonly config: SiteConfig;
 }
 
+const LIST_PAGE = { contentType: HTML, cacheControl: CACHE_CONTROL.list };
+
 /** Rewrites the home page from the latest live articles across sections. */
 export async function refreshHome({ site, index, config }: ListDeps): Promise<void> {
   const teasers = await index.teasers({ limit: HOME_COUNT });
-  await site.put(pageKey('/'), renderListPage({ site: config, teasers }), {
-    contentType: HTML,
-    cacheControl: CACHE_CONTROL.list,
-  });
+  await writeIfChanged(site, pageKey('/'), renderListPage({ site: config, teasers }), LIST_PAGE);
 }
 
 /**
  * Rewrites every page of a section's list, latest first, {@link PAGE_SIZE} to a page, and removes pages
- * that the list no longer reaches.
+ * that the list no longer reaches. Pages whose bytes would not change are not written.
  */
 export async function refreshSection({ site, index, config }: ListDeps, section: string): Promise<void> {
   const all = await index.teasers({ section });
   const pageCount = Math.max(1, Math.ceil(all.length / PAGE_SIZE));
-  const writes: Promise<void>[] = [];
+  const writes: Promise<unknown>[] = [];
   for (let page = 1; page <= pageCount; page++) {
     const teasers = all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
     const body = renderListPage({ site: config, section, teasers, page, pageCount });
-    writes.push(
-      site.put(pageKey(sectionPath(section, page)), body, {
-        contentType: HTML,
-        cacheControl: CACHE_CONTROL.list,
-      }),
-    );
+    writes.push(writeIfChanged(site, pageKey(sectionPath(section, page)), body, LIST_PAGE));
   }
   await Promise.all(writes);
   const pagePrefix = `${section}/page/`;
@@ -46,30 +41,16 @@ export async function refreshSection({ site, index, config }: ListDeps, section:
   if (stale.length > 0) await site.delete(stale);
 }
 
-/** The lists an article in these sections appears in. */
-export function listsFor(sections: Iterable<string>): ListId[] {
-  return ['home', ...[...new Set(sections)].map((s): ListId => `section/${s}`)];
+/** The list views an article in these sections appears in. */
+export function listsFor(sections: Iterable<string>): ViewId[] {
+  return ['home', ...[...new Set(sections)].map((s): ViewId => `section/${s}`)];
 }
 
-export function allLists(config: SiteConfig): ListId[] {
+export function allLists(config: SiteConfig): ViewId[] {
   return listsFor(config.sections.map((s) => s.slug));
-}
-
-export class UnknownListError extends Error {
-  override readonly name = 'UnknownListError';
-}
-
-/** Rebuilds one list from the index as it is now. */
-export async function refreshList(deps: ListDeps, list: ListId): Promise<void> {
-  if (list === 'home') return refreshHome(deps);
-  const section = list.slice('section/'.length);
-  if (!list.startsWith('section/') || !deps.config.sections.some((s) => s.slug === section)) {
-    throw new UnknownListError(`"${list}" is not a list of this site`);
-  }
-  return refreshSection(deps, section);
 }
 
 /** Rewrites the home page and every section's list. */
 export async function refreshAllLists(deps: ListDeps): Promise<void> {
-  await Promise.all(allLists(deps.config).map((list) => refreshList(deps, list)));
+  await Promise.all([refreshHome(deps), ...deps.config.sections.map((s) => refreshSection(deps, s.slug))]);
 }

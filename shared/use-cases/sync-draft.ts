@@ -1,13 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
-import {
-  type ArticleRecord,
-  articlePath,
-  pageKey,
-  sortKeyOf,
-  type Teaser,
-  teaserFields,
-} from '../domain/article.ts';
+import { type ArticleRecord, articlePath, pageKey, sortKeyOf, teaserFields } from '../domain/article.ts';
 import { type PublishedImage, renderBody } from '../domain/body.ts';
 import { type Draft, defaultIdForKey, parseDraft } from '../domain/draft.ts';
 import { DraftRejectedError, type Problem } from '../domain/problems.ts';
@@ -16,9 +9,12 @@ import {
   type CdnInvalidator,
   type DraftStore,
   type EditorReport,
-  type ListRefreshQueue,
+  type LeaseStore,
   type Log,
   REPORTS_PREFIX,
+  type RenderJob,
+  type RenderQueue,
+  type ViewId,
 } from '../ports.ts';
 import { renderArticlePage } from '../render/pages.ts';
 import { CACHE_CONTROL, HTML } from './cache.ts';
@@ -27,9 +23,22 @@ import { mayShowAsRelated, relatedFor } from './related.ts';
 
 export interface SyncDeps extends ListDeps {
   readonly drafts: DraftStore;
-  readonly lists: ListRefreshQueue;
+  readonly render: RenderQueue;
+  readonly leases: LeaseStore;
   readonly cdn: CdnInvalidator;
   readonly log: Log;
+  /** Waits while another instance holds a draft's lease; tests pass a fake. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** A lease outlives the longest a function may run (its timeout), so a held lease always has a live holder. */
+export const DRAFT_LEASE_MS = 5 * 60_000;
+/** How long a change waits for another instance to finish with the same draft before it is retried later. */
+const LEASE_WAIT_MS = 20_000;
+
+/** Another instance is applying a change to the same draft: the delivery is retried later. */
+export class DraftBusyError extends Error {
+  override readonly name = 'DraftBusyError';
 }
 
 type Position = NonNullable<ArticleRecord['pendingFrom']>;
@@ -67,9 +76,25 @@ export async function syncChange(deps: SyncDeps, change: DraftChange): Promise<E
   }
 }
 
+/** Runs `work` while holding the draft's lease, waiting a while for another holder to finish. */
+async function withDraftLease<T>(deps: SyncDeps, key: string, work: () => Promise<T>): Promise<T> {
+  const name = `draft#${key}`;
+  const holder = randomUUID();
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (let waited = 0; !(await deps.leases.acquire(name, holder, DRAFT_LEASE_MS)); waited += 250) {
+    if (waited >= LEASE_WAIT_MS) throw new DraftBusyError(`Another instance is still publishing ${key}`);
+    await sleep(250);
+  }
+  try {
+    return await work();
+  } finally {
+    await deps.leases.release(name, holder);
+  }
+}
+
 async function syncDraftReporting(deps: SyncDeps, change: DraftChange): Promise<EditorReport> {
   try {
-    const report = await syncDraft(deps, change);
+    const report = await withDraftLease(deps, change.key, () => syncDraft(deps, change));
     await deps.drafts.putReport(report);
     return report;
   } catch (err) {
@@ -185,9 +210,8 @@ async function publish(
   const editedAt = change.eventTime.toISOString();
   const updatedAt = live ? (editedAt > publishedAt ? editedAt : live.updatedAt) : undefined;
   const sortKey = sortKeyOf(publishedAt, draft.id);
-  const related = await relatedFor(index, { id: draft.id, section: draft.section, sortKey });
   // Where the article stood before this change, kept in the record until the change is settled, so a
-  // retry after a failure still cleans up the old address and the pages that showed it there.
+  // retry after a failure still cleans up the old address and re-renders the pages that showed it there.
   const from = prev?.pendingFrom ?? (live ? positionOf(live) : undefined);
   const record: ArticleRecord = {
     id: draft.id,
@@ -206,28 +230,27 @@ async function publish(
     status: 'live',
     contentHash,
     bodyHtml: renderBody(draft.body, (src) => images.get(src)),
-    relatedIds: related.map((t) => t.id),
+    version: (prev?.version ?? 0) + 1,
     settled: false,
     ...(from ? { pendingFrom: from } : {}),
   };
 
-  // The page exists before anything links to it; lists and related teasers change only after the index does.
-  await site.put(pageKey(path), renderArticlePage({ site: config, article: record, related }), {
-    contentType: HTML,
-    cacheControl: CACHE_CONTROL.article,
-  });
+  // A new page is written before the index names it, so that no list ever links to a missing page; an
+  // existing page is rewritten (and its CDN copy invalidated) by its render job.
+  if (!from || from.path !== path) {
+    const related = await relatedFor(index, record);
+    await site.put(pageKey(path), renderArticlePage({ site: config, article: record, related }), {
+      contentType: HTML,
+      cacheControl: CACHE_CONTROL.article,
+    });
+  }
   await index.put(record);
-  const stale = new Set<string>(from ? [path] : []);
+  await deps.render.send(await jobsFor(deps, record, from));
   if (from && from.path !== path) {
     await site.delete([pageKey(from.path)]);
     await index.releasePath(from.path, draft.id);
-    stale.add(from.path);
+    await deps.cdn.invalidate([from.path]);
   }
-  await deps.lists.request(listsFor([draft.section, ...(from ? [from.section] : [])]));
-  for (const p of await refreshNeighbours(deps, draft.id, [positionOf(record), ...(from ? [from] : [])])) {
-    stale.add(p);
-  }
-  await deps.cdn.invalidate([...stale]);
   const { pendingFrom: _, ...settled } = record;
   await index.put({ ...settled, settled: true });
   deps.log.info('article published', { articleId: draft.id, path, draftKey: draft.key });
@@ -238,13 +261,36 @@ function positionOf(record: ArticleRecord): Position {
   return { section: record.section, sortKey: record.sortKey, path: record.path };
 }
 
+/**
+ * The render jobs a recorded change needs: the article's own page, its lists, and the pages whose related
+ * teasers may show it, at its new position and at the one it left (only a bounded set can, see
+ * {@link mayShowAsRelated}). Each job names the version its render must see in the list indexes.
+ */
+async function jobsFor(
+  deps: SyncDeps,
+  record: ArticleRecord,
+  from: Position | undefined,
+): Promise<RenderJob[]> {
+  const expect = { id: record.id, version: record.version };
+  const views = new Set<ViewId>([
+    `article/${record.id}`,
+    ...listsFor([record.section, ...(from ? [from.section] : [])]),
+  ]);
+  for (const at of [positionOf(record), ...(from ? [from] : [])]) {
+    for (const t of await mayShowAsRelated(deps.index, deps.config, at)) {
+      if (t.id !== record.id) views.add(`article/${t.id}`);
+    }
+  }
+  return [...views].map((view) => ({ view, expect }));
+}
+
 async function takeDown(
   deps: SyncDeps,
   change: DraftChange,
   id: string,
   warnings: readonly Problem[] = [],
 ): Promise<EditorReport> {
-  const { index, site } = deps;
+  const { index } = deps;
   const report: EditorReport = {
     draftKey: change.key,
     status: 'withdrawn',
@@ -257,56 +303,23 @@ async function takeDown(
   if (!prev || prev.draftKey !== change.key) return report;
   if (prev.status !== 'live' && prev.settled) return report;
   const from = prev.pendingFrom ?? positionOf(prev);
-  // Out of the index first, so that rebuilt lists and related teasers no longer link to it; the page last.
-  const withdrawn: ArticleRecord = { ...prev, status: 'withdrawn', settled: false, pendingFrom: from };
+  // Out of the index first: the render jobs then drop it from its lists and related teasers, and its own
+  // job removes the page.
+  const withdrawn: ArticleRecord = {
+    ...prev,
+    status: 'withdrawn',
+    version: prev.status === 'live' ? prev.version + 1 : prev.version,
+    settled: false,
+    pendingFrom: from,
+  };
   await index.put(withdrawn);
-  await deps.lists.request(listsFor([prev.section, from.section]));
-  const stale = new Set(await refreshNeighbours(deps, id, [positionOf(prev), from]));
-  await site.delete([...new Set([pageKey(prev.path), pageKey(from.path)])]);
-  for (const path of new Set([prev.path, from.path])) {
-    await index.releasePath(path, id);
-    stale.add(path);
-  }
-  await deps.cdn.invalidate([...stale]);
+  await deps.render.send(await jobsFor(deps, withdrawn, from));
+  await index.releasePath(prev.path, id);
+  if (from.path !== prev.path) await index.releasePath(from.path, id);
   const { pendingFrom: _, ...settled } = withdrawn;
   await index.put({ ...settled, settled: true });
   deps.log.info('article taken down', { articleId: id, path: prev.path, draftKey: change.key });
   return report;
-}
-
-/**
- * Re-renders the pages whose related teasers may show the changed article, at any of the positions it held
- * (only a bounded set can, see {@link mayShowAsRelated}). Returns the paths of the pages it rewrote.
- */
-async function refreshNeighbours(
-  deps: SyncDeps,
-  changedId: string,
-  positions: readonly Position[],
-): Promise<string[]> {
-  const { index, site, config } = deps;
-  const candidates = new Map<string, Teaser>();
-  for (const at of positions) {
-    for (const t of await mayShowAsRelated(index, config, at)) candidates.set(t.id, t);
-  }
-  candidates.delete(changedId);
-  const rewritten: string[] = [];
-  for (const candidate of candidates.values()) {
-    const record = await index.get(candidate.id);
-    if (record?.status !== 'live') continue;
-    const related = await relatedFor(index, record);
-    const ids = related.map((t) => t.id);
-    const idsChanged = ids.join('\n') !== record.relatedIds.join('\n');
-    // The changed article's headline or excerpt may have changed too: a page that shows it is rewritten.
-    if (!idsChanged && !ids.includes(changedId) && !record.relatedIds.includes(changedId)) continue;
-    const updated = { ...record, relatedIds: ids };
-    await site.put(pageKey(record.path), renderArticlePage({ site: config, article: updated, related }), {
-      contentType: HTML,
-      cacheControl: CACHE_CONTROL.article,
-    });
-    rewritten.push(record.path);
-    if (idsChanged) await index.put(updated);
-  }
-  return rewritten;
 }
 
 const IMAGE_TYPES: Record<string, string> = {

@@ -123,7 +123,7 @@ describe('pipeline stack', () => {
     expect(JSON.stringify(pipeline.toJSON())).not.toContain('Fn::ImportValue');
   });
 
-  it('buffers draft events in a queue with a dead-letter queue; lists in a FIFO queue with its own', () => {
+  it('buffers draft events in a queue with a dead-letter queue; render jobs in a FIFO queue with its own', () => {
     pipeline.resourceCountIs('AWS::SQS::Queue', 4);
     pipeline.hasResourceProperties('AWS::SQS::Queue', {
       FifoQueue: Match.absent(),
@@ -173,13 +173,13 @@ describe('pipeline stack', () => {
           DRAFTS_BUCKET: Match.anyValue(),
           SITE_BUCKET: Match.anyValue(),
           ARTICLE_TABLE: 'newsroom-articles',
-          LISTS_QUEUE_URL: Match.anyValue(),
+          RENDER_QUEUE_URL: Match.anyValue(),
           DISTRIBUTION_ID: Match.anyValue(),
         }),
       },
     });
     const roles = Object.entries(pipeline.findResources('AWS::IAM::Role')).filter(([id]) =>
-      /^(Ingest|Lists)/.test(id),
+      /^(Ingest|Render)/.test(id),
     );
     expect(roles).toHaveLength(2);
     for (const [, role] of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
@@ -274,7 +274,7 @@ describe('pipeline stack', () => {
     });
   });
 
-  it('builds the site frame and lists right after each deployment that changes the lists function', () => {
+  it('builds the site frame and lists right after each deployment that changes the render function', () => {
     pipeline.hasResourceProperties('Custom::Trigger', {
       ExecuteOnHandlerChange: true,
       InvocationType: 'RequestResponse',

@@ -44,7 +44,7 @@ function record(n: number, fields: Partial<ArticleRecord> = {}): ArticleRecord {
     status: 'live',
     contentHash: 'h',
     bodyHtml: '<p>x</p>',
-    relatedIds: [],
+    version: 1,
     settled: true,
     ...fields,
   };
@@ -67,7 +67,6 @@ describe.each([
     const r = record(1, {
       updatedAt: '2024-01-02T00:00:00.000Z',
       tags: ['Lai Châu'],
-      relatedIds: ['a', 'b'],
       author: { name: 'A', role: 'B' },
     });
     await index.put(r);

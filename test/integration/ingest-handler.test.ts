@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -11,7 +12,13 @@ let sqs: Awaited<ReturnType<typeof startSqsStandIn>>;
 let cloudfront: Awaited<ReturnType<typeof startCloudFrontStandIn>>;
 let handler: (event: S3Event | SQSEvent) => Promise<unknown>;
 
-const ENV_KEYS = ['DRAFTS_BUCKET', 'SITE_BUCKET', 'ARTICLE_TABLE', 'SITE_CONFIG', 'LISTS_QUEUE_URL'] as const;
+const ENV_KEYS = [
+  'DRAFTS_BUCKET',
+  'SITE_BUCKET',
+  'ARTICLE_TABLE',
+  'SITE_CONFIG',
+  'RENDER_QUEUE_URL',
+] as const;
 
 function lambdaEnv(table: string): Record<string, string> {
   return {
@@ -29,7 +36,7 @@ function lambdaEnv(table: string): Record<string, string> {
     SITE_BUCKET: 'site',
     ARTICLE_TABLE: table,
     SITE_CONFIG: JSON.stringify(SITE),
-    LISTS_QUEUE_URL: sqs.queueUrl('lists.fifo'),
+    RENDER_QUEUE_URL: sqs.queueUrl('render.fifo'),
     DISTRIBUTION_ID: 'E2EXAMPLE',
   };
 }
@@ -68,7 +75,21 @@ async function read(bucket: string, key: string): Promise<string | undefined> {
   }
 }
 
-function sqsEvent(bodies: string[]): SQSEvent {
+/** Hands the render jobs the ingest handler queued since the last call to the render function, as SQS would. */
+let rendered = 0;
+async function renderQueued(): Promise<unknown> {
+  const { handler: render } = await import('../../functions/render/index.ts');
+  const jobs = sqs.sent.filter((m) => m.queueUrl === sqs.queueUrl('render.fifo')).slice(rendered);
+  rendered += jobs.length;
+  return render(
+    sqsEvent(
+      jobs.map((m) => m.body),
+      jobs.map((m) => m.groupId),
+    ),
+  );
+}
+
+function sqsEvent(bodies: string[], groups: (string | undefined)[] = []): SQSEvent {
   return {
     Records: bodies.map((body, i) => ({
       messageId: `m${i}`,
@@ -79,6 +100,7 @@ function sqsEvent(bodies: string[]): SQSEvent {
         SentTimestamp: '0',
         SenderId: 'S3',
         ApproximateFirstReceiveTimestamp: '0',
+        ...(groups[i] ? { MessageGroupId: groups[i] } : {}),
       },
       messageAttributes: {},
       md5OfBody: '',
@@ -104,22 +126,26 @@ describe('ingest handler, as Lambda runs it', () => {
     expect(await read('site', '404.html')).toContain('Không tìm thấy trang');
   });
 
-  it('asks the FIFO list queue to rebuild the lists, one message group per list, and the lists handler does', async () => {
-    const requests = sqs.sent.filter((m) => m.queueUrl === sqs.queueUrl('lists.fifo'));
-    expect(requests.map((m) => [m.groupId, JSON.parse(m.body).list])).toEqual([
-      ['home', 'home'],
-      ['section/xa-hoi', 'section/xa-hoi'],
+  it('queues render jobs in FIFO groups, one per view, and the render function builds those views', async () => {
+    const jobs = sqs.sent.filter((m) => m.queueUrl === sqs.queueUrl('render.fifo'));
+    const id = 'xa-hoi/Tin tức mới+1';
+    expect(jobs.map((m) => [m.groupId, JSON.parse(m.body)])).toEqual([
+      [
+        `article/#${createHash('sha256').update(`article/${id}`).digest('hex').slice(0, 40)}`,
+        { view: `article/${id}`, expect: { id, version: 1 } },
+      ],
+      ['home', { view: 'home', expect: { id, version: 1 } }],
+      ['section/xa-hoi', { view: 'section/xa-hoi', expect: { id, version: 1 } }],
     ]);
-    expect(new Set(requests.map((m) => m.deduplicationId)).size).toBe(requests.length);
-    const { handler: lists } = await import('../../functions/lists/index.ts');
-    expect(await lists(sqsEvent(requests.map((m) => m.body)))).toEqual({ batchItemFailures: [] });
+    expect(new Set(jobs.map((m) => m.deduplicationId)).size).toBe(jobs.length);
+    expect(await renderQueued()).toEqual({ batchItemFailures: [] });
     expect(await read('site', 'xa-hoi/index.html')).toContain('href="/xa-hoi/tin-tuc-moi"');
     expect(await read('site', 'index.html')).toContain('href="/xa-hoi/tin-tuc-moi"');
   });
 
-  it('invoked directly (as after a deployment), the lists function builds the site frame and every list', async () => {
-    const { handler: lists } = await import('../../functions/lists/index.ts');
-    expect(await lists({})).toEqual({ rebuilt: ['home', ...SITE.sections.map((s) => `section/${s.slug}`)] });
+  it('invoked directly (as after a deployment), the render function builds the site frame and every list', async () => {
+    const { handler: render } = await import('../../functions/render/index.ts');
+    expect(await render({})).toEqual({ rebuilt: ['home', ...SITE.sections.map((s) => `section/${s.slug}`)] });
     for (const section of SITE.sections) {
       expect(await read('site', `${section.slug}/index.html`), section.slug).toContain(
         `<h1>${section.name}</h1>`,
@@ -132,12 +158,14 @@ describe('ingest handler, as Lambda runs it', () => {
     const key = 'van-hoa/le-hoi.md';
     const invalidated = () => cloudfront.invalidations.flatMap((i) => i.paths);
     await handler(await upload(key, draftText({ title: 'Lễ hội', section: 'van-hoa' })));
+    expect(await renderQueued()).toEqual({ batchItemFailures: [] });
     expect(invalidated()).not.toContain('/van-hoa/le-hoi');
     await handler(
       await upload(key, draftText({ title: 'Lễ hội', section: 'van-hoa', lead: 'Sapo đã sửa.' })),
     );
-    expect(cloudfront.invalidations.at(-1)?.distributionId).toBe('E2EXAMPLE');
-    expect(cloudfront.invalidations.at(-1)?.paths).toContain('/van-hoa/le-hoi');
+    expect(await renderQueued()).toEqual({ batchItemFailures: [] });
+    expect(new Set(cloudfront.invalidations.map((i) => i.distributionId))).toEqual(new Set(['E2EXAMPLE']));
+    expect(invalidated()).toContain('/van-hoa/le-hoi');
     await standIns.s3.send(new DeleteObjectCommand({ Bucket: 'drafts', Key: key }));
     const removal = await upload('van-hoa/khac.md', draftText({ title: 'Khác', section: 'van-hoa' }));
     const record = removal.Records[0];
@@ -151,7 +179,9 @@ describe('ingest handler, as Lambda runs it', () => {
         },
       ],
     });
-    expect(cloudfront.invalidations.at(-1)?.paths).toContain('/van-hoa/le-hoi');
+    const before = invalidated().length;
+    expect(await renderQueued()).toEqual({ batchItemFailures: [] });
+    expect(invalidated().slice(before)).toContain('/van-hoa/le-hoi');
     expect(await read('site', 'van-hoa/le-hoi/index.html')).toBeUndefined();
   });
 

@@ -2,11 +2,13 @@ import {
   MemoryArticleIndex,
   MemoryCdnInvalidator,
   MemoryDraftStore,
-  MemoryListQueue,
+  MemoryLeaseStore,
+  MemoryRenderQueue,
   MemorySiteStore,
 } from '#shared/adapters/memory/index.ts';
 import type { Log } from '#shared/ports.ts';
-import { refreshAllLists, refreshList } from '#shared/use-cases/lists.ts';
+import { refreshAllLists } from '#shared/use-cases/lists.ts';
+import { renderViews } from '#shared/use-cases/render.ts';
 import { type SyncDeps, syncChange } from '#shared/use-cases/sync-draft.ts';
 import { SITE } from './site.ts';
 
@@ -17,15 +19,16 @@ export function memoryPipeline() {
   const drafts = new MemoryDraftStore();
   const site = new MemorySiteStore();
   const index = new MemoryArticleIndex();
-  const lists = new MemoryListQueue();
+  const render = new MemoryRenderQueue();
+  const leases = new MemoryLeaseStore();
   const cdn = new MemoryCdnInvalidator();
-  const deps: SyncDeps = { drafts, site, index, lists, cdn, config: SITE, log: silentLog };
+  const deps: SyncDeps = { drafts, site, index, render, leases, cdn, config: SITE, log: silentLog };
   let now = Date.parse('2024-05-19T03:37:00Z');
   return {
     drafts,
     site,
     index,
-    lists,
+    render,
     cdn,
     deps,
     async init() {
@@ -37,9 +40,15 @@ export function memoryPipeline() {
       else drafts.put(key, body);
       now += 60_000;
       const reports = await syncChange(deps, { key, eventTime: new Date(now) });
-      // The list queue delivers later; here, right after the change.
-      await lists.drain((list) => refreshList(deps, list));
+      // The render queue delivers later; here, right after the change.
+      await this.deliverRenders();
       return reports;
+    },
+    /** Delivers the queued render jobs (again, for those that failed before). */
+    async deliverRenders() {
+      await render.drain(async (job, redelivered) => {
+        await renderViews(deps, [job], { redelivered });
+      });
     },
     /** Every site object as text, for before/after comparisons. */
     snapshot(): Map<string, string> {

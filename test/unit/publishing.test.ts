@@ -194,13 +194,13 @@ describe('publishing drafts', () => {
     await publishExamples(p);
     const key = 'xa-hoi/ngan-chan-lua-dao-qua-dien-thoai.md';
     const moved = example(key).toString('utf8').replace('section: xa-hoi', 'section: thoi-su');
-    const request = p.lists.request.bind(p.lists);
-    p.lists.request = async () => {
+    const send = p.render.send.bind(p.render);
+    p.render.send = async () => {
       throw new Error('queue unavailable');
     };
     await expect(p.change(key, moved)).rejects.toThrow('queue unavailable');
     expect(p.drafts.report(key)?.status).toBe('failed');
-    p.lists.request = request;
+    p.render.send = send;
     // The retry: the same draft, delivered again.
     const [report] = await p.change(key, moved);
     expect(report?.status).toBe('published');
@@ -217,7 +217,7 @@ describe('publishing drafts', () => {
     expect((await p.index.get('xa-hoi/ngan-chan-lua-dao-qua-dien-thoai'))?.settled).toBe(true);
   });
 
-  it('a takedown whose CDN invalidation failed is finished by the retry', async () => {
+  it('a render whose CDN invalidation failed invalidates when the queue delivers it again', async () => {
     await publishExamples(p);
     const key = 'giao-duc/no-luc-hoc-tap-ren-luyen.md';
     const invalidate = p.cdn.invalidate.bind(p.cdn);
@@ -226,7 +226,7 @@ describe('publishing drafts', () => {
     };
     await expect(p.change(key, undefined)).rejects.toThrow('throttled');
     p.cdn.invalidate = invalidate;
-    await p.change(key, undefined);
+    await p.deliverRenders();
     expect(p.cdn.invalidated.flat()).toContain('/giao-duc/no-luc-hoc-tap-ren-luyen');
     expect(p.site.objects.has(pageKey('/giao-duc/no-luc-hoc-tap-ren-luyen'))).toBe(false);
     expect(linksIn(p, SEED_PATH)).not.toContain('/giao-duc/no-luc-hoc-tap-ren-luyen');

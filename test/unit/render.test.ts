@@ -23,7 +23,7 @@ function article(fields: Partial<ArticleRecord> = {}): ArticleRecord {
     status: 'live',
     contentHash: 'h',
     bodyHtml: '<p>Nội dung.</p>\n',
-    relatedIds: [],
+    version: 1,
     settled: true,
     ...fields,
   };

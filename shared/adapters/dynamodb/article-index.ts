@@ -134,6 +134,13 @@ export class DynamoArticleIndex implements ArticleIndex {
     }
   }
 
+  async holderOf(path: string): Promise<string | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { pk: pathKey(path) }, ConsistentRead: true }),
+    );
+    return out.Item ? String(out.Item.owner) : undefined;
+  }
+
   async releasePath(path: string, id: string): Promise<void> {
     try {
       await this.client.send(

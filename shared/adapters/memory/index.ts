@@ -5,9 +5,10 @@ import {
   type CdnInvalidator,
   type DraftStore,
   type EditorReport,
-  type ListId,
-  type ListRefreshQueue,
+  type LeaseStore,
   type PutOptions,
+  type RenderJob,
+  type RenderQueue,
   reportKey,
   type SiteStore,
   type StoredObject,
@@ -103,18 +104,48 @@ export class MemoryArticleIndex implements ArticleIndex {
   async releasePath(path: string, id: string): Promise<void> {
     if (this.paths.get(path) === id) this.paths.delete(path);
   }
+  async holderOf(path: string): Promise<string | undefined> {
+    return this.paths.get(path);
+  }
 }
 
-/** In-memory list queue: keeps requests until a test drains them, as the real queue delivers them later. */
-export class MemoryListQueue implements ListRefreshQueue {
-  readonly pending: ListId[] = [];
-  async request(lists: readonly ListId[]): Promise<void> {
-    this.pending.push(...lists);
+/** In-memory render queue: keeps jobs until a test drains them, as the real queue delivers them later. */
+export class MemoryRenderQueue implements RenderQueue {
+  readonly pending: RenderJob[] = [];
+  async send(jobs: readonly RenderJob[]): Promise<void> {
+    this.pending.push(...jobs);
   }
-  /** Hands every pending request to `refresh`, in order, until none is left. */
-  async drain(refresh: (list: ListId) => Promise<void>): Promise<void> {
-    for (let list = this.pending.shift(); list !== undefined; list = this.pending.shift())
-      await refresh(list);
+  /**
+   * Hands every pending job to `render`, in order, until none is left. A job whose render throws stays at
+   * the head of the queue and is delivered again (marked redelivered) by the next drain, as SQS does.
+   */
+  async drain(render: (job: RenderJob, redelivered: boolean) => Promise<void>): Promise<void> {
+    for (let job = this.pending[0]; job !== undefined; job = this.pending[0]) {
+      const redelivered = this.#failed.has(job);
+      try {
+        await render(job, redelivered);
+      } catch (err) {
+        this.#failed.add(job);
+        throw err;
+      }
+      this.pending.shift();
+    }
+  }
+  readonly #failed = new WeakSet<RenderJob>();
+}
+
+/** In-memory leases, with the same expiry rules as the DynamoDB ones. */
+export class MemoryLeaseStore implements LeaseStore {
+  readonly leases = new Map<string, { holder: string; expiresAt: number }>();
+  async acquire(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const current = this.leases.get(name);
+    if (current && current.holder !== holder && current.expiresAt > now) return false;
+    this.leases.set(name, { holder, expiresAt: now + ttlMs });
+    return true;
+  }
+  async release(name: string, holder: string): Promise<void> {
+    if (this.leases.get(name)?.holder === holder) this.leases.delete(name);
   }
 }
 

@@ -1,0 +1,123 @@
+import { type ArticleRecord, pageKey } from '../domain/article.ts';
+import type { CdnInvalidator, Expectation, Log, RenderJob, ViewId } from '../ports.ts';
+import { renderArticlePage } from '../render/pages.ts';
+import { CACHE_CONTROL, HTML } from './cache.ts';
+import { type ListDeps, refreshHome, refreshSection } from './lists.ts';
+import { relatedFor } from './related.ts';
+import { writeIfChanged } from './site-writes.ts';
+
+export interface RenderDeps extends ListDeps {
+  readonly cdn: CdnInvalidator;
+  readonly log: Log;
+  /** Waits between checks of a lagging index; tests pass a fake. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** The index has not caught up with a change yet: retry the job later. */
+export class IndexLagError extends Error {
+  override readonly name = 'IndexLagError';
+}
+
+export class UnknownViewError extends Error {
+  override readonly name = 'UnknownViewError';
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Brings one view in line with the index as it is now. Jobs of one view run one at a time (FIFO group), and
+ * a job starts after the change that sent it was recorded, so the last job of a view renders the latest
+ * state: the site converges whatever order the changes arrived in.
+ */
+export async function renderViews(
+  deps: RenderDeps,
+  jobs: readonly RenderJob[],
+  delivery: Delivery = { redelivered: false },
+): Promise<ViewId[]> {
+  const views = new Map<ViewId, Expectation[]>();
+  for (const job of jobs) {
+    const expectations = views.get(job.view) ?? [];
+    if (job.expect) expectations.push(job.expect);
+    views.set(job.view, expectations);
+  }
+  for (const [view, expectations] of views) {
+    for (const expect of expectations) await awaitIndex(deps, expect);
+    await renderView(deps, view, delivery);
+  }
+  return [...views.keys()];
+}
+
+/**
+ * Whether these jobs were delivered before. A render that wrote a page and then failed to invalidate its CDN
+ * copy finds the page unchanged when retried; a redelivered job therefore invalidates the page anyway.
+ */
+export interface Delivery {
+  readonly redelivered: boolean;
+}
+
+async function renderView(deps: RenderDeps, view: ViewId, delivery: Delivery): Promise<void> {
+  if (view === 'home') return refreshHome(deps);
+  const [kind, ...rest] = view.split('/');
+  const name = rest.join('/');
+  if (kind === 'section' && deps.config.sections.some((s) => s.slug === name))
+    return refreshSection(deps, name);
+  if (kind === 'article' && name !== '') return renderArticle(deps, name, delivery);
+  throw new UnknownViewError(`"${view}" is not a view of this site`);
+}
+
+/** Writes an article's page from its record (or removes it when the article is down), invalidating a changed copy. */
+export async function renderArticle(deps: RenderDeps, id: string, delivery: Delivery): Promise<void> {
+  const record = await deps.index.get(id);
+  if (!record) return;
+  if (record.status === 'live') {
+    const related = await relatedFor(deps.index, record);
+    const page = renderArticlePage({ site: deps.config, article: record, related });
+    const outcome = await writeIfChanged(deps.site, pageKey(record.path), page, {
+      contentType: HTML,
+      cacheControl: CACHE_CONTROL.article,
+    });
+    if (outcome === 'updated' || (outcome === 'unchanged' && delivery.redelivered)) {
+      await deps.cdn.invalidate([record.path]);
+    }
+    return;
+  }
+  // Down: its address may already belong to another article, whose page must stay.
+  const holder = await deps.index.holderOf(record.path);
+  if (holder !== undefined && holder !== id) return;
+  const existed = (await deps.site.get(pageKey(record.path))) !== undefined;
+  if (existed) await deps.site.delete([pageKey(record.path)]);
+  if (existed || delivery.redelivered) await deps.cdn.invalidate([record.path]);
+}
+
+/**
+ * Lists and related teasers are read from indexes that follow the table a moment behind. Before rendering,
+ * wait until they show the change that sent the job; if the article changed again since, that later change
+ * sent its own job and this one need not wait.
+ */
+async function awaitIndex(deps: RenderDeps, expect: Expectation): Promise<void> {
+  const sleep = deps.sleep ?? defaultSleep;
+  for (let attempt = 0; ; attempt++) {
+    const record = await deps.index.get(expect.id);
+    if (!record || record.version !== expect.version) return;
+    if (await indexShows(deps, record)) return;
+    if (attempt >= 8) {
+      throw new IndexLagError(`The list indexes do not show version ${expect.version} of "${expect.id}" yet`);
+    }
+    await sleep(Math.min(50 * 2 ** attempt, 2000));
+  }
+}
+
+/** Whether both list indexes hold the article as its record says (or, when it is down, do not hold it). */
+async function indexShows(deps: RenderDeps, record: ArticleRecord): Promise<boolean> {
+  // The newest entry at or before the article's own sort key: the article itself, when it is listed.
+  const atOrBefore = `${record.sortKey}\u0001`;
+  const [inSection, overall] = await Promise.all([
+    deps.index.teasers({ section: record.section, before: atOrBefore, limit: 1 }),
+    deps.index.teasers({ before: atOrBefore, limit: 1 }),
+  ]);
+  return [inSection[0], overall[0]].every((t) => {
+    const listed = t?.id === record.id && t.sortKey === record.sortKey;
+    if (record.status !== 'live') return !listed;
+    return listed && t.title === record.title && t.excerpt === record.excerpt && t.path === record.path;
+  });
+}
