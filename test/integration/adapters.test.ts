@@ -1,10 +1,16 @@
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
-import { MemoryArticleIndex, MemoryDraftStore, MemorySiteStore } from '#shared/adapters/memory/index.ts';
+import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
+import {
+  MemoryArticleIndex,
+  MemoryDraftStore,
+  MemoryLeaseStore,
+  MemorySiteStore,
+} from '#shared/adapters/memory/index.ts';
 import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
 import type { ArticleRecord } from '#shared/domain/article.ts';
-import type { ArticleIndex, DraftStore, SiteStore } from '#shared/ports.ts';
+import type { ArticleIndex, DraftStore, LeaseStore, SiteStore } from '#shared/ports.ts';
 import { startStandIns } from '../support/stand-ins.ts';
 
 let standIns: Awaited<ReturnType<typeof startStandIns>>;
@@ -215,5 +221,27 @@ describe.each([
     expect(await site.list('p/')).toEqual(keys);
     await site.delete(keys);
     expect(await site.list('p/')).toEqual([]);
+  });
+});
+
+describe.each([
+  ['in-memory', async (): Promise<LeaseStore> => new MemoryLeaseStore()],
+  [
+    'DynamoDB (dynalite)',
+    async (): Promise<LeaseStore> => new DynamoLeaseStore(standIns.documents, await standIns.table()),
+  ],
+])('leases: %s', (_name, make) => {
+  it('gives a lease to one holder at a time, again to the same holder, and to others once released or expired', async () => {
+    const leases = await make();
+    expect(await leases.acquire('draft#a.md', 'one', 60_000)).toBe(true);
+    expect(await leases.acquire('draft#a.md', 'two', 60_000)).toBe(false);
+    expect(await leases.acquire('draft#b.md', 'two', 60_000)).toBe(true);
+    expect(await leases.acquire('draft#a.md', 'one', 60_000)).toBe(true);
+    await leases.release('draft#a.md', 'two');
+    expect(await leases.acquire('draft#a.md', 'two', 60_000)).toBe(false);
+    await leases.release('draft#a.md', 'one');
+    expect(await leases.acquire('draft#a.md', 'two', 1)).toBe(true);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await leases.acquire('draft#a.md', 'three', 60_000)).toBe(true);
   });
 });

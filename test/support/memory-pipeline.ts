@@ -22,7 +22,17 @@ export function memoryPipeline() {
   const render = new MemoryRenderQueue();
   const leases = new MemoryLeaseStore();
   const cdn = new MemoryCdnInvalidator();
-  const deps: SyncDeps = { drafts, site, index, render, leases, cdn, config: SITE, log: silentLog };
+  const deps: SyncDeps = {
+    drafts,
+    site,
+    index,
+    render,
+    leases,
+    cdn,
+    config: SITE,
+    log: silentLog,
+    sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 2))),
+  };
   let now = Date.parse('2024-05-19T03:37:00Z');
   return {
     drafts,

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { pageKey } from '#shared/domain/article.ts';
+import { syncChange } from '#shared/use-cases/sync-draft.ts';
 import { parsePage } from '../support/html.ts';
 import { memoryPipeline } from '../support/memory-pipeline.ts';
 import { draftText, EXAMPLE_KEYS, example, SEED_IMAGE_KEY, SEED_KEY, SEED_PATH } from '../support/site.ts';
@@ -231,5 +232,35 @@ describe('publishing drafts', () => {
     expect(p.site.objects.has(pageKey('/giao-duc/no-luc-hoc-tap-ren-luyen'))).toBe(false);
     expect(linksIn(p, SEED_PATH)).not.toContain('/giao-duc/no-luc-hoc-tap-ren-luyen');
     expect((await p.index.get('giao-duc/no-luc-hoc-tap-ren-luyen'))?.settled).toBe(true);
+  });
+
+  it('a change read before a newer upload never overwrites it, even when both are processed at once', async () => {
+    const key = 'xa-hoi/tin.md';
+    const v1 = draftText({ title: 'Bản thứ nhất' });
+    const v2 = draftText({ title: 'Bản thứ hai' });
+    p.drafts.put(key, v1);
+    // The first delivery reads version 1, then stalls (a slow instance) until version 2 is uploaded.
+    let release: () => void = () => {};
+    const stalled = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const get = p.drafts.get.bind(p.drafts);
+    let reads = 0;
+    p.drafts.get = async (k) => {
+      const object = await get(k);
+      if (k === key && ++reads === 1) await stalled;
+      return object;
+    };
+    const first = syncChange(p.deps, { key, eventTime: new Date('2024-01-02T01:00:00Z') });
+    await new Promise((r) => setTimeout(r, 5));
+    p.drafts.put(key, v2);
+    const second = syncChange(p.deps, { key, eventTime: new Date('2024-01-02T01:01:00Z') });
+    await new Promise((r) => setTimeout(r, 5));
+    release();
+    await Promise.all([first, second]);
+    await p.deliverRenders();
+    expect((await p.index.get('xa-hoi/tin'))?.title).toBe('Bản thứ hai');
+    expect(p.site.text(pageKey('/xa-hoi/ban-thu-hai'))).toContain('<h1>Bản thứ hai</h1>');
+    expect(linksIn(p, '/xa-hoi/')).toEqual(['/xa-hoi/ban-thu-hai']);
   });
 });

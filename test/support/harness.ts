@@ -1,0 +1,151 @@
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { S3Event } from 'aws-lambda';
+import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
+import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
+import { MemoryCdnInvalidator } from '#shared/adapters/memory/index.ts';
+import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
+import { messageGroupOf } from '#shared/adapters/sqs/render-queue.ts';
+import type { RenderJob } from '#shared/ports.ts';
+import { refreshAllLists } from '#shared/use-cases/lists.ts';
+import { renderViews } from '#shared/use-cases/render.ts';
+import { publishSiteFrame } from '#shared/use-cases/site-frame.ts';
+import { makeIngestHandler } from '../../functions/ingest/handler.ts';
+import { toS3EventRecord } from '../../local/s3-notifications.ts';
+import { silentLog } from './memory-pipeline.ts';
+import { SITE } from './site.ts';
+
+let pipelines = 0;
+
+/** A random source the harness draws its interleavings from (fast-check's, in property tests). */
+export type Random = (maxExclusive: number) => number;
+
+/**
+ * The real handler and use-case code on the S3 and DynamoDB stand-ins, with the two queues played the way
+ * SQS delivers: draft events at least once, in any order and concurrently, retried when they fail; render
+ * jobs one at a time per FIFO group, groups concurrently, a failed job redelivered before its group moves on.
+ */
+export async function concurrentPipeline(s3: S3Client, documents: DynamoDBDocumentClient, table: string) {
+  pipelines += 1;
+  const draftsBucket = `drafts-${pipelines}`;
+  const siteBucket = `site-${pipelines}`;
+  await s3.send(new CreateBucketCommand({ Bucket: draftsBucket }));
+  await s3.send(new CreateBucketCommand({ Bucket: siteBucket }));
+  const site = new S3SiteStore(s3, siteBucket);
+  const index = new DynamoArticleIndex(documents, table);
+  const cdn = new MemoryCdnInvalidator();
+  const groups = new Map<string, { job: RenderJob; redelivered: boolean; tries: number }[]>();
+  const renderDeps = { site, index, cdn, config: SITE, log: silentLog, sleep: async () => {} };
+  const ingest = makeIngestHandler({
+    ...renderDeps,
+    draftsBucket,
+    drafts: new S3DraftStore(s3, draftsBucket),
+    leases: new DynamoLeaseStore(documents, table),
+    sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
+    render: {
+      async send(jobs) {
+        for (const job of jobs) {
+          const group = messageGroupOf(job.view);
+          groups.set(group, [...(groups.get(group) ?? []), { job, redelivered: false, tries: 0 }]);
+        }
+      },
+    },
+  });
+  await publishSiteFrame(site, SITE);
+  await refreshAllLists({ site, index, config: SITE });
+
+  /** Every event S3 sent, in the order it sent them. */
+  const sent: S3Event[] = [];
+  let failures = 0;
+
+  function eventFor(key: string, eventName: string): S3Event {
+    const record = toS3EventRecord({
+      eventName,
+      eventTime: new Date().toISOString(),
+      s3: { bucket: { name: draftsBucket }, object: { key } },
+    });
+    if (!record) throw new Error(`${key} is not a draft or image`);
+    return { Records: [record] };
+  }
+
+  return {
+    draftsBucket,
+    siteBucket,
+    site,
+    index,
+    cdn,
+    sent,
+    get failures() {
+      return failures;
+    },
+    async upload(key: string, body: string | Uint8Array): Promise<S3Event> {
+      await s3.send(new PutObjectCommand({ Bucket: draftsBucket, Key: key, Body: body }));
+      const event = eventFor(key, 'ObjectCreated:Put');
+      sent.push(event);
+      return event;
+    },
+    async remove(key: string): Promise<S3Event> {
+      await s3.send(new DeleteObjectCommand({ Bucket: draftsBucket, Key: key }));
+      const event = eventFor(key, 'ObjectRemoved:Delete');
+      sent.push(event);
+      return event;
+    },
+    /**
+     * Delivers these events (duplicates and all) in the order given, up to `concurrency` at a time; failed
+     * deliveries go back into the queue at a random place. Render jobs are handled by {@link renderAll}.
+     */
+    async deliver(events: readonly S3Event[], random: Random, concurrency: number): Promise<void> {
+      const queue = [...events];
+      const attempts = new Map<S3Event, number>();
+      const worker = async () => {
+        for (let event = queue.shift(); event; event = queue.shift()) {
+          try {
+            await ingest(event);
+          } catch (err) {
+            failures += 1;
+            const tries = (attempts.get(event) ?? 0) + 1;
+            attempts.set(event, tries);
+            if (tries > 20) throw err;
+            queue.splice(random(queue.length + 1), 0, event);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+    },
+    /**
+     * Renders queued jobs until `until()` says the draft events are all delivered and no job is left: one
+     * job at a time per FIFO group, a random subset of groups at once, a failed job redelivered first.
+     */
+    async renderAll(random: Random, until: () => boolean): Promise<void> {
+      for (;;) {
+        const ready = [...groups.entries()].filter(([, jobs]) => jobs.length > 0);
+        if (ready.length === 0) {
+          if (until()) return;
+          await new Promise((r) => setTimeout(r, 2));
+          continue;
+        }
+        const picked = ready.filter((_, i) => i === 0 || random(2) === 0);
+        await Promise.all(
+          picked.map(async ([, jobs]) => {
+            const head = jobs[0];
+            if (!head) return;
+            try {
+              await renderViews(renderDeps, [head.job], { redelivered: head.redelivered });
+              jobs.shift();
+            } catch (err) {
+              failures += 1;
+              head.redelivered = true;
+              head.tries += 1;
+              if (head.tries > 30) throw err;
+            }
+          }),
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import {
+  articlePath,
+  HOME_COUNT,
+  PAGE_SIZE,
+  pageKey,
+  RELATED_COUNT,
+  sectionPath,
+} from '#shared/domain/article.ts';
+import { parseDraft } from '#shared/domain/draft.ts';
+import type { SiteStore } from '#shared/ports.ts';
+import { parsePage } from './html.ts';
+import { SITE } from './site.ts';
+
+/** A live article as a simple model of the guarantees sees it. */
+export interface ModelArticle {
+  readonly id: string;
+  readonly title: string;
+  readonly section: string;
+  readonly path: string;
+  readonly sortKey: string;
+}
+
+/**
+ * What the site must show for these drafts, computed directly from the drafts (not from the pipeline's
+ * index): the live articles, newest first. Drafts must state `publishedAt`, so that the model does not
+ * depend on when events were processed.
+ */
+export function liveArticles(drafts: ReadonlyMap<string, string>): ModelArticle[] {
+  const live: ModelArticle[] = [];
+  for (const [key, text] of drafts) {
+    const parsed = parseDraft(key, new TextEncoder().encode(text), SITE);
+    if (!parsed.ok || parsed.draft.status !== 'published' || !parsed.draft.publishedAt) continue;
+    const { draft } = parsed;
+    live.push({
+      id: draft.id,
+      title: draft.title,
+      section: draft.section,
+      path: articlePath(draft.section, draft.slug),
+      sortKey: `${draft.publishedAt?.toISOString()}#${draft.id}`,
+    });
+  }
+  return live.sort((a, b) => (a.sortKey < b.sortKey ? 1 : -1));
+}
+
+/** Related teasers as the spec describes them: older articles, own section first, nearest in time first. */
+export function expectedRelated(article: ModelArticle, live: readonly ModelArticle[]): string[] {
+  const older = live.filter((a) => a.sortKey < article.sortKey);
+  const same = older.filter((a) => a.section === article.section).slice(0, RELATED_COUNT);
+  const others = older.filter((a) => a.section !== article.section).slice(0, RELATED_COUNT - same.length);
+  return [...same, ...others].map((a) => a.path);
+}
+
+async function text(site: SiteStore, key: string): Promise<string | undefined> {
+  const object = await site.get(key);
+  return object ? new TextDecoder().decode(object.bytes) : undefined;
+}
+
+function teaserLinks(markup: string): string[] {
+  const page = parsePage(markup);
+  return page.byClass('teaser').flatMap((t) => {
+    const heading = t.childNodes.find((n) => 'tagName' in n && /^h[23]$/.test(n.tagName));
+    const link =
+      heading && 'childNodes' in heading
+        ? heading.childNodes.find((n) => 'tagName' in n && n.tagName === 'a')
+        : undefined;
+    return link && 'attrs' in link ? [link.attrs.find((a) => a.name === 'href')?.value ?? ''] : [];
+  });
+}
+
+/**
+ * Every way the site can differ from the model: a missing or extra article page, a wrong headline, a list
+ * that does not hold exactly the live articles in order, related teasers other than the expected ones, a
+ * link to an article that is down. An empty list means the site converged.
+ */
+export async function differences(
+  site: SiteStore,
+  drafts: ReadonlyMap<string, string>,
+  everyPath: Iterable<string>,
+): Promise<string[]> {
+  const live = liveArticles(drafts);
+  const livePaths = new Set(live.map((a) => a.path));
+  const problems: string[] = [];
+  for (const article of live) {
+    const markup = await text(site, pageKey(article.path));
+    if (!markup) {
+      problems.push(`no page for live ${article.path}`);
+      continue;
+    }
+    const page = parsePage(markup);
+    const h1 = page.byTag('h1')[0];
+    if (!h1 || page.text(h1) !== article.title) problems.push(`${article.path} shows another headline`);
+    const related = teaserLinks(markup);
+    const expected = expectedRelated(article, live);
+    if (related.join() !== expected.join()) problems.push(`${article.path} related ${related} ≠ ${expected}`);
+  }
+  for (const path of everyPath) {
+    if (!livePaths.has(path) && (await site.get(pageKey(path)))) problems.push(`page left at ${path}`);
+  }
+  const home = teaserLinks((await text(site, pageKey('/'))) ?? '');
+  const expectedHome = live.slice(0, HOME_COUNT).map((a) => a.path);
+  if (home.join() !== expectedHome.join()) problems.push(`home ${home} ≠ ${expectedHome}`);
+  for (const section of SITE.sections) {
+    const inSection = live.filter((a) => a.section === section.slug).map((a) => a.path);
+    const pages = Math.max(1, Math.ceil(inSection.length / PAGE_SIZE));
+    const listed: string[] = [];
+    for (let page = 1; page <= pages; page++) {
+      listed.push(...teaserLinks((await text(site, pageKey(sectionPath(section.slug, page)))) ?? ''));
+    }
+    if (listed.join() !== inSection.join()) problems.push(`${section.slug} ${listed} ≠ ${inSection}`);
+  }
+  for (const key of await site.list('')) {
+    if (!key.endsWith('.html')) continue;
+    for (const href of teaserLinks((await text(site, key)) ?? '')) {
+      if (!livePaths.has(href)) problems.push(`${key} links to ${href}, which is not live`);
+    }
+  }
+  return problems;
+}
