@@ -29,10 +29,15 @@ export interface SyncDeps extends ListDeps {
   readonly log: Log;
   /** Waits while another instance holds a draft's lease; tests pass a fake. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** How long a draft's lease lasts; {@link DRAFT_LEASE_MS} unless a test needs stale leases to expire sooner. */
+  readonly leaseMs?: number;
 }
 
-/** A lease outlives the longest a function may run (its timeout), so a held lease always has a live holder. */
-export const DRAFT_LEASE_MS = 5 * 60_000;
+/**
+ * A lease outlives the longest a function may run (its timeout, 60 s), so a held lease always has a live
+ * holder; a lease whose release failed blocks its draft for at most this long.
+ */
+export const DRAFT_LEASE_MS = 2 * 60_000;
 /** How long a change waits for another instance to finish with the same draft before it is retried later. */
 const LEASE_WAIT_MS = 20_000;
 
@@ -81,7 +86,8 @@ async function withDraftLease<T>(deps: SyncDeps, key: string, work: () => Promis
   const name = `draft#${key}`;
   const holder = randomUUID();
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  for (let waited = 0; !(await deps.leases.acquire(name, holder, DRAFT_LEASE_MS)); waited += 250) {
+  const ttl = deps.leaseMs ?? DRAFT_LEASE_MS;
+  for (let waited = 0; !(await deps.leases.acquire(name, holder, ttl)); waited += 250) {
     if (waited >= LEASE_WAIT_MS) throw new DraftBusyError(`Another instance is still publishing ${key}`);
     await sleep(250);
   }

@@ -6,7 +6,7 @@ import { articlePath } from '#shared/domain/article.ts';
 import { concurrentPipeline, type Random } from '../support/harness.ts';
 import { draftText } from '../support/site.ts';
 import { differences } from '../support/site-model.ts';
-import { startStandIns } from '../support/stand-ins.ts';
+import { clientsFor, injectFaults, startStandIns } from '../support/stand-ins.ts';
 
 /**
  * The convergence guarantee, checked as a model-based property: random editing sessions (uploads,
@@ -110,62 +110,153 @@ afterAll(async () => {
 
 const RUNS = Number(process.env.CONVERGENCE_RUNS ?? 30);
 
+type Pipeline = Awaited<ReturnType<typeof concurrentPipeline>>;
+
+/**
+ * Plays an editing session: each upload or delete changes the drafts bucket at once and sends its event;
+ * `deliver` steps hand pending events to the pipeline in the background while editing goes on; at the end
+ * every event not yet delivered is delivered, shuffled. Returns what the drafts bucket finally holds.
+ */
+async function playSession(p: Pipeline, ops: readonly Op[], random: Random, finalConcurrency: number) {
+  const drafts = new Map<string, string>();
+  const pending: S3Event[] = [];
+  const deliveries: Promise<void>[] = [];
+  let finished = false;
+  const rendering = p.renderAll(random, () => finished);
+  try {
+    for (const op of ops) {
+      if (op.kind === 'upload') {
+        const text = draftFor(op);
+        drafts.set(keyOf(op.key), text);
+        pending.push(await p.upload(keyOf(op.key), text));
+      } else if (op.kind === 'delete') {
+        drafts.delete(keyOf(op.key));
+        pending.push(await p.remove(keyOf(op.key)));
+      } else if (op.kind === 'duplicate') {
+        const again = p.sent[op.pick % Math.max(1, p.sent.length)];
+        if (again) pending.push(again);
+      } else {
+        const batch = shuffled(pending.splice(0, op.count), random);
+        deliveries.push(p.deliver(batch, random, op.concurrency));
+      }
+    }
+    await Promise.all(deliveries);
+    await p.deliver(shuffled(pending, random), random, finalConcurrency);
+  } finally {
+    finished = true;
+    await rendering;
+  }
+  return drafts;
+}
+
+async function expectReports(p: Pipeline, drafts: ReadonlyMap<string, string>) {
+  for (let k = 0; k < LETTERS.length; k++) {
+    if (!p.sent.some((e) => e.Records[0]?.s3.object.key === keyOf(k))) continue;
+    const out = await standIns.s3.send(
+      new GetObjectCommand({ Bucket: p.draftsBucket, Key: `reports/${keyOf(k)}.json` }),
+    );
+    const report = JSON.parse((await out.Body?.transformToString()) ?? '{}');
+    const text = drafts.get(keyOf(k));
+    expect(report.status, keyOf(k)).toBe(
+      !text || text.includes('status: "withdrawn"') ? 'withdrawn' : 'published',
+    );
+  }
+}
+
+async function snapshot(p: Pipeline): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const key of await p.site.list('')) {
+    const object = await p.site.get(key);
+    out.set(key, Buffer.from(object?.bytes ?? []).toString('base64'));
+  }
+  return out;
+}
+
+const session = fc.tuple(
+  fc.array(opArb, { minLength: 1, maxLength: 16 }),
+  fc.integer(),
+  fc.integer({ min: 1, max: 4 }),
+);
+
 describe('convergence under real event delivery', () => {
-  it('the site equals what the final drafts say, whatever the order, duplication and concurrency of events', async () => {
+  it('the site equals what the final drafts say, whatever the order, duplication and concurrency of events', {
+    timeout: 240_000,
+  }, async () => {
     await fc.assert(
-      fc.asyncProperty(
-        fc.array(opArb, { minLength: 1, maxLength: 16 }),
-        fc.integer(),
-        fc.integer({ min: 1, max: 4 }),
-        async (ops, seed, finalConcurrency) => {
-          const random = seeded(seed);
-          const p = await concurrentPipeline(standIns.s3, standIns.documents, await standIns.table());
-          const drafts = new Map<string, string>();
-          const pending: S3Event[] = [];
-          const deliveries: Promise<void>[] = [];
-          let finished = false;
-          const rendering = p.renderAll(random, () => finished);
-          try {
-            for (const op of ops) {
-              if (op.kind === 'upload') {
-                const text = draftFor(op);
-                drafts.set(keyOf(op.key), text);
-                pending.push(await p.upload(keyOf(op.key), text));
-              } else if (op.kind === 'delete') {
-                drafts.delete(keyOf(op.key));
-                pending.push(await p.remove(keyOf(op.key)));
-              } else if (op.kind === 'duplicate') {
-                const again = p.sent[op.pick % Math.max(1, p.sent.length)];
-                if (again) pending.push(again);
-              } else {
-                // Delivered in the background while the editing goes on: late, reordered, concurrent.
-                const batch = shuffled(pending.splice(0, op.count), random);
-                deliveries.push(p.deliver(batch, random, op.concurrency));
-              }
-            }
-            await Promise.all(deliveries);
-            await p.deliver(shuffled(pending, random), random, finalConcurrency);
-          } finally {
-            finished = true;
-            await rendering;
-          }
-          expect(await differences(p.site, drafts, EVERY_PATH)).toEqual([]);
-          for (let k = 0; k < LETTERS.length; k++) {
-            const sentFor = p.sent.some((e) => e.Records[0]?.s3.object.key.includes(`${LETTERS[k]}.md`));
-            if (!sentFor) continue;
-            const out = await standIns.s3.send(
-              new GetObjectCommand({ Bucket: p.draftsBucket, Key: `reports/${keyOf(k)}.json` }),
-            );
-            const report = JSON.parse((await out.Body?.transformToString()) ?? '{}');
-            const expected =
-              drafts.get(keyOf(k))?.includes('status: "withdrawn"') || !drafts.has(keyOf(k))
-                ? 'withdrawn'
-                : 'published';
-            expect(report.status, keyOf(k)).toBe(expected);
-          }
-        },
-      ),
+      fc.asyncProperty(session, async ([ops, seed, concurrency]) => {
+        const random = seeded(seed);
+        const p = await concurrentPipeline(standIns.s3, standIns.documents, await standIns.table());
+        const drafts = await playSession(p, ops, random, concurrency);
+        expect(await differences(p.site, drafts, EVERY_PATH)).toEqual([]);
+        await expectReports(p, drafts);
+      }),
       { numRuns: RUNS },
+    );
+  });
+
+  it('converges when S3 and DynamoDB calls fail now and then: the SDK retries throttling, the queues retry outages', {
+    timeout: 240_000,
+  }, async () => {
+    const faulty = clientsFor(standIns);
+    const s3Faults = injectFaults(faulty.s3, (_command, n) =>
+      n % 17 === 0 ? 'fail' : n % 29 === 0 ? 'throttle' : undefined,
+    );
+    const dbFaults = injectFaults(faulty.dynamo, (_command, n) =>
+      n % 19 === 0 ? 'fail' : n % 31 === 0 ? 'throttle' : undefined,
+    );
+    let failures = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(session, async ([ops, seed, concurrency]) => {
+          const random = seeded(seed);
+          const p = await concurrentPipeline(
+            faulty.s3,
+            faulty.documents,
+            await standIns.table(),
+            standIns.s3,
+          );
+          s3Faults.arm(true);
+          dbFaults.arm(true);
+          let drafts: Map<string, string>;
+          try {
+            drafts = await playSession(p, ops, random, concurrency);
+          } finally {
+            s3Faults.arm(false);
+            dbFaults.arm(false);
+          }
+          failures += p.failures;
+          expect(await differences(p.site, drafts, EVERY_PATH)).toEqual([]);
+          await expectReports(p, drafts);
+        }),
+        { numRuns: Math.max(5, Math.round(RUNS / 3)) },
+      );
+    } finally {
+      faulty.s3.destroy();
+      faulty.dynamo.destroy();
+    }
+    // The faults really happened, on both services, and deliveries really failed and were retried.
+    expect(s3Faults.injected.size).toBeGreaterThan(0);
+    expect(dbFaults.injected.size).toBeGreaterThan(0);
+    expect(failures).toBeGreaterThan(0);
+  });
+
+  it('delivering every event of a session again, in reverse order, leaves the site byte for byte the same', {
+    timeout: 240_000,
+  }, async () => {
+    await fc.assert(
+      fc.asyncProperty(session, async ([ops, seed, concurrency]) => {
+        const random = seeded(seed);
+        const p = await concurrentPipeline(standIns.s3, standIns.documents, await standIns.table());
+        await playSession(p, ops, random, concurrency);
+        const before = await snapshot(p);
+        let finished = false;
+        const rendering = p.renderAll(random, () => finished);
+        await p.deliver([...p.sent].reverse(), random, 1);
+        finished = true;
+        await rendering;
+        expect(await snapshot(p)).toEqual(before);
+      }),
+      { numRuns: Math.max(5, Math.round(RUNS / 3)) },
     );
   });
 });

@@ -30,12 +30,18 @@ export type Random = (maxExclusive: number) => number;
  * SQS delivers: draft events at least once, in any order and concurrently, retried when they fail; render
  * jobs one at a time per FIFO group, groups concurrently, a failed job redelivered before its group moves on.
  */
-export async function concurrentPipeline(s3: S3Client, documents: DynamoDBDocumentClient, table: string) {
+export async function concurrentPipeline(
+  s3: S3Client,
+  documents: DynamoDBDocumentClient,
+  table: string,
+  /** The editors' own S3 client (uploads, deletions), when it is not the pipeline's. */
+  editor: S3Client = s3,
+) {
   pipelines += 1;
   const draftsBucket = `drafts-${pipelines}`;
   const siteBucket = `site-${pipelines}`;
-  await s3.send(new CreateBucketCommand({ Bucket: draftsBucket }));
-  await s3.send(new CreateBucketCommand({ Bucket: siteBucket }));
+  await editor.send(new CreateBucketCommand({ Bucket: draftsBucket }));
+  await editor.send(new CreateBucketCommand({ Bucket: siteBucket }));
   const site = new S3SiteStore(s3, siteBucket);
   const index = new DynamoArticleIndex(documents, table);
   const cdn = new MemoryCdnInvalidator();
@@ -47,6 +53,8 @@ export async function concurrentPipeline(s3: S3Client, documents: DynamoDBDocume
     drafts: new S3DraftStore(s3, draftsBucket),
     leases: new DynamoLeaseStore(documents, table),
     sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
+    // Processing here takes well under a second; a lease left behind by a failed release expires quickly.
+    leaseMs: 3000,
     render: {
       async send(jobs) {
         for (const job of jobs) {
@@ -84,13 +92,13 @@ export async function concurrentPipeline(s3: S3Client, documents: DynamoDBDocume
       return failures;
     },
     async upload(key: string, body: string | Uint8Array): Promise<S3Event> {
-      await s3.send(new PutObjectCommand({ Bucket: draftsBucket, Key: key, Body: body }));
+      await editor.send(new PutObjectCommand({ Bucket: draftsBucket, Key: key, Body: body }));
       const event = eventFor(key, 'ObjectCreated:Put');
       sent.push(event);
       return event;
     },
     async remove(key: string): Promise<S3Event> {
-      await s3.send(new DeleteObjectCommand({ Bucket: draftsBucket, Key: key }));
+      await editor.send(new DeleteObjectCommand({ Bucket: draftsBucket, Key: key }));
       const event = eventFor(key, 'ObjectRemoved:Delete');
       sent.push(event);
       return event;

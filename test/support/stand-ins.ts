@@ -62,3 +62,78 @@ export async function startStandIns(buckets: string[] = ['drafts', 'site']) {
     },
   };
 }
+
+export type Fault = 'fail' | 'throttle' | undefined;
+
+/**
+ * Makes a client fail some of its calls, as AWS does now and then: `plan(command, n)` is asked for the n-th
+ * call of each command. A `throttle` is answered inside the SDK's retry loop (the SDK backs off and tries
+ * again); a `fail` reaches the caller, as an outage outlasting the retries would.
+ */
+export function injectFaults(
+  client: { middlewareStack: S3Client['middlewareStack'] | DynamoDBClient['middlewareStack'] },
+  plan: (command: string, n: number) => Fault,
+): { readonly injected: Map<string, number>; arm(on: boolean): void } {
+  const calls = new Map<string, number>();
+  const injected = new Map<string, number>();
+  let armed = false;
+  const count = (command: string) => {
+    const n = (calls.get(command) ?? 0) + 1;
+    calls.set(command, n);
+    return n;
+  };
+  const note = (command: string) => injected.set(command, (injected.get(command) ?? 0) + 1);
+  const stack = client.middlewareStack as unknown as {
+    add(mw: unknown, options: { step: string; name: string }): void;
+  };
+  stack.add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName: string }) =>
+      async (args: unknown) => {
+        if (armed && plan(context.commandName, count(`${context.commandName}:call`)) === 'fail') {
+          note(context.commandName);
+          throw Object.assign(new Error(`injected failure of ${context.commandName}`), {
+            name: 'InjectedOutage',
+          });
+        }
+        return next(args);
+      },
+    { step: 'initialize', name: 'injectOutages' },
+  );
+  stack.add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName: string }) =>
+      async (args: unknown) => {
+        if (armed && plan(context.commandName, count(`${context.commandName}:attempt`)) === 'throttle') {
+          note(context.commandName);
+          throw Object.assign(new Error('Rate exceeded'), {
+            name: 'ThrottlingException',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 400 },
+          });
+        }
+        return next(args);
+      },
+    { step: 'deserialize', name: 'injectThrottling' },
+  );
+  return {
+    injected,
+    arm(on: boolean) {
+      armed = on;
+    },
+  };
+}
+
+/** New clients for the same stand-ins, for a test that changes how they behave. */
+export function clientsFor(endpoints: { s3Endpoint: string; dynamoEndpoint: string }) {
+  const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+  const s3 = new S3Client({
+    region: 'us-east-1',
+    endpoint: endpoints.s3Endpoint,
+    forcePathStyle: true,
+    credentials,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  const dynamo = new DynamoDBClient({ region: 'us-east-1', endpoint: endpoints.dynamoEndpoint, credentials });
+  const documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  return { s3, dynamo, documents };
+}
