@@ -10,6 +10,8 @@ export interface ResourceNames {
   readonly siteBucket: string;
   readonly accessLogsBucket: string;
   readonly articleTable: string;
+  /** SSM parameter holding the ARN of the edge rules store (a KeyValueStore's ARN cannot be derived). */
+  readonly edgeRulesStoreParameter: string;
 }
 
 export function resourceNames(prefix: string): ResourceNames {
@@ -19,5 +21,6 @@ export function resourceNames(prefix: string): ResourceNames {
     siteBucket: `${prefix}-site-${suffix}`,
     accessLogsBucket: `${prefix}-logs-${suffix}`,
     articleTable: `${prefix}-articles`,
+    edgeRulesStoreParameter: `/${prefix}/edge-rules-store-arn`,
   };
 }

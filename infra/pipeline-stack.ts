@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Annotations, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -16,13 +16,15 @@ import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Trigger } from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
 import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
 import { REPORTS_PREFIX } from '#shared/ports.ts';
+import { renderGonePage } from '#shared/render/pages.ts';
 import { PipelineFunction } from './constructs/pipeline-function.ts';
 import { SECURITY_HEADERS } from './edge/headers.ts';
-import { URL_REWRITE_SOURCE_PATH } from './edge/url-rewrite.ts';
+import { edgeFunctionSource } from './edge/url-rewrite.ts';
 import { acknowledgeWildcardResources } from './nag.ts';
 import { resourceNames } from './names.ts';
 import type { NewsroomSettings } from './settings.ts';
@@ -60,10 +62,18 @@ export class PipelineStack extends Stack {
     const logRetention = settings.logRetentionDays as RetentionDays;
 
     // --- CDN ---------------------------------------------------------------------------------------
+    const edgeRulesArn = StringParameter.valueForStringParameter(this, names.edgeRulesStoreParameter);
+    const edgeRules = cloudfront.KeyValueStore.fromKeyValueStoreArn(this, 'EdgeRules', edgeRulesArn);
     const urlRewrite = new cloudfront.Function(this, 'UrlRewrite', {
-      code: cloudfront.FunctionCode.fromFile({ filePath: URL_REWRITE_SOURCE_PATH }),
+      code: cloudfront.FunctionCode.fromInline(
+        edgeFunctionSource({
+          storeId: Fn.select(1, Fn.split('/', edgeRulesArn)),
+          gonePage: renderGonePage(settings.site),
+        }),
+      ),
       runtime: cloudfront.FunctionRuntime.JS_2_0,
-      comment: 'Maps reader URLs to site-bucket objects',
+      keyValueStore: edgeRules,
+      comment: 'Redirects and removals from the edge rules; maps reader URLs to site-bucket objects',
     });
     const securityHeaders = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'CSP without inline scripts, HSTS, nosniff, no framing, referrer policy',
@@ -215,10 +225,19 @@ export class PipelineStack extends Stack {
         ARTICLE_TABLE: table.tableName,
         RENDER_QUEUE_URL: renderJobs.queueUrl,
         DISTRIBUTION_ID: this.distribution.distributionId,
+        EDGE_RULES_STORE_ARN: edgeRulesArn,
         SITE_CONFIG: siteConfig,
       },
       permissions: [
         new PolicyStatement({ actions: ['s3:GetObject'], resources: [drafts.arnForObjects('*')] }),
+        new PolicyStatement({
+          actions: [
+            'cloudfront-keyvaluestore:DescribeKeyValueStore',
+            'cloudfront-keyvaluestore:PutKey',
+            'cloudfront-keyvaluestore:DeleteKey',
+          ],
+          resources: [edgeRulesArn],
+        }),
         new PolicyStatement({ actions: ['s3:ListBucket'], resources: [drafts.bucketArn] }),
         new PolicyStatement({
           actions: ['s3:PutObject'],

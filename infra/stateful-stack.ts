@@ -1,7 +1,9 @@
 import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { KeyValueStore } from 'aws-cdk-lib/aws-cloudfront';
 import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
 import { type ResourceNames, resourceNames } from './names.ts';
@@ -21,6 +23,7 @@ export class StatefulStack extends Stack {
   readonly accessLogs: Bucket;
   readonly table: TableV2;
   readonly names: ResourceNames;
+  readonly edgeRules: KeyValueStore;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -87,6 +90,19 @@ export class StatefulStack extends Stack {
         },
       }),
     );
+
+    // Redirects of renamed articles and 410s of removed ones: old links must keep working across
+    // deployments, so the store lives here and is retained.
+    this.edgeRules = new KeyValueStore(this, 'EdgeRules', {
+      keyValueStoreName: `${settings.resourcePrefix}-edge-rules`,
+      comment: 'Redirects (301) and removals (410) by reader path',
+    });
+    this.edgeRules.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    new StringParameter(this, 'EdgeRulesStoreArn', {
+      parameterName: names.edgeRulesStoreParameter,
+      stringValue: this.edgeRules.keyValueStoreArn,
+      description: 'ARN of the CloudFront KeyValueStore with the edge rules',
+    });
 
     const { indexes, teaserAttributes } = ARTICLE_TABLE;
     this.table = new TableV2(this, 'Articles', {

@@ -12,6 +12,7 @@ import S3rver from 's3rver';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
 import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
 import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
+import { FileEdgeRules } from '#shared/adapters/file/edge-rules.ts';
 import { MemoryCdnInvalidator } from '#shared/adapters/memory/index.ts';
 import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
 import { messageGroupOf } from '#shared/adapters/sqs/render-queue.ts';
@@ -108,6 +109,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await publishSiteFrame(site, options.site);
   await refreshAllLists({ site, index, config: options.site });
 
+  const edgeRules = new FileEdgeRules(join(options.dataDir, 'edge-rules.json'));
   const cdn = new MemoryCdnInvalidator(); // no CDN in front of the local site server: nothing to invalidate
   const renderDeps = { site, index, cdn, config: options.site, log: localLog(log) };
   const renderQueue = new LocalQueue(makeRenderHandler(renderDeps), {
@@ -124,6 +126,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     drafts: new S3DraftStore(s3, LOCAL_NAMES.draftsBucket),
     render,
     leases: new DynamoLeaseStore(documents, LOCAL_NAMES.articleTable),
+    edge: edgeRules,
   });
   const queue = new LocalQueue(ingest, {
     onDeadLetter: (body, error) =>
@@ -143,7 +146,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     } while (queue.size > 0 || renderQueue.size > 0);
   };
 
-  const server: Server = createSiteServer(site);
+  const server: Server = createSiteServer(site, options.site, (path) => edgeRules.value(path));
   server.listen(options.sitePort, '127.0.0.1');
   await once(server, 'listening');
   const siteUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,4 +1,5 @@
 import type { ArticleRecord, Teaser } from './domain/article.ts';
+import type { EdgeRule } from './domain/edge-rules.ts';
 import type { Problem } from './domain/problems.ts';
 
 /**
@@ -87,6 +88,34 @@ export interface ArticleIndex {
   releasePath(path: string, id: string): Promise<void>;
   /** The article that holds a path now, if any. */
   holderOf(path: string): Promise<string | undefined>;
+  /** Appends to an article's audit history. */
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** An article's audit history, oldest first. */
+  auditOf(articleId: string): Promise<AuditEntry[]>;
+}
+
+export type { EdgeRule } from './domain/edge-rules.ts';
+
+/**
+ * Rules the CDN applies to readers' requests by exact path (a CloudFront KeyValueStore read by the
+ * viewer-request function in AWS; a file read by the local site server).
+ */
+export interface EdgeRules {
+  /** Sets the rule for a path, or removes it with `undefined`. */
+  set(path: string, rule: EdgeRule | undefined): Promise<void>;
+}
+
+/** One line of the takedown history: who took which version of an article down, and when. */
+export interface AuditEntry {
+  readonly articleId: string;
+  readonly action: 'taken-down' | 'published' | 'moved';
+  readonly draftKey: string;
+  /** Who made the change, as S3 reports the uploader (an IAM principal); `unknown` when not reported. */
+  readonly actor: string;
+  readonly at: string;
+  /** The draft version (S3 version id or ETag) the change concerned. */
+  readonly draftVersion?: string;
+  readonly path: string;
 }
 
 /** Where use cases say what they did; Powertools' Logger fits it, and so does `console`. */

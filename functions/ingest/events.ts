@@ -10,7 +10,13 @@ export function decodeS3Key(key: string): string {
 }
 
 export function changeFromRecord(record: S3EventRecord): DraftChange {
-  return { key: decodeS3Key(record.s3.object.key), eventTime: new Date(record.eventTime) };
+  const version = record.s3.object.versionId ?? record.s3.object.eTag;
+  return {
+    key: decodeS3Key(record.s3.object.key),
+    eventTime: new Date(record.eventTime),
+    ...(record.userIdentity?.principalId ? { actor: record.userIdentity.principalId } : {}),
+    ...(version ? { draftVersion: version } : {}),
+  };
 }
 
 export function isSqsEvent(event: S3Event | SQSEvent): event is SQSEvent {

@@ -1,9 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { KeyValueStoreEdgeRules } from '#shared/adapters/cloudfront/edge-rules.ts';
 import { CloudFrontInvalidator } from '#shared/adapters/cloudfront/invalidator.ts';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
 import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
@@ -19,6 +21,7 @@ const siteBucket = requireEnv('SITE_BUCKET');
 const articleTable = requireEnv('ARTICLE_TABLE');
 const renderQueueUrl = requireEnv('RENDER_QUEUE_URL');
 const distributionId = requireEnv('DISTRIBUTION_ID');
+const edgeRulesStoreArn = requireEnv('EDGE_RULES_STORE_ARN');
 
 const s3 = new S3Client({});
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
@@ -33,6 +36,7 @@ export const handler = makeIngestHandler({
   render: new SqsRenderQueue(new SQSClient({}), renderQueueUrl),
   leases: new DynamoLeaseStore(documents, articleTable),
   cdn: new CloudFrontInvalidator(new CloudFrontClient({}), distributionId),
+  edge: new KeyValueStoreEdgeRules(new CloudFrontKeyValueStoreClient({}), edgeRulesStoreArn),
   config: site,
   log: new Logger({ serviceName: 'ingest' }),
 });

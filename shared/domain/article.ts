@@ -35,6 +35,8 @@ export interface ArticleRecord extends Teaser {
    * a change that failed half-way is redone in full when it is retried.
    */
   readonly settled: boolean;
+  /** Addresses the article had before its slug or section changed: each redirects to its address now. */
+  readonly formerPaths: readonly string[];
   /** While unsettled: where the article stood before the change (section, time and address). */
   readonly pendingFrom?: { readonly section: string; readonly sortKey: string; readonly path: string };
 }

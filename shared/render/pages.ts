@@ -113,6 +113,15 @@ ${teasers.map((t) => teaserItem(site, t, 'h2', isHome))}</ul>\n`
   });
 }
 
+/** The page readers get for an article that was taken down (410 Gone). */
+export function renderGonePage(site: SiteConfig): string {
+  const main = html`<h1>Bài viết không còn</h1>
+<p>Bài viết này đã được gỡ bỏ và không còn trên trang.</p>
+<p><a href="/">Về trang chủ</a></p>
+`;
+  return layout({ site, title: 'Bài viết không còn', path: '/410.html', main });
+}
+
 /** The page readers get for an address that has no page. */
 export function renderNotFoundPage(site: SiteConfig): string {
   const main = html`<h1>Không tìm thấy trang</h1>

@@ -6,8 +6,10 @@ import { type Draft, defaultIdForKey, parseDraft } from '../domain/draft.ts';
 import { DraftRejectedError, type Problem } from '../domain/problems.ts';
 import { slugify } from '../domain/slug.ts';
 import {
+  type AuditEntry,
   type CdnInvalidator,
   type DraftStore,
+  type EdgeRules,
   type EditorReport,
   type LeaseStore,
   type Log,
@@ -26,6 +28,7 @@ export interface SyncDeps extends ListDeps {
   readonly render: RenderQueue;
   readonly leases: LeaseStore;
   readonly cdn: CdnInvalidator;
+  readonly edge: EdgeRules;
   readonly log: Log;
   /** Waits while another instance holds a draft's lease; tests pass a fake. */
   readonly sleep?: (ms: number) => Promise<void>;
@@ -53,6 +56,10 @@ export interface DraftChange {
   readonly key: string;
   /** When S3 saw the change: the publication time of a draft that does not state one. */
   readonly eventTime: Date;
+  /** Who made it, as S3 reports the principal; for the audit history. */
+  readonly actor?: string;
+  /** The object version (S3 version id, or ETag) the event was about. */
+  readonly draftVersion?: string;
 }
 
 export type ChangeKind = 'draft' | 'image' | 'ignored';
@@ -219,6 +226,12 @@ async function publish(
   // Where the article stood before this change, kept in the record until the change is settled, so a
   // retry after a failure still cleans up the old address and re-renders the pages that showed it there.
   const from = prev?.pendingFrom ?? (live ? positionOf(live) : undefined);
+  // Old addresses keep working: each stays this article's and redirects to the new one (unless another
+  // article has taken it since the article was down).
+  const formerPaths: string[] = [];
+  for (const former of new Set([...(prev?.formerPaths ?? []), ...(from ? [from.path] : [])])) {
+    if (former !== path && (await index.claimPath(former, draft.id)) === undefined) formerPaths.push(former);
+  }
   const record: ArticleRecord = {
     id: draft.id,
     draftKey: draft.key,
@@ -237,6 +250,7 @@ async function publish(
     contentHash,
     bodyHtml: renderBody(draft.body, (src) => images.get(src)),
     version: (prev?.version ?? 0) + 1,
+    formerPaths,
     settled: false,
     ...(from ? { pendingFrom: from } : {}),
   };
@@ -250,17 +264,34 @@ async function publish(
       cacheControl: CACHE_CONTROL.article,
     });
   }
+  // Whatever the address answered before (gone, or a redirect of an article that used it), it is this page now.
+  await deps.edge.set(path, undefined);
   await index.put(record);
   await deps.render.send(await jobsFor(deps, record, from));
+  for (const former of formerPaths) await deps.edge.set(former, { status: 301, location: path });
   if (from && from.path !== path) {
     await site.delete([pageKey(from.path)]);
-    await index.releasePath(from.path, draft.id);
     await deps.cdn.invalidate([from.path]);
+  }
+  if (!live || live.path !== path) {
+    await index.appendAudit(auditEntry(change, record, live ? 'moved' : 'published'));
   }
   const { pendingFrom: _, ...settled } = record;
   await index.put({ ...settled, settled: true });
   deps.log.info('article published', { articleId: draft.id, path, draftKey: draft.key });
   return done;
+}
+
+function auditEntry(change: DraftChange, record: ArticleRecord, action: AuditEntry['action']): AuditEntry {
+  return {
+    articleId: record.id,
+    action,
+    draftKey: change.key,
+    actor: change.actor ?? 'unknown',
+    at: change.eventTime.toISOString(),
+    ...(change.draftVersion ? { draftVersion: change.draftVersion } : {}),
+    path: record.path,
+  };
 }
 
 function positionOf(record: ArticleRecord): Position {
@@ -320,8 +351,12 @@ async function takeDown(
   };
   await index.put(withdrawn);
   await deps.render.send(await jobsFor(deps, withdrawn, from));
-  await index.releasePath(prev.path, id);
-  if (from.path !== prev.path) await index.releasePath(from.path, id);
+  // Every address it had answers 410 Gone at once; the addresses are free again for other articles.
+  for (const path of new Set([prev.path, from.path, ...prev.formerPaths])) {
+    await deps.edge.set(path, { status: 410 });
+    await index.releasePath(path, id);
+  }
+  if (prev.status === 'live') await index.appendAudit(auditEntry(change, prev, 'taken-down'));
   const { pendingFrom: _, ...settled } = withdrawn;
   await index.put({ ...settled, settled: true });
   deps.log.info('article taken down', { articleId: id, path: prev.path, draftKey: change.key });

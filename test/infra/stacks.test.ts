@@ -4,8 +4,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
+import { renderGonePage } from '#shared/render/pages.ts';
 import { buildApp } from '../../infra/app.ts';
-import { URL_REWRITE_SOURCE_PATH } from '../../infra/edge/url-rewrite.ts';
+import { edgeFunctionSource } from '../../infra/edge/url-rewrite.ts';
 import { readSettings } from '../../infra/settings.ts';
 import { ROOT, SITE } from '../support/site.ts';
 
@@ -81,7 +82,7 @@ describe('stateful stack', () => {
   });
 
   it('retains stateful resources; the table has point-in-time recovery and deletion protection', () => {
-    for (const type of ['AWS::S3::Bucket', 'AWS::DynamoDB::GlobalTable']) {
+    for (const type of ['AWS::S3::Bucket', 'AWS::DynamoDB::GlobalTable', 'AWS::CloudFront::KeyValueStore']) {
       for (const resource of Object.values(stateful.findResources(type))) {
         expect(resource.DeletionPolicy, type).toBe('Retain');
       }
@@ -214,6 +215,9 @@ describe('pipeline stack', () => {
         'dynamodb:Query',
         'sqs:SendMessage',
         'cloudfront:CreateInvalidation',
+        'cloudfront-keyvaluestore:DescribeKeyValueStore',
+        'cloudfront-keyvaluestore:PutKey',
+        'cloudfront-keyvaluestore:DeleteKey',
         'sqs:ReceiveMessage',
         'sqs:ChangeMessageVisibility',
         'sqs:GetQueueUrl',
@@ -227,10 +231,14 @@ describe('pipeline stack', () => {
 
   it('serves the site through CloudFront with origin access control and the URL rewrite the local server runs', () => {
     pipeline.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
-    pipeline.hasResourceProperties('AWS::CloudFront::Function', {
-      FunctionCode: readFileSync(URL_REWRITE_SOURCE_PATH, 'utf8'),
-      FunctionConfig: Match.objectLike({ Runtime: 'cloudfront-js-2.0' }),
-    });
+    const fn = Object.values(pipeline.findResources('AWS::CloudFront::Function'))[0]?.Properties;
+    expect(fn.FunctionConfig.Runtime).toBe('cloudfront-js-2.0');
+    expect(fn.FunctionConfig.KeyValueStoreAssociations).toHaveLength(1);
+    // The code is the source file with the store id (known at deploy) and the 410 page filled in.
+    const [before, , after] = fn.FunctionCode['Fn::Join'][1] as [string, unknown, string];
+    expect(`${before}STORE${after}`).toBe(
+      edgeFunctionSource({ storeId: 'STORE', gonePage: renderGonePage(SITE) }),
+    );
     pipeline.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
         Logging: Match.objectLike({ Prefix: 'cdn/' }),

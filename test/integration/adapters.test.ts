@@ -51,6 +51,7 @@ function record(n: number, fields: Partial<ArticleRecord> = {}): ArticleRecord {
     contentHash: 'h',
     bodyHtml: '<p>x</p>',
     version: 1,
+    formerPaths: [],
     settled: true,
     ...fields,
   };

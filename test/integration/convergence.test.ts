@@ -187,7 +187,7 @@ describe('convergence under real event delivery', () => {
         const random = seeded(seed);
         const p = await concurrentPipeline(standIns.s3, standIns.documents, await standIns.table());
         const drafts = await playSession(p, ops, random, concurrency);
-        expect(await differences(p.site, drafts, EVERY_PATH)).toEqual([]);
+        expect(await differences(p.site, drafts, EVERY_PATH, p.edge)).toEqual([]);
         await expectReports(p, drafts);
       }),
       { numRuns: RUNS },
@@ -225,7 +225,7 @@ describe('convergence under real event delivery', () => {
             dbFaults.arm(false);
           }
           failures += p.failures;
-          expect(await differences(p.site, drafts, EVERY_PATH)).toEqual([]);
+          expect(await differences(p.site, drafts, EVERY_PATH, p.edge)).toEqual([]);
           await expectReports(p, drafts);
         }),
         { numRuns: Math.max(5, Math.round(RUNS / 3)) },

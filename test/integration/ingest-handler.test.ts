@@ -1,15 +1,21 @@
 import { createHash } from 'node:crypto';
+import dns from 'node:dns';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toS3EventRecord } from '../../local/s3-notifications.ts';
 import { draftText, SITE } from '../support/site.ts';
 import { startStandIns } from '../support/stand-ins.ts';
-import { startCloudFrontStandIn, startSqsStandIn } from '../support/wire-stand-ins.ts';
+import {
+  startCloudFrontStandIn,
+  startKeyValueStoreStandIn,
+  startSqsStandIn,
+} from '../support/wire-stand-ins.ts';
 
 let standIns: Awaited<ReturnType<typeof startStandIns>>;
 let sqs: Awaited<ReturnType<typeof startSqsStandIn>>;
 let cloudfront: Awaited<ReturnType<typeof startCloudFrontStandIn>>;
+let kvs: Awaited<ReturnType<typeof startKeyValueStoreStandIn>>;
 let handler: (event: S3Event | SQSEvent) => Promise<unknown>;
 
 const ENV_KEYS = [
@@ -29,6 +35,8 @@ function lambdaEnv(table: string): Record<string, string> {
     AWS_ENDPOINT_URL_DYNAMODB: standIns.dynamoEndpoint,
     AWS_ENDPOINT_URL_SQS: sqs.endpoint,
     AWS_ENDPOINT_URL_CLOUDFRONT: cloudfront.endpoint,
+    // The SDK puts the account id in front of the store's host name, as AWS names it: kvs.test resolves here.
+    AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE: kvs.endpoint.replace('127.0.0.1', 'kvs.test'),
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
     AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
@@ -38,13 +46,30 @@ function lambdaEnv(table: string): Record<string, string> {
     SITE_CONFIG: JSON.stringify(SITE),
     RENDER_QUEUE_URL: sqs.queueUrl('render.fifo'),
     DISTRIBUTION_ID: 'E2EXAMPLE',
+    EDGE_RULES_STORE_ARN:
+      'arn:aws:cloudfront::000000000000:key-value-store/0a1b2c3d-0000-4000-8000-000000000000',
   };
 }
 
+/** Resolves `<account>.kvs.test` to the loopback address, where the KeyValueStore stand-in listens. */
+const realLookup = dns.lookup;
+function resolveKvsTestHosts(): void {
+  const patched = (host: string, options: unknown, callback?: unknown) => {
+    const cb = (typeof options === 'function' ? options : callback) as (...args: unknown[]) => void;
+    const opts = (typeof options === 'object' && options !== null ? options : {}) as { all?: boolean };
+    if (!host.endsWith('kvs.test'))
+      return (realLookup as (...args: unknown[]) => void)(host, options, callback);
+    return opts.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4);
+  };
+  (dns as { lookup: unknown }).lookup = patched;
+}
+
 beforeAll(async () => {
+  resolveKvsTestHosts();
   standIns = await startStandIns(['drafts', 'site']);
   sqs = await startSqsStandIn();
   cloudfront = await startCloudFrontStandIn();
+  kvs = await startKeyValueStoreStandIn();
   // As in Lambda: the environment is in place before the module builds its clients.
   Object.assign(process.env, lambdaEnv(await standIns.table()));
   ({ handler } = await import('../../functions/ingest/index.ts'));
@@ -53,6 +78,8 @@ afterAll(async () => {
   await standIns.stop();
   await sqs.stop();
   await cloudfront.stop();
+  await kvs.stop();
+  (dns as { lookup: unknown }).lookup = realLookup;
 });
 
 async function upload(key: string, body: string | Buffer): Promise<S3Event> {
@@ -183,6 +210,17 @@ describe('ingest handler, as Lambda runs it', () => {
     expect(await renderQueued()).toEqual({ batchItemFailures: [] });
     expect(invalidated().slice(before)).toContain('/van-hoa/le-hoi');
     expect(await read('site', 'van-hoa/le-hoi/index.html')).toBeUndefined();
+    // The address answers 410 Gone at the edge, through the KeyValueStore the CloudFront Function reads.
+    expect(kvs.values.get('/van-hoa/le-hoi')).toBe('410');
+  });
+
+  it('writes a permanent redirect for a renamed article, retrying when another writer got there first', async () => {
+    const key = 'van-hoa/doi-ten.md';
+    await handler(await upload(key, draftText({ title: 'Tên cũ', section: 'van-hoa' })));
+    kvs.conflictNext(2);
+    await handler(await upload(key, draftText({ title: 'Tên cũ', section: 'van-hoa', slug: 'ten-moi' })));
+    expect(kvs.values.get('/van-hoa/ten-cu')).toBe('301 /van-hoa/ten-moi');
+    expect(kvs.values.has('/van-hoa/ten-moi')).toBe(false);
   });
 
   it('from SQS, reports only the failed message back and handles the rest', async () => {

@@ -8,7 +8,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Event } from 'aws-lambda';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
 import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
-import { MemoryCdnInvalidator } from '#shared/adapters/memory/index.ts';
+import { MemoryCdnInvalidator, MemoryEdgeRules } from '#shared/adapters/memory/index.ts';
 import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
 import { messageGroupOf } from '#shared/adapters/sqs/render-queue.ts';
 import type { RenderJob } from '#shared/ports.ts';
@@ -45,6 +45,7 @@ export async function concurrentPipeline(
   const site = new S3SiteStore(s3, siteBucket);
   const index = new DynamoArticleIndex(documents, table);
   const cdn = new MemoryCdnInvalidator();
+  const edge = new MemoryEdgeRules();
   const groups = new Map<string, { job: RenderJob; redelivered: boolean; tries: number }[]>();
   const renderDeps = { site, index, cdn, config: SITE, log: silentLog, sleep: async () => {} };
   const ingest = makeIngestHandler({
@@ -52,6 +53,7 @@ export async function concurrentPipeline(
     draftsBucket,
     drafts: new S3DraftStore(s3, draftsBucket),
     leases: new DynamoLeaseStore(documents, table),
+    edge,
     sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
     // Processing here takes well under a second; a lease left behind by a failed release expires quickly.
     leaseMs: 3000,
@@ -87,6 +89,7 @@ export async function concurrentPipeline(
     site,
     index,
     cdn,
+    edge,
     sent,
     get failures() {
       return failures;

@@ -2,6 +2,7 @@ import {
   MemoryArticleIndex,
   MemoryCdnInvalidator,
   MemoryDraftStore,
+  MemoryEdgeRules,
   MemoryLeaseStore,
   MemoryRenderQueue,
   MemorySiteStore,
@@ -22,6 +23,7 @@ export function memoryPipeline() {
   const render = new MemoryRenderQueue();
   const leases = new MemoryLeaseStore();
   const cdn = new MemoryCdnInvalidator();
+  const edge = new MemoryEdgeRules();
   const deps: SyncDeps = {
     drafts,
     site,
@@ -29,6 +31,7 @@ export function memoryPipeline() {
     render,
     leases,
     cdn,
+    edge,
     config: SITE,
     log: silentLog,
     sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 2))),
@@ -40,6 +43,7 @@ export function memoryPipeline() {
     index,
     render,
     cdn,
+    edge,
     deps,
     async init() {
       await refreshAllLists(deps);

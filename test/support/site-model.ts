@@ -1,3 +1,4 @@
+import type { MemoryEdgeRules } from '#shared/adapters/memory/index.ts';
 import {
   articlePath,
   HOME_COUNT,
@@ -76,6 +77,7 @@ export async function differences(
   site: SiteStore,
   drafts: ReadonlyMap<string, string>,
   everyPath: Iterable<string>,
+  edge?: MemoryEdgeRules,
 ): Promise<string[]> {
   const live = liveArticles(drafts);
   const livePaths = new Set(live.map((a) => a.path));
@@ -95,6 +97,11 @@ export async function differences(
   }
   for (const path of everyPath) {
     if (!livePaths.has(path) && (await site.get(pageKey(path)))) problems.push(`page left at ${path}`);
+  }
+  for (const [path, rule] of edge?.rules ?? []) {
+    if (livePaths.has(path)) problems.push(`live ${path} has an edge rule ${rule.status}`);
+    if (rule.status === 301 && !livePaths.has(rule.location))
+      problems.push(`${path} redirects to ${rule.location}, not live`);
   }
   const home = teaserLinks((await text(site, pageKey('/'))) ?? '');
   const expectedHome = live.slice(0, HOME_COUNT).map((a) => a.path);

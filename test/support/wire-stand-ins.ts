@@ -110,3 +110,59 @@ export async function startCloudFrontStandIn() {
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/**
+ * The CloudFront KeyValueStore data API (REST-JSON, SigV4a-signed): DescribeKeyValueStore, PutKey and
+ * DeleteKey with ETag preconditions, as the real service checks them.
+ */
+export async function startKeyValueStoreStandIn() {
+  const values = new Map<string, string>();
+  let version = 1;
+  let conflictNext = 0;
+  const etag = () => `ETAG${version}`;
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const match = /^\/key-value-stores\/([^/]+)(?:\/keys\/(.+))?$/.exec(url.pathname);
+    const input = await body(req);
+    const reply = (status: number, payload: unknown, headers: Record<string, string> = {}) =>
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(payload));
+    if (!match) return reply(404, { message: 'no such route' });
+    const key = match[2] ? decodeURIComponent(match[2]) : undefined;
+    if (req.method === 'GET' && !key) {
+      return reply(
+        200,
+        {
+          KvsARN: decodeURIComponent(match[1] ?? ''),
+          ItemCount: values.size,
+          TotalSizeInBytes: 0,
+          Created: 0,
+        },
+        { etag: etag() },
+      );
+    }
+    if (req.headers['if-match'] !== etag() || conflictNext > 0) {
+      conflictNext = Math.max(0, conflictNext - 1);
+      return reply(409, { message: 'ETag mismatch' }, { 'x-amzn-errortype': 'ConflictException' });
+    }
+    if (req.method === 'PUT' && key) {
+      values.set(key, JSON.parse(input).Value);
+    } else if (req.method === 'DELETE' && key) {
+      if (!values.delete(key))
+        return reply(404, { message: 'no such key' }, { 'x-amzn-errortype': 'ResourceNotFoundException' });
+    } else {
+      return reply(400, { message: 'unsupported' });
+    }
+    version += 1;
+    return reply(200, { ItemCount: values.size, TotalSizeInBytes: 0 }, { etag: etag() });
+  });
+  const endpoint = await listen(server);
+  return {
+    endpoint,
+    values,
+    /** The next `n` writes lose a race with another writer. */
+    conflictNext(n: number) {
+      conflictNext = n;
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

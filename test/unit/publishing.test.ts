@@ -137,6 +137,21 @@ describe('publishing drafts', () => {
     for (const [key] of p.site.objects) {
       if (key.endsWith('.html')) expect(p.site.text(key), key).not.toContain(`href="${path}"`);
     }
+    expect(p.edge.rules.get(path)).toEqual({ status: 410 });
+    expect(await p.index.auditOf('kinh-te/go-kho-chuong-trinh-muc-tieu-quoc-gia')).toMatchObject([
+      { action: 'published', path },
+      { action: 'taken-down', path, draftKey: 'kinh-te/go-kho-chuong-trinh-muc-tieu-quoc-gia.md' },
+    ]);
+  });
+
+  it('an address that was taken down can be used by a new article, and then answers with its page', async () => {
+    await p.change('xa-hoi/cu.md', draftText({ title: 'Tin trùng tên' }));
+    await p.change('xa-hoi/cu.md', undefined);
+    expect(p.edge.rules.get('/xa-hoi/tin-trung-ten')).toEqual({ status: 410 });
+    const [report] = await p.change('xa-hoi/moi.md', draftText({ title: 'Tin trùng tên' }));
+    expect(report?.status).toBe('published');
+    expect(p.edge.rules.has('/xa-hoi/tin-trung-ten')).toBe(false);
+    expect(p.site.text(pageKey('/xa-hoi/tin-trung-ten'))).toContain('Tin trùng tên');
   });
 
   it('status: withdrawn takes an article down and re-publishing brings it back', async () => {
@@ -145,7 +160,9 @@ describe('publishing drafts', () => {
     const text = example(key).toString('utf8');
     await p.change(key, text.replace('section: giao-duc', 'section: giao-duc\nstatus: withdrawn'));
     expect(linksIn(p, '/')).not.toContain('/giao-duc/no-luc-hoc-tap-ren-luyen');
+    expect(p.edge.rules.get('/giao-duc/no-luc-hoc-tap-ren-luyen')).toEqual({ status: 410 });
     await p.change(key, text);
+    expect(p.edge.rules.has('/giao-duc/no-luc-hoc-tap-ren-luyen')).toBe(false);
     expect(linksIn(p, '/')).toContain('/giao-duc/no-luc-hoc-tap-ren-luyen');
     expect(linksIn(p, SEED_PATH)).toContain('/giao-duc/no-luc-hoc-tap-ren-luyen');
   });
@@ -167,11 +184,23 @@ describe('publishing drafts', () => {
     expect(report?.errors[0]).toMatchObject({ field: 'slug', code: 'slug_taken' });
   });
 
-  it('moves an article when its slug changes, and lists link the new address', async () => {
+  it('moves an article when its slug changes: old addresses redirect for good, lists link the new one', async () => {
     await p.change('xa-hoi/tin.md', draftText());
     await p.change('xa-hoi/tin.md', draftText({ slug: 'tin-moi' }));
     expect(p.site.objects.has(pageKey('/xa-hoi/tin-thu-nghiem'))).toBe(false);
     expect(linksIn(p, '/xa-hoi/')).toEqual(['/xa-hoi/tin-moi']);
+    expect(p.edge.rules.get('/xa-hoi/tin-thu-nghiem')).toEqual({ status: 301, location: '/xa-hoi/tin-moi' });
+    // A second move: both earlier addresses go straight to the newest (no redirect chains).
+    await p.change('xa-hoi/tin.md', draftText({ slug: 'tin-moi-nhat', section: 'kinh-te' }));
+    expect(p.edge.rules.get('/xa-hoi/tin-thu-nghiem')).toEqual({
+      status: 301,
+      location: '/kinh-te/tin-moi-nhat',
+    });
+    expect(p.edge.rules.get('/xa-hoi/tin-moi')).toEqual({ status: 301, location: '/kinh-te/tin-moi-nhat' });
+    expect(p.edge.rules.has('/kinh-te/tin-moi-nhat')).toBe(false);
+    // The old addresses stay the article's: another article cannot take them.
+    const [other] = await p.change('xa-hoi/khac.md', draftText({ title: 'Khác', slug: 'tin-moi' }));
+    expect(other?.errors[0]?.code).toBe('slug_taken');
   });
 
   it('paginates a section 20 to a page, newest first, and drops pages no longer needed', async () => {

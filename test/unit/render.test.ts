@@ -24,6 +24,7 @@ function article(fields: Partial<ArticleRecord> = {}): ArticleRecord {
     contentHash: 'h',
     bodyHtml: '<p>Nội dung.</p>\n',
     version: 1,
+    formerPaths: [],
     settled: true,
     ...fields,
   };

@@ -6,14 +6,17 @@ import {
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ArticleRecord, Teaser } from '../../domain/article.ts';
-import type { ArticleIndex, TeaserQuery } from '../../ports.ts';
+import type { ArticleIndex, AuditEntry, TeaserQuery } from '../../ports.ts';
 import { ARTICLE_TABLE, LIVE_FEED } from './schema.ts';
 
 const { indexes } = ARTICLE_TABLE;
 const articleKey = (id: string) => `article#${id}`;
 const pathKey = (path: string) => `path#${path}`;
+// One item per article: its history as a list, appended to atomically.
+const auditKey = (id: string) => `audit#${id}`;
 
 /** Index attributes that are not part of the record. */
 const STORAGE_ONLY = new Set(['pk', 'feed', 'sectionFeed']);
@@ -132,6 +135,24 @@ export class DynamoArticleIndex implements ArticleIndex {
       );
       return String(out.Item?.owner ?? 'unknown');
     }
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: auditKey(entry.articleId) },
+        UpdateExpression: 'SET entries = list_append(if_not_exists(entries, :none), :entry)',
+        ExpressionAttributeValues: { ':none': [], ':entry': [entry] },
+      }),
+    );
+  }
+
+  async auditOf(articleId: string): Promise<AuditEntry[]> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { pk: auditKey(articleId) }, ConsistentRead: true }),
+    );
+    return (out.Item?.entries as AuditEntry[] | undefined) ?? [];
   }
 
   async holderOf(path: string): Promise<string | undefined> {

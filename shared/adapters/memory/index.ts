@@ -1,9 +1,13 @@
 import type { ArticleRecord, Teaser } from '../../domain/article.ts';
 import { teaserOf } from '../../domain/article.ts';
+import { encodeEdgeRule } from '../../domain/edge-rules.ts';
 import {
   type ArticleIndex,
+  type AuditEntry,
   type CdnInvalidator,
   type DraftStore,
+  type EdgeRule,
+  type EdgeRules,
   type EditorReport,
   type LeaseStore,
   type PutOptions,
@@ -107,6 +111,13 @@ export class MemoryArticleIndex implements ArticleIndex {
   async holderOf(path: string): Promise<string | undefined> {
     return this.paths.get(path);
   }
+  readonly audits = new Map<string, AuditEntry[]>();
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    this.audits.set(entry.articleId, [...(this.audits.get(entry.articleId) ?? []), structuredClone(entry)]);
+  }
+  async auditOf(articleId: string): Promise<AuditEntry[]> {
+    return this.audits.get(articleId) ?? [];
+  }
 }
 
 /** In-memory render queue: keeps jobs until a test drains them, as the real queue delivers them later. */
@@ -146,6 +157,20 @@ export class MemoryLeaseStore implements LeaseStore {
   }
   async release(name: string, holder: string): Promise<void> {
     if (this.leases.get(name)?.holder === holder) this.leases.delete(name);
+  }
+}
+
+/** In-memory edge rules: path to rule. */
+export class MemoryEdgeRules implements EdgeRules {
+  readonly rules = new Map<string, EdgeRule>();
+  async set(path: string, rule: EdgeRule | undefined): Promise<void> {
+    if (rule) this.rules.set(path, rule);
+    else this.rules.delete(path);
+  }
+  /** The value the edge function reads for a path, as the CloudFront KeyValueStore holds it. */
+  async value(path: string): Promise<string | undefined> {
+    const rule = this.rules.get(path);
+    return rule ? encodeEdgeRule(rule) : undefined;
   }
 }
 
