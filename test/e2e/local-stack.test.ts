@@ -4,7 +4,13 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.ts';
@@ -214,6 +220,27 @@ describe('the local stack, as an editor and a reader use it', () => {
     const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}');
     expect(result.status).toBe(200);
     expect(Buffer.from(result.page, 'base64').equals(here)).toBe(true);
+  });
+
+  it("answers 301 at a renamed article's old address and 410 Gone once it is deleted", async () => {
+    const key = 'the-thao/giai-bong-da.md';
+    await upload(key, draftText({ title: 'Giải bóng đá', section: 'the-thao' }));
+    await stack.whenIdle();
+    expect((await fetch(`${stack.siteUrl}/the-thao/giai-bong-da`)).status).toBe(200);
+    await upload(key, draftText({ title: 'Giải bóng đá', section: 'the-thao', slug: 'giai-bong-da-tinh' }));
+    await stack.whenIdle();
+    const moved = await fetch(`${stack.siteUrl}/the-thao/giai-bong-da`, { redirect: 'manual' });
+    expect(moved.status).toBe(301);
+    expect(moved.headers.get('location')).toBe('/the-thao/giai-bong-da-tinh');
+    expect((await fetch(`${stack.siteUrl}/the-thao/giai-bong-da-tinh`)).status).toBe(200);
+    await s3.send(new DeleteObjectCommand({ Bucket: 'drafts', Key: key }));
+    await stack.whenIdle();
+    for (const path of ['/the-thao/giai-bong-da-tinh', '/the-thao/giai-bong-da']) {
+      const gone = await fetch(`${stack.siteUrl}${path}`, { redirect: 'manual' });
+      expect(gone.status, path).toBe(410);
+      expect(await gone.text()).toContain('Bài viết không còn');
+    }
+    expect(await (await fetch(`${stack.siteUrl}/the-thao/`)).text()).not.toContain('giai-bong-da');
   });
 
   it('keeps its state across a restart', async () => {
