@@ -6,7 +6,7 @@ import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -213,7 +213,20 @@ export class PipelineStack extends Stack {
       new PolicyStatement({ actions: ['s3:ListBucket'], resources: [site.bucketArn] }),
     ];
 
+    // Scheduled drafts: EventBridge Scheduler invokes the ingest function at their time, with this role.
+    const ingestName = `${settings.resourcePrefix}-ingest`;
+    const ingestArn = `arn:${this.partition}:lambda:${this.region}:${this.account}:function:${ingestName}`;
+    const schedulerRole = new Role(this, 'SchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
+      description: 'Lets EventBridge Scheduler bring scheduled drafts back to the ingest function',
+    });
+    schedulerRole.addToPolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [ingestArn] }),
+    );
+    const schedules = `arn:${this.partition}:scheduler:${this.region}:${this.account}:schedule/default/publish-*`;
+
     const ingest = new PipelineFunction(this, 'Ingest', {
+      functionName: ingestName,
       entry: entry('ingest/index.ts'),
       description: 'Publishes, corrects and takes down articles when drafts change',
       service: 'ingest',
@@ -226,6 +239,8 @@ export class PipelineStack extends Stack {
         RENDER_QUEUE_URL: renderJobs.queueUrl,
         DISTRIBUTION_ID: this.distribution.distributionId,
         EDGE_RULES_STORE_ARN: edgeRulesArn,
+        SCHEDULE_TARGET_ARN: ingestArn,
+        SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
         SITE_CONFIG: siteConfig,
       },
       permissions: [
@@ -250,6 +265,11 @@ export class PipelineStack extends Stack {
         }),
         new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [renderJobs.queueArn] }),
         new PolicyStatement({ actions: ['cloudfront:CreateInvalidation'], resources: [distributionArn] }),
+        new PolicyStatement({
+          actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+          resources: [schedules],
+        }),
+        new PolicyStatement({ actions: ['iam:PassRole'], resources: [schedulerRole.roleArn] }),
       ],
     });
     ingest.fn.addEventSource(
@@ -259,6 +279,11 @@ export class PipelineStack extends Stack {
       ingest.role,
       [drafts.arnForObjects('*'), drafts.arnForObjects(`${REPORTS_PREFIX}*`), site.arnForObjects('*')],
       'Object keys are chosen by editors and by the site layout, so object-level S3 access names the bucket, not the keys; writes to the drafts bucket are limited to reports/.',
+    );
+    acknowledgeWildcardResources(
+      ingest.role,
+      [schedules],
+      'One schedule per scheduled draft, named publish-<hash of its key>: only schedules with that prefix.',
     );
 
     const render = new PipelineFunction(this, 'Render', {

@@ -13,6 +13,7 @@ import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
 import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
 import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
 import { FileEdgeRules } from '#shared/adapters/file/edge-rules.ts';
+import { TimerPublishScheduler } from '#shared/adapters/file/timer-scheduler.ts';
 import { MemoryCdnInvalidator } from '#shared/adapters/memory/index.ts';
 import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
 import { messageGroupOf } from '#shared/adapters/sqs/render-queue.ts';
@@ -110,6 +111,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await refreshAllLists({ site, index, config: options.site });
 
   const edgeRules = new FileEdgeRules(join(options.dataDir, 'edge-rules.json'));
+  // Scheduled drafts come back through the ingest queue when due, as EventBridge Scheduler invokes the function.
+  const scheduler = new TimerPublishScheduler(join(options.dataDir, 'schedules.json'), (draftKey, at) => {
+    log(`scheduled draft due: ${draftKey}`);
+    queue.send(JSON.stringify({ scheduledPublish: { draftKey, at: at.toISOString() } }));
+  });
   const cdn = new MemoryCdnInvalidator(); // no CDN in front of the local site server: nothing to invalidate
   const renderDeps = { site, index, cdn, config: options.site, log: localLog(log) };
   const renderQueue = new LocalQueue(makeRenderHandler(renderDeps), {
@@ -127,6 +133,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     render,
     leases: new DynamoLeaseStore(documents, LOCAL_NAMES.articleTable),
     edge: edgeRules,
+    scheduler,
   });
   const queue = new LocalQueue(ingest, {
     onDeadLetter: (body, error) =>
@@ -164,6 +171,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     queue,
     whenIdle,
     async stop() {
+      scheduler.stop();
       await whenIdle();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

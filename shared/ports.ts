@@ -24,10 +24,12 @@ export function reportKey(draftKey: string): string {
 /** What the editor reads back after a draft was processed: `reports/<draft key>.json`. */
 export interface EditorReport {
   readonly draftKey: string;
-  readonly status: 'published' | 'rejected' | 'failed' | 'withdrawn';
+  readonly status: 'published' | 'scheduled' | 'rejected' | 'failed' | 'withdrawn';
   readonly errors: readonly Problem[];
   readonly warnings: readonly Problem[];
   readonly url?: string;
+  /** For `scheduled`: when the article goes live on its own. */
+  readonly scheduledFor?: string;
   readonly articleId?: string;
   /** When the processed upload reached the bucket (the S3 event time). */
   readonly uploadedAt: string;
@@ -108,7 +110,7 @@ export interface EdgeRules {
 /** One line of the takedown history: who took which version of an article down, and when. */
 export interface AuditEntry {
   readonly articleId: string;
-  readonly action: 'taken-down' | 'published' | 'moved';
+  readonly action: 'taken-down' | 'published' | 'moved' | 'rescheduled';
   readonly draftKey: string;
   /** Who made the change, as S3 reports the uploader (an IAM principal); `unknown` when not reported. */
   readonly actor: string;
@@ -116,6 +118,17 @@ export interface AuditEntry {
   /** The draft version (S3 version id or ETag) the change concerned. */
   readonly draftVersion?: string;
   readonly path: string;
+}
+
+/**
+ * Brings a draft back to the pipeline at a given time: how an article with a future `publishedAt` goes live
+ * on its own (EventBridge Scheduler in AWS, a timer locally).
+ */
+export interface PublishScheduler {
+  /** The pipeline looks at this draft again at `at`; replaces an earlier time for the same draft. */
+  schedule(draftKey: string, at: Date): Promise<void>;
+  /** Forgets a draft's scheduled look, if it has one. */
+  cancel(draftKey: string): Promise<void>;
 }
 
 /** Where use cases say what they did; Powertools' Logger fits it, and so does `console`. */

@@ -1,4 +1,8 @@
 import type { S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import {
+  isScheduledPublishEvent,
+  type ScheduledPublishEvent,
+} from '#shared/adapters/scheduler/eventbridge.ts';
 import type { Log } from '#shared/ports.ts';
 import { publishSiteFrame } from '#shared/use-cases/site-frame.ts';
 import { type SyncDeps, syncChange } from '#shared/use-cases/sync-draft.ts';
@@ -23,9 +27,20 @@ export function makeIngestHandler(deps: IngestHandlerDeps) {
     });
     return frame;
   };
-  return async (event: S3Event | SQSEvent): Promise<SQSBatchResponse | undefined> => {
+  /** A draft whose scheduled time has come: looked at again, as if it had just been uploaded then. */
+  const due = (event: ScheduledPublishEvent) =>
+    syncChange(deps, {
+      key: event.scheduledPublish.draftKey,
+      eventTime: new Date(event.scheduledPublish.at),
+    });
+
+  return async (event: S3Event | SQSEvent | ScheduledPublishEvent): Promise<SQSBatchResponse | undefined> => {
     // Stylesheet, clock script and error pages: written once per container, before any page needs them.
     await ready();
+    if (isScheduledPublishEvent(event)) {
+      await due(event);
+      return undefined;
+    }
     if (!isSqsEvent(event)) {
       for (const record of event.Records) {
         if (record.s3.bucket.name === deps.draftsBucket) await syncChange(deps, changeFromRecord(record));
@@ -35,6 +50,8 @@ export function makeIngestHandler(deps: IngestHandlerDeps) {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const message of event.Records) {
       try {
+        const body: unknown = JSON.parse(message.body);
+        if (isScheduledPublishEvent(body)) await due(body);
         for (const record of s3RecordsOfMessage(message.body)) {
           if (record.s3.bucket.name === deps.draftsBucket) await syncChange(deps, changeFromRecord(record));
         }

@@ -3,6 +3,7 @@ import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KeyValueStoreEdgeRules } from '#shared/adapters/cloudfront/edge-rules.ts';
@@ -10,6 +11,7 @@ import { CloudFrontInvalidator } from '#shared/adapters/cloudfront/invalidator.t
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
 import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
 import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
+import { EventBridgePublishScheduler } from '#shared/adapters/scheduler/eventbridge.ts';
 import { SqsRenderQueue } from '#shared/adapters/sqs/render-queue.ts';
 import { requireEnv, siteConfigFromEnv } from '#shared/config.ts';
 import { makeIngestHandler } from './handler.ts';
@@ -22,6 +24,8 @@ const articleTable = requireEnv('ARTICLE_TABLE');
 const renderQueueUrl = requireEnv('RENDER_QUEUE_URL');
 const distributionId = requireEnv('DISTRIBUTION_ID');
 const edgeRulesStoreArn = requireEnv('EDGE_RULES_STORE_ARN');
+const scheduleTargetArn = requireEnv('SCHEDULE_TARGET_ARN');
+const schedulerRoleArn = requireEnv('SCHEDULER_ROLE_ARN');
 
 const s3 = new S3Client({});
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
@@ -37,6 +41,10 @@ export const handler = makeIngestHandler({
   leases: new DynamoLeaseStore(documents, articleTable),
   cdn: new CloudFrontInvalidator(new CloudFrontClient({}), distributionId),
   edge: new KeyValueStoreEdgeRules(new CloudFrontKeyValueStoreClient({}), edgeRulesStoreArn),
+  scheduler: new EventBridgePublishScheduler(new SchedulerClient({}), {
+    targetArn: scheduleTargetArn,
+    roleArn: schedulerRoleArn,
+  }),
   config: site,
   log: new Logger({ serviceName: 'ingest' }),
 });

@@ -16,6 +16,8 @@ export interface PipelineFunctionProps {
   readonly permissions: readonly PolicyStatement[];
   readonly logRetention: RetentionDays;
   readonly memorySize?: number;
+  /** A fixed name, for a function whose ARN must be known before it exists (a schedule's target). */
+  readonly functionName?: string;
   readonly timeout?: Duration;
 }
 
@@ -44,6 +46,7 @@ export class PipelineFunction extends Construct {
       entry: props.entry,
       handler: 'handler',
       description: props.description,
+      ...(props.functionName ? { functionName: props.functionName } : {}),
       role: this.role,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,

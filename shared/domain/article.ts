@@ -13,7 +13,8 @@ export interface Teaser {
   readonly sortKey: string;
 }
 
-export type ArticleStatus = 'live' | 'withdrawn';
+/** `scheduled`: was live, and its `publishedAt` moved into the future; it returns then on its own. */
+export type ArticleStatus = 'live' | 'withdrawn' | 'scheduled';
 
 /** An article as the index keeps it: everything needed to render its page again without its draft. */
 export interface ArticleRecord extends Teaser {

@@ -13,6 +13,7 @@ import {
   type EditorReport,
   type LeaseStore,
   type Log,
+  type PublishScheduler,
   REPORTS_PREFIX,
   type RenderJob,
   type RenderQueue,
@@ -29,7 +30,10 @@ export interface SyncDeps extends ListDeps {
   readonly leases: LeaseStore;
   readonly cdn: CdnInvalidator;
   readonly edge: EdgeRules;
+  readonly scheduler: PublishScheduler;
   readonly log: Log;
+  /** The current time; tests pass a fixed clock. */
+  readonly now?: () => Date;
   /** Waits while another instance holds a draft's lease; tests pass a fake. */
   readonly sleep?: (ms: number) => Promise<void>;
   /** How long a draft's lease lasts; {@link DRAFT_LEASE_MS} unless a test needs stale leases to expire sooner. */
@@ -140,17 +144,25 @@ function failedReport(change: DraftChange, err: unknown): EditorReport {
 async function syncDraft(deps: SyncDeps, change: DraftChange): Promise<EditorReport> {
   const object = await deps.drafts.get(change.key);
   if (!object) {
+    await deps.scheduler.cancel(change.key);
     const id = (await deps.index.idForDraft(change.key)) ?? defaultIdForKey(change.key);
     return takeDown(deps, change, id);
   }
   const parsed = parseDraft(change.key, object.bytes, deps.config);
   if (!parsed.ok) return rejectedReport(change, parsed.problems);
+  const { draft, warnings } = parsed;
   try {
-    if (parsed.draft.status === 'withdrawn')
-      return await takeDown(deps, change, parsed.draft.id, parsed.warnings);
-    return await publish(deps, change, parsed.draft, parsed.warnings);
+    if (draft.status === 'withdrawn') {
+      await deps.scheduler.cancel(change.key);
+      return await takeDown(deps, change, draft.id, warnings);
+    }
+    // A scheduled look happens at the publication time itself: it counts as due even if the clock lags.
+    const now = Math.max((deps.now?.() ?? new Date()).getTime(), change.eventTime.getTime());
+    if (draft.publishedAt && draft.publishedAt.getTime() > now)
+      return await schedule(deps, change, draft, warnings);
+    return await publish(deps, change, draft, warnings);
   } catch (err) {
-    if (err instanceof DraftRejectedError) return rejectedReport(change, err.problems, parsed.warnings);
+    if (err instanceof DraftRejectedError) return rejectedReport(change, err.problems, warnings);
     throw err;
   }
 }
@@ -163,6 +175,33 @@ function rejectedReport(change: DraftChange, errors: readonly Problem[], warning
     warnings,
     uploadedAt: change.eventTime.toISOString(),
   } satisfies EditorReport;
+}
+
+/**
+ * A draft whose publication time is in the future: nothing of it is public until then (an article that was
+ * live goes off the site, its address kept for it), and the scheduler brings it back at that time.
+ */
+async function schedule(
+  deps: SyncDeps,
+  change: DraftChange,
+  draft: Draft,
+  warnings: readonly Problem[],
+): Promise<EditorReport> {
+  const at = draft.publishedAt ?? change.eventTime;
+  const prev = await deps.index.get(draft.id);
+  if (prev?.draftKey === draft.key && (prev.status === 'live' || !prev.settled)) {
+    await takeDown(deps, change, draft.id, warnings, 'scheduled');
+  }
+  await deps.scheduler.schedule(draft.key, at);
+  return {
+    draftKey: draft.key,
+    status: 'scheduled',
+    errors: [],
+    warnings,
+    scheduledFor: at.toISOString(),
+    articleId: draft.id,
+    uploadedAt: change.eventTime.toISOString(),
+  };
 }
 
 async function publish(
@@ -193,6 +232,8 @@ async function publish(
     articleId: draft.id,
     uploadedAt: change.eventTime.toISOString(),
   };
+  // Going live now: a schedule left from an earlier future time is no longer needed.
+  if (prev?.status !== 'live') await deps.scheduler.cancel(draft.key);
   const toPublish = await readImages(deps, draft);
   // The article's version: its draft and the images it shows (an image replaced under the same name counts).
   const contentHash = createHash('sha256')
@@ -326,6 +367,7 @@ async function takeDown(
   change: DraftChange,
   id: string,
   warnings: readonly Problem[] = [],
+  until: 'withdrawn' | 'scheduled' = 'withdrawn',
 ): Promise<EditorReport> {
   const { index } = deps;
   const report: EditorReport = {
@@ -338,25 +380,31 @@ async function takeDown(
   };
   const prev = await index.get(id);
   if (!prev || prev.draftKey !== change.key) return report;
-  if (prev.status !== 'live' && prev.settled) return report;
+  const done = prev.status === 'withdrawn' || (prev.status === 'scheduled' && until === 'scheduled');
+  if (prev.settled && done) return report;
   const from = prev.pendingFrom ?? positionOf(prev);
   // Out of the index first: the render jobs then drop it from its lists and related teasers, and its own
   // job removes the page.
   const withdrawn: ArticleRecord = {
     ...prev,
-    status: 'withdrawn',
+    status: until,
     version: prev.status === 'live' ? prev.version + 1 : prev.version,
     settled: false,
     pendingFrom: from,
   };
   await index.put(withdrawn);
   await deps.render.send(await jobsFor(deps, withdrawn, from));
-  // Every address it had answers 410 Gone at once; the addresses are free again for other articles.
-  for (const path of new Set([prev.path, from.path, ...prev.formerPaths])) {
-    await deps.edge.set(path, { status: 410 });
-    await index.releasePath(path, id);
+  if (until === 'withdrawn') {
+    // Every address it had answers 410 Gone at once; the addresses are free again for other articles.
+    for (const path of new Set([prev.path, from.path, ...prev.formerPaths])) {
+      await deps.edge.set(path, { status: 410 });
+      await index.releasePath(path, id);
+    }
   }
-  if (prev.status === 'live') await index.appendAudit(auditEntry(change, prev, 'taken-down'));
+  // A scheduled article keeps its addresses for when it returns; until then they answer 404.
+  if (prev.status === 'live') {
+    await index.appendAudit(auditEntry(change, prev, until === 'withdrawn' ? 'taken-down' : 'rescheduled'));
+  }
   const { pendingFrom: _, ...settled } = withdrawn;
   await index.put({ ...settled, settled: true });
   deps.log.info('article taken down', { articleId: id, path: prev.path, draftKey: change.key });

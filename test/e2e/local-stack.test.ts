@@ -58,16 +58,6 @@ async function upload(key: string, body: Buffer | string): Promise<void> {
   await s3.send(new PutObjectCommand({ Bucket: 'drafts', Key: key, Body: body }));
 }
 
-/** Polls a URL until it answers 200; the deadline only bounds the test, it is not the product's promise. */
-async function waitFor200(url: string, deadlineMs = 15_000): Promise<Response> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    const res = await fetch(url);
-    if (res.status === 200 || Date.now() > end) return res;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function siteSnapshot(): Promise<Map<string, string>> {
   const out = await s3.send(new ListObjectsV2Command({ Bucket: 'site' }));
   const snapshot = new Map<string, string>();
@@ -109,7 +99,8 @@ describe('the local stack, as an editor and a reader use it', () => {
   it('publishes the seed article uploaded through the S3 API, with every part of the seed page', async () => {
     await upload(SEED_IMAGE_KEY, example(SEED_IMAGE_KEY));
     await upload(SEED_KEY, example(SEED_KEY));
-    const response = await waitFor200(`${stack.siteUrl}${SEED_PATH}`);
+    await stack.whenIdle();
+    const response = await fetch(`${stack.siteUrl}${SEED_PATH}`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
 

@@ -175,6 +175,9 @@ describe('pipeline stack', () => {
           SITE_BUCKET: Match.anyValue(),
           ARTICLE_TABLE: 'newsroom-articles',
           RENDER_QUEUE_URL: Match.anyValue(),
+          SCHEDULE_TARGET_ARN: Match.anyValue(),
+          SCHEDULER_ROLE_ARN: Match.anyValue(),
+          EDGE_RULES_STORE_ARN: Match.anyValue(),
           DISTRIBUTION_ID: Match.anyValue(),
         }),
       },
@@ -218,6 +221,10 @@ describe('pipeline stack', () => {
         'cloudfront-keyvaluestore:DescribeKeyValueStore',
         'cloudfront-keyvaluestore:PutKey',
         'cloudfront-keyvaluestore:DeleteKey',
+        'scheduler:CreateSchedule',
+        'scheduler:UpdateSchedule',
+        'scheduler:DeleteSchedule',
+        'iam:PassRole',
         'sqs:ReceiveMessage',
         'sqs:ChangeMessageVisibility',
         'sqs:GetQueueUrl',
@@ -280,6 +287,17 @@ describe('pipeline stack', () => {
         }),
       }),
     });
+  });
+
+  it('lets EventBridge Scheduler invoke only the ingest function, by its own role', () => {
+    pipeline.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })],
+      }),
+    });
+    const invoke = statements(pipeline).filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+    expect(invoke).toHaveLength(1);
+    expect(JSON.stringify(invoke[0]?.Resource)).toContain(':function:newsroom-ingest');
   });
 
   it('builds the site frame and lists right after each deployment that changes the render function', () => {

@@ -9,6 +9,7 @@ import { startStandIns } from '../support/stand-ins.ts';
 import {
   startCloudFrontStandIn,
   startKeyValueStoreStandIn,
+  startSchedulerStandIn,
   startSqsStandIn,
 } from '../support/wire-stand-ins.ts';
 
@@ -16,6 +17,7 @@ let standIns: Awaited<ReturnType<typeof startStandIns>>;
 let sqs: Awaited<ReturnType<typeof startSqsStandIn>>;
 let cloudfront: Awaited<ReturnType<typeof startCloudFrontStandIn>>;
 let kvs: Awaited<ReturnType<typeof startKeyValueStoreStandIn>>;
+let scheduler: Awaited<ReturnType<typeof startSchedulerStandIn>>;
 let handler: (event: S3Event | SQSEvent) => Promise<unknown>;
 
 const ENV_KEYS = [
@@ -46,6 +48,9 @@ function lambdaEnv(table: string): Record<string, string> {
     SITE_CONFIG: JSON.stringify(SITE),
     RENDER_QUEUE_URL: sqs.queueUrl('render.fifo'),
     DISTRIBUTION_ID: 'E2EXAMPLE',
+    AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,
+    SCHEDULE_TARGET_ARN: 'arn:aws:lambda:us-east-1:000000000000:function:newsroom-ingest',
+    SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/newsroom-scheduler',
     EDGE_RULES_STORE_ARN:
       'arn:aws:cloudfront::000000000000:key-value-store/0a1b2c3d-0000-4000-8000-000000000000',
   };
@@ -70,6 +75,7 @@ beforeAll(async () => {
   sqs = await startSqsStandIn();
   cloudfront = await startCloudFrontStandIn();
   kvs = await startKeyValueStoreStandIn();
+  scheduler = await startSchedulerStandIn();
   // As in Lambda: the environment is in place before the module builds its clients.
   Object.assign(process.env, lambdaEnv(await standIns.table()));
   ({ handler } = await import('../../functions/ingest/index.ts'));
@@ -79,6 +85,7 @@ afterAll(async () => {
   await sqs.stop();
   await cloudfront.stop();
   await kvs.stop();
+  await scheduler.stop();
   (dns as { lookup: unknown }).lookup = realLookup;
 });
 
@@ -221,6 +228,32 @@ describe('ingest handler, as Lambda runs it', () => {
     await handler(await upload(key, draftText({ title: 'Tên cũ', section: 'van-hoa', slug: 'ten-moi' })));
     expect(kvs.values.get('/van-hoa/ten-cu')).toBe('301 /van-hoa/ten-moi');
     expect(kvs.values.has('/van-hoa/ten-moi')).toBe(false);
+  });
+
+  it('schedules a future article with EventBridge Scheduler, and publishes it when the schedule invokes it', async () => {
+    const key = 'van-hoa/le-hoi-xuan.md';
+    await handler(
+      await upload(
+        key,
+        draftText({ title: 'Lễ hội xuân', section: 'van-hoa', publishedAt: '2031-02-01T08:00:00+07:00' }),
+      ),
+    );
+    expect(JSON.parse((await read('drafts', `reports/${key}.json`)) ?? '{}')).toMatchObject({
+      status: 'scheduled',
+      scheduledFor: '2031-02-01T01:00:00.000Z',
+    });
+    const [schedule] = [...scheduler.schedules.values()];
+    expect(schedule).toMatchObject({
+      ScheduleExpression: 'at(2031-02-01T01:00:00)',
+      ScheduleExpressionTimezone: 'UTC',
+      ActionAfterCompletion: 'DELETE',
+      Target: { Arn: 'arn:aws:lambda:us-east-1:000000000000:function:newsroom-ingest' },
+    });
+    expect(await read('site', 'van-hoa/le-hoi-xuan/index.html')).toBeUndefined();
+    // What EventBridge Scheduler sends the function at that time: the schedule's input.
+    const target = schedule?.Target as { Input: string } | undefined;
+    await handler(JSON.parse(target?.Input ?? '{}'));
+    expect(await read('site', 'van-hoa/le-hoi-xuan/index.html')).toContain('Lễ hội xuân');
   });
 
   it('from SQS, reports only the failed message back and handles the rest', async () => {

@@ -8,7 +8,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Event } from 'aws-lambda';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
 import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
-import { MemoryCdnInvalidator, MemoryEdgeRules } from '#shared/adapters/memory/index.ts';
+import { MemoryCdnInvalidator, MemoryEdgeRules, MemoryScheduler } from '#shared/adapters/memory/index.ts';
 import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
 import { messageGroupOf } from '#shared/adapters/sqs/render-queue.ts';
 import type { RenderJob } from '#shared/ports.ts';
@@ -54,6 +54,7 @@ export async function concurrentPipeline(
     drafts: new S3DraftStore(s3, draftsBucket),
     leases: new DynamoLeaseStore(documents, table),
     edge,
+    scheduler: new MemoryScheduler(),
     sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
     // Processing here takes well under a second; a lease left behind by a failed release expires quickly.
     leaseMs: 3000,

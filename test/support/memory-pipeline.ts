@@ -5,6 +5,7 @@ import {
   MemoryEdgeRules,
   MemoryLeaseStore,
   MemoryRenderQueue,
+  MemoryScheduler,
   MemorySiteStore,
 } from '#shared/adapters/memory/index.ts';
 import type { Log } from '#shared/ports.ts';
@@ -24,6 +25,7 @@ export function memoryPipeline() {
   const leases = new MemoryLeaseStore();
   const cdn = new MemoryCdnInvalidator();
   const edge = new MemoryEdgeRules();
+  const scheduler = new MemoryScheduler();
   const deps: SyncDeps = {
     drafts,
     site,
@@ -32,6 +34,8 @@ export function memoryPipeline() {
     leases,
     cdn,
     edge,
+    scheduler,
+    now: () => new Date(now),
     config: SITE,
     log: silentLog,
     sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 2))),
@@ -44,6 +48,7 @@ export function memoryPipeline() {
     render,
     cdn,
     edge,
+    scheduler,
     deps,
     async init() {
       await refreshAllLists(deps);
@@ -55,6 +60,16 @@ export function memoryPipeline() {
       now += 60_000;
       const reports = await syncChange(deps, { key, eventTime: new Date(now) });
       // The render queue delivers later; here, right after the change.
+      await this.deliverRenders();
+      return reports;
+    },
+    /** Moves the clock to a scheduled draft's time and lets the scheduler bring it back, as it would then. */
+    async fire(key: string) {
+      const at = scheduler.due.get(key);
+      if (!at) throw new Error(`${key} is not scheduled`);
+      scheduler.due.delete(key);
+      now = Math.max(now, at.getTime());
+      const reports = await syncChange(deps, { key, eventTime: at });
       await this.deliverRenders();
       return reports;
     },

@@ -166,3 +166,39 @@ export async function startKeyValueStoreStandIn() {
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** EventBridge Scheduler (REST-JSON): CreateSchedule, UpdateSchedule, DeleteSchedule. */
+export async function startSchedulerStandIn() {
+  const schedules = new Map<string, Record<string, unknown>>();
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const name = /^\/schedules\/([^/]+)$/.exec(url.pathname)?.[1];
+    const input = await body(req);
+    const reply = (status: number, payload: unknown, errorType?: string) =>
+      res
+        .writeHead(status, {
+          'content-type': 'application/json',
+          ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
+        })
+        .end(JSON.stringify(payload));
+    if (!name) return reply(404, { Message: 'no such route' });
+    const key = decodeURIComponent(name);
+    if (req.method === 'POST') {
+      if (schedules.has(key)) return reply(409, { Message: 'exists' }, 'ConflictException');
+      schedules.set(key, JSON.parse(input));
+      return reply(200, { ScheduleArn: `arn:aws:scheduler:us-east-1:000000000000:schedule/default/${key}` });
+    }
+    if (req.method === 'PUT') {
+      if (!schedules.has(key)) return reply(404, { Message: 'missing' }, 'ResourceNotFoundException');
+      schedules.set(key, JSON.parse(input));
+      return reply(200, { ScheduleArn: `arn:aws:scheduler:us-east-1:000000000000:schedule/default/${key}` });
+    }
+    if (req.method === 'DELETE') {
+      if (!schedules.delete(key)) return reply(404, { Message: 'missing' }, 'ResourceNotFoundException');
+      return reply(200, {});
+    }
+    return reply(400, { Message: 'unsupported' });
+  });
+  const endpoint = await listen(server);
+  return { endpoint, schedules, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}

@@ -292,4 +292,70 @@ describe('publishing drafts', () => {
     expect(p.site.text(pageKey('/xa-hoi/ban-thu-hai'))).toContain('<h1>Bản thứ hai</h1>');
     expect(linksIn(p, '/xa-hoi/')).toEqual(['/xa-hoi/ban-thu-hai']);
   });
+
+  describe('scheduled publishing', () => {
+    const future = '2030-01-01T07:00:00+07:00';
+
+    it('keeps an article with a future time off the site, then publishes it on its own at that time', async () => {
+      await publishExamples(p);
+      const [report] = await p.change(
+        'xa-hoi/sap-toi.md',
+        draftText({ title: 'Tin sắp tới', publishedAt: future }),
+      );
+      expect(report).toMatchObject({
+        status: 'scheduled',
+        scheduledFor: '2030-01-01T00:00:00.000Z',
+        errors: [],
+      });
+      expect(p.site.objects.has(pageKey('/xa-hoi/tin-sap-toi'))).toBe(false);
+      expect(linksIn(p, '/')).not.toContain('/xa-hoi/tin-sap-toi');
+      expect(p.scheduler.due.get('xa-hoi/sap-toi.md')?.toISOString()).toBe('2030-01-01T00:00:00.000Z');
+      const [live] = await p.fire('xa-hoi/sap-toi.md');
+      expect(live?.status).toBe('published');
+      expect(linksIn(p, '/')[0]).toBe('/xa-hoi/tin-sap-toi');
+      expect(p.site.text(pageKey('/xa-hoi/tin-sap-toi'))).toContain('Thứ ba, 01/01/2030 - 07:00');
+    });
+
+    it('reschedules when the time changes, and publishes at once when it is brought into the past', async () => {
+      const key = 'xa-hoi/doi-gio.md';
+      await p.change(key, draftText({ title: 'Đổi giờ', publishedAt: future }));
+      await p.change(key, draftText({ title: 'Đổi giờ', publishedAt: '2031-06-01T08:00:00+07:00' }));
+      expect(p.scheduler.due.get(key)?.toISOString()).toBe('2031-06-01T01:00:00.000Z');
+      const [report] = await p.change(
+        key,
+        draftText({ title: 'Đổi giờ', publishedAt: '2024-01-01T08:00:00+07:00' }),
+      );
+      expect(report?.status).toBe('published');
+      expect(p.scheduler.due.has(key)).toBe(false);
+      expect(linksIn(p, '/xa-hoi/')).toEqual(['/xa-hoi/doi-gio']);
+    });
+
+    it('cancels the schedule of a draft that is deleted or withdrawn before its time', async () => {
+      await p.change('xa-hoi/huy.md', draftText({ title: 'Huỷ', publishedAt: future }));
+      await p.change('xa-hoi/huy.md', undefined);
+      expect(p.scheduler.due.has('xa-hoi/huy.md')).toBe(false);
+      await p.change('xa-hoi/rut.md', draftText({ title: 'Rút', publishedAt: future }));
+      await p.change('xa-hoi/rut.md', draftText({ title: 'Rút', publishedAt: future, status: 'withdrawn' }));
+      expect(p.scheduler.due.has('xa-hoi/rut.md')).toBe(false);
+    });
+
+    it('takes a live article off the site when its time moves into the future, keeping its address for its return', async () => {
+      await publishExamples(p);
+      const key = 'giao-duc/no-luc-hoc-tap-ren-luyen.md';
+      const path = '/giao-duc/no-luc-hoc-tap-ren-luyen';
+      const later = example(key).toString('utf8').replace('2023-12-30T15:00:00+07:00', future);
+      const [report] = await p.change(key, later);
+      expect(report?.status).toBe('scheduled');
+      expect(p.site.objects.has(pageKey(path))).toBe(false);
+      expect(p.edge.rules.has(path)).toBe(false);
+      expect(linksIn(p, SEED_PATH)).not.toContain(path);
+      const [taken] = await p.change(
+        'giao-duc/khac.md',
+        draftText({ title: 'Khác', section: 'giao-duc', slug: 'no-luc-hoc-tap-ren-luyen' }),
+      );
+      expect(taken?.errors[0]?.code).toBe('slug_taken');
+      await p.fire(key);
+      expect(linksIn(p, '/giao-duc/')).toContain(path);
+    });
+  });
 });

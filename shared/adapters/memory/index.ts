@@ -10,6 +10,7 @@ import {
   type EdgeRules,
   type EditorReport,
   type LeaseStore,
+  type PublishScheduler,
   type PutOptions,
   type RenderJob,
   type RenderQueue,
@@ -171,6 +172,17 @@ export class MemoryEdgeRules implements EdgeRules {
   async value(path: string): Promise<string | undefined> {
     const rule = this.rules.get(path);
     return rule ? encodeEdgeRule(rule) : undefined;
+  }
+}
+
+/** In-memory scheduler: remembers which draft is due when; tests fire them. */
+export class MemoryScheduler implements PublishScheduler {
+  readonly due = new Map<string, Date>();
+  async schedule(draftKey: string, at: Date): Promise<void> {
+    this.due.set(draftKey, at);
+  }
+  async cancel(draftKey: string): Promise<void> {
+    this.due.delete(draftKey);
   }
 }
 
