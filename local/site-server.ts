@@ -2,7 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { SiteConfig } from '#shared/domain/site.ts';
 import type { SiteStore } from '#shared/ports.ts';
 import { renderGonePage } from '#shared/render/pages.ts';
+import type { RebuildProgress, RebuildResult } from '#shared/use-cases/rebuild.ts';
 import { NOT_FOUND_KEY } from '#shared/use-cases/site-frame.ts';
+
+export const REBUILD_PATH = '/_local/rebuild';
+
 import { SECURITY_HEADERS } from '../infra/edge/headers.ts';
 import { isResponse, loadEdgeFunction } from '../infra/edge/url-rewrite.ts';
 
@@ -14,10 +18,19 @@ export function createSiteServer(
   site: SiteStore,
   config: SiteConfig,
   edgeRules: (path: string) => Promise<string | undefined>,
+  rebuild?: (onProgress: (progress: RebuildProgress) => void) => Promise<RebuildResult>,
 ): Server {
   const edge = loadEdgeFunction({ gonePage: renderGonePage(config), lookup: edgeRules });
   return createServer(async (req, res) => {
     try {
+      // Local only (the server listens on 127.0.0.1): `npm run rebuild` asks the running stack to rebuild,
+      // since the stand-ins' files belong to this process. Progress streams back one JSON line at a time.
+      if (req.method === 'POST' && req.url === REBUILD_PATH && rebuild) {
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        const result = await rebuild((progress) => res.write(`${JSON.stringify(progress)}\n`));
+        res.end(`${JSON.stringify({ result })}\n`);
+        return;
+      }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { allow: 'GET, HEAD', ...SECURITY_HEADERS }).end();
         return;

@@ -7,6 +7,7 @@ import { join, relative, sep } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSBatchResponse } from 'aws-lambda';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
@@ -20,6 +21,7 @@ import { messageGroupOf } from '#shared/adapters/sqs/render-queue.ts';
 import type { SiteConfig } from '#shared/domain/site.ts';
 import type { Log, RenderQueue } from '#shared/ports.ts';
 import { refreshAllLists } from '#shared/use-cases/lists.ts';
+import { type RebuildProgress, rebuildSite } from '#shared/use-cases/rebuild.ts';
 import { publishSiteFrame } from '#shared/use-cases/site-frame.ts';
 import { makeIngestHandler } from '../functions/ingest/handler.ts';
 import { makeRenderHandler } from '../functions/render/handler.ts';
@@ -126,16 +128,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       for (const job of jobs) renderQueue.send(JSON.stringify(job), messageGroupOf(job.view));
     },
   };
-  const ingest = makeIngestHandler({
+  const ingestDeps = {
     ...renderDeps,
-    draftsBucket: LOCAL_NAMES.draftsBucket,
     drafts: new S3DraftStore(s3, LOCAL_NAMES.draftsBucket),
     render,
     leases: new DynamoLeaseStore(documents, LOCAL_NAMES.articleTable),
     edge: edgeRules,
     scheduler,
-  });
-  const queue = new LocalQueue(ingest, {
+  };
+  const ingest = makeIngestHandler({ ...ingestDeps, draftsBucket: LOCAL_NAMES.draftsBucket });
+  const queue = new LocalQueue((event) => ingest(event) as Promise<SQSBatchResponse | undefined>, {
     onDeadLetter: (body, error) =>
       log(`draft event dead-lettered after retries: ${body.slice(0, 200)} (${String(error)})`),
   });
@@ -153,7 +155,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     } while (queue.size > 0 || renderQueue.size > 0);
   };
 
-  const server: Server = createSiteServer(site, options.site, (path) => edgeRules.value(path));
+  const rebuild = async (onProgress: (progress: RebuildProgress) => void) => {
+    const result = await rebuildSite(ingestDeps, { now: new Date(), onProgress });
+    await whenIdle();
+    return result;
+  };
+  const server: Server = createSiteServer(site, options.site, (path) => edgeRules.value(path), rebuild);
   server.listen(options.sitePort, '127.0.0.1');
   await once(server, 'listening');
   const siteUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

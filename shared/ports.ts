@@ -41,6 +41,8 @@ export interface DraftStore {
   get(key: string): Promise<StoredObject | undefined>;
   /** Keys directly below a folder prefix (not recursive). */
   listFolder(prefix: string): Promise<string[]>;
+  /** Every key in the bucket, reports included. */
+  listAll(): Promise<string[]>;
   putReport(report: EditorReport): Promise<void>;
 }
 

@@ -4,6 +4,7 @@ import {
   type ScheduledPublishEvent,
 } from '#shared/adapters/scheduler/eventbridge.ts';
 import type { Log } from '#shared/ports.ts';
+import { type RebuildResult, rebuildSite } from '#shared/use-cases/rebuild.ts';
 import { publishSiteFrame } from '#shared/use-cases/site-frame.ts';
 import { type SyncDeps, syncChange } from '#shared/use-cases/sync-draft.ts';
 import { changeFromRecord, isSqsEvent, s3RecordsOfMessage } from './events.ts';
@@ -18,6 +19,15 @@ export interface IngestHandlerDeps extends SyncDeps {
  * synced on its own. From SQS, a failed message is reported back alone, so one bad draft does not make the
  * whole batch retry.
  */
+/** Invoked by ops (`aws lambda invoke --payload '{"rebuild":{}}'`): regenerate the whole site. */
+export interface RebuildEvent {
+  readonly rebuild: Record<string, never>;
+}
+
+function isRebuildEvent(event: unknown): event is RebuildEvent {
+  return typeof (event as Partial<RebuildEvent> | null)?.rebuild === 'object';
+}
+
 export function makeIngestHandler(deps: IngestHandlerDeps) {
   let frame: Promise<void> | undefined;
   const ready = () => {
@@ -34,12 +44,19 @@ export function makeIngestHandler(deps: IngestHandlerDeps) {
       eventTime: new Date(event.scheduledPublish.at),
     });
 
-  return async (event: S3Event | SQSEvent | ScheduledPublishEvent): Promise<SQSBatchResponse | undefined> => {
+  return async (
+    event: S3Event | SQSEvent | ScheduledPublishEvent | RebuildEvent,
+  ): Promise<SQSBatchResponse | RebuildResult | undefined> => {
     // Stylesheet, clock script and error pages: written once per container, before any page needs them.
     await ready();
     if (isScheduledPublishEvent(event)) {
       await due(event);
       return undefined;
+    }
+    if (isRebuildEvent(event)) {
+      const result = await rebuildSite(deps, { now: new Date() });
+      deps.log.info('site rebuilt', { ...result });
+      return result;
     }
     if (!isSqsEvent(event)) {
       for (const record of event.Records) {

@@ -64,6 +64,8 @@ export interface DraftChange {
   readonly actor?: string;
   /** The object version (S3 version id, or ETag) the event was about. */
   readonly draftVersion?: string;
+  /** Apply the draft again even if nothing changed (a rebuild after the renderer changed). */
+  readonly force?: boolean;
 }
 
 export type ChangeKind = 'draft' | 'image' | 'ignored';
@@ -240,6 +242,7 @@ async function publish(
     .update([draft.contentHash, ...toPublish.map((i) => i.siteKey)].join('\n'))
     .digest('hex');
   if (
+    !change.force &&
     live?.settled &&
     live.contentHash === contentHash &&
     live.path === path &&
@@ -262,7 +265,9 @@ async function publish(
 
   const publishedAt = draft.publishedAt?.toISOString() ?? prev?.publishedAt ?? change.eventTime.toISOString();
   const editedAt = change.eventTime.toISOString();
-  const updatedAt = live ? (editedAt > publishedAt ? editedAt : live.updatedAt) : undefined;
+  // "Updated" is shown when the content changed after publication, not when the same draft is applied again.
+  const edited = live !== undefined && live.contentHash !== contentHash && editedAt > publishedAt;
+  const updatedAt = edited ? editedAt : live?.updatedAt;
   const sortKey = sortKeyOf(publishedAt, draft.id);
   // Where the article stood before this change, kept in the record until the change is settled, so a
   // retry after a failure still cleans up the old address and re-renders the pages that showed it there.

@@ -234,6 +234,19 @@ describe('the local stack, as an editor and a reader use it', () => {
     expect(await (await fetch(`${stack.siteUrl}/the-thao/`)).text()).not.toContain('giai-bong-da');
   });
 
+  it('rebuilds on request (npm run rebuild) to the same site, byte for byte', async () => {
+    await stack.whenIdle();
+    const before = await siteSnapshot();
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'local/rebuild.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: new URL(stack.siteUrl).port },
+    });
+    expect(stdout).toMatch(
+      /Rebuilt: \d+ drafts applied, \d+ pages and lists rendered, 0 stray pages removed\./,
+    );
+    expect(await siteSnapshot()).toEqual(before);
+  });
+
   it('keeps its state across a restart', async () => {
     const ports = {
       s3Port: Number(new URL(stack.s3Endpoint).port),

@@ -3,6 +3,7 @@ import type { S3Event } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { articlePath } from '#shared/domain/article.ts';
+import { rebuildSite } from '#shared/use-cases/rebuild.ts';
 import { concurrentPipeline, type Random } from '../support/harness.ts';
 import { draftText } from '../support/site.ts';
 import { differences } from '../support/site-model.ts';
@@ -238,6 +239,23 @@ describe('convergence under real event delivery', () => {
     expect(s3Faults.injected.size).toBeGreaterThan(0);
     expect(dbFaults.injected.size).toBeGreaterThan(0);
     expect(failures).toBeGreaterThan(0);
+  });
+
+  it('a rebuild from the drafts and the table, even into an empty site bucket, gives the same site byte for byte', {
+    timeout: 240_000,
+  }, async () => {
+    await fc.assert(
+      fc.asyncProperty(session, async ([ops, seed, concurrency]) => {
+        const random = seeded(seed);
+        const p = await concurrentPipeline(standIns.s3, standIns.documents, await standIns.table());
+        await playSession(p, ops, random, concurrency);
+        const incremental = await snapshot(p);
+        await p.site.delete(await p.site.list(''));
+        await rebuildSite(p.deps, { now: new Date() });
+        expect(await snapshot(p)).toEqual(incremental);
+      }),
+      { numRuns: Math.max(5, Math.round(RUNS / 3)) },
+    );
   });
 
   it('delivering every event of a session again, in reverse order, leaves the site byte for byte the same', {

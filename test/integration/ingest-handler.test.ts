@@ -18,7 +18,7 @@ let sqs: Awaited<ReturnType<typeof startSqsStandIn>>;
 let cloudfront: Awaited<ReturnType<typeof startCloudFrontStandIn>>;
 let kvs: Awaited<ReturnType<typeof startKeyValueStoreStandIn>>;
 let scheduler: Awaited<ReturnType<typeof startSchedulerStandIn>>;
-let handler: (event: S3Event | SQSEvent) => Promise<unknown>;
+let handler: typeof import('../../functions/ingest/index.ts')['handler'];
 
 const ENV_KEYS = [
   'DRAFTS_BUCKET',
@@ -254,6 +254,13 @@ describe('ingest handler, as Lambda runs it', () => {
     const target = schedule?.Target as { Input: string } | undefined;
     await handler(JSON.parse(target?.Input ?? '{}'));
     expect(await read('site', 'van-hoa/le-hoi-xuan/index.html')).toContain('Lễ hội xuân');
+  });
+
+  it('invoked with {"rebuild":{}}, regenerates the site and says how much it did', async () => {
+    const result = (await handler({ rebuild: {} })) as { drafts: number; pages: number; removed: number };
+    expect(result.drafts).toBeGreaterThan(3);
+    expect(result.pages).toBeGreaterThan(SITE.sections.length);
+    expect(await read('site', 'xa-hoi/tin-tuc-moi/index.html')).toContain('<h1>Tin tức mới</h1>');
   });
 
   it('from SQS, reports only the failed message back and handles the rest', async () => {

@@ -15,7 +15,7 @@ import type { RenderJob } from '#shared/ports.ts';
 import { refreshAllLists } from '#shared/use-cases/lists.ts';
 import { renderViews } from '#shared/use-cases/render.ts';
 import { publishSiteFrame } from '#shared/use-cases/site-frame.ts';
-import { makeIngestHandler } from '../../functions/ingest/handler.ts';
+import { type IngestHandlerDeps, makeIngestHandler } from '../../functions/ingest/handler.ts';
 import { toS3EventRecord } from '../../local/s3-notifications.ts';
 import { silentLog } from './memory-pipeline.ts';
 import { SITE } from './site.ts';
@@ -48,7 +48,7 @@ export async function concurrentPipeline(
   const edge = new MemoryEdgeRules();
   const groups = new Map<string, { job: RenderJob; redelivered: boolean; tries: number }[]>();
   const renderDeps = { site, index, cdn, config: SITE, log: silentLog, sleep: async () => {} };
-  const ingest = makeIngestHandler({
+  const deps: IngestHandlerDeps = {
     ...renderDeps,
     draftsBucket,
     drafts: new S3DraftStore(s3, draftsBucket),
@@ -66,7 +66,9 @@ export async function concurrentPipeline(
         }
       },
     },
-  });
+  };
+  const ingest = makeIngestHandler(deps);
+
   await publishSiteFrame(site, SITE);
   await refreshAllLists({ site, index, config: SITE });
 
@@ -91,6 +93,7 @@ export async function concurrentPipeline(
     index,
     cdn,
     edge,
+    deps,
     sent,
     get failures() {
       return failures;

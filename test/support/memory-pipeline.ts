@@ -11,6 +11,7 @@ import {
 import type { Log } from '#shared/ports.ts';
 import { refreshAllLists } from '#shared/use-cases/lists.ts';
 import { renderViews } from '#shared/use-cases/render.ts';
+import { publishSiteFrame } from '#shared/use-cases/site-frame.ts';
 import { type SyncDeps, syncChange } from '#shared/use-cases/sync-draft.ts';
 import { SITE } from './site.ts';
 
@@ -51,6 +52,7 @@ export function memoryPipeline() {
     scheduler,
     deps,
     async init() {
+      await publishSiteFrame(site, SITE);
       await refreshAllLists(deps);
     },
     /** Uploads (or, with `undefined`, deletes) a file and processes the change as its S3 event would. */

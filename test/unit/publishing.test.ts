@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { pageKey } from '#shared/domain/article.ts';
+import { rebuildSite } from '#shared/use-cases/rebuild.ts';
 import { syncChange } from '#shared/use-cases/sync-draft.ts';
 import { parsePage } from '../support/html.ts';
 import { memoryPipeline } from '../support/memory-pipeline.ts';
@@ -356,6 +357,38 @@ describe('publishing drafts', () => {
       expect(taken?.errors[0]?.code).toBe('slug_taken');
       await p.fire(key);
       expect(linksIn(p, '/giao-duc/')).toContain(path);
+    });
+  });
+
+  describe('rebuild', () => {
+    const rebuild = () => rebuildSite(p.deps, { now: new Date('2024-06-01T00:00:00Z') });
+
+    it('regenerates the same site, byte for byte, over the existing one or from an empty bucket', async () => {
+      await publishExamples(p);
+      await p.change(
+        'xa-hoi/ngan-chan-lua-dao-qua-dien-thoai.md',
+        example('xa-hoi/ngan-chan-lua-dao-qua-dien-thoai.md')
+          .toString('utf8')
+          .replace('title: "Cần', 'title: "Khẩn: Cần'),
+      );
+      await p.change('giao-duc/no-luc-hoc-tap-ren-luyen.md', undefined);
+      const incremental = p.snapshot();
+      await rebuild();
+      expect(p.snapshot()).toEqual(incremental);
+      await p.site.delete([...p.site.objects.keys()]);
+      const result = await rebuild();
+      expect(result).toMatchObject({ drafts: 3, removed: 0 });
+      expect(p.snapshot()).toEqual(incremental);
+    });
+
+    it('catches up with drafts whose events were lost', async () => {
+      await publishExamples(p);
+      p.drafts.put('xa-hoi/moi.md', draftText({ title: 'Tin chưa xử lý' }));
+      p.drafts.remove('kinh-te/go-kho-chuong-trinh-muc-tieu-quoc-gia.md');
+      await rebuild();
+      expect(linksIn(p, '/xa-hoi/')).toContain('/xa-hoi/tin-chua-xu-ly');
+      expect(linksIn(p, '/')).not.toContain('/kinh-te/go-kho-chuong-trinh-muc-tieu-quoc-gia');
+      expect(p.site.objects.has(pageKey('/kinh-te/go-kho-chuong-trinh-muc-tieu-quoc-gia'))).toBe(false);
     });
   });
 });

@@ -43,6 +43,9 @@ export class MemoryDraftStore implements DraftStore {
       (k) => k.startsWith(prefix) && !k.slice(prefix.length).includes('/'),
     );
   }
+  async listAll(): Promise<string[]> {
+    return [...this.objects.keys()].sort();
+  }
   async putReport(report: EditorReport): Promise<void> {
     this.put(reportKey(report.draftKey), JSON.stringify(report, null, 2));
   }

@@ -54,6 +54,14 @@ export class S3DraftStore implements DraftStore {
     return keys;
   }
 
+  async listAll(): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket })) {
+      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+    }
+    return keys;
+  }
+
   async putReport(report: EditorReport): Promise<void> {
     await this.client.send(
       new PutObjectCommand({

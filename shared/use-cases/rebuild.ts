@@ -1,0 +1,73 @@
+import { pageKey } from '../domain/article.ts';
+import type { ViewId } from '../ports.ts';
+import { allLists } from './lists.ts';
+import { renderViews } from './render.ts';
+import { publishSiteFrame } from './site-frame.ts';
+import { classifyKey, type SyncDeps, syncChange } from './sync-draft.ts';
+
+export interface RebuildProgress {
+  readonly phase: 'drafts' | 'pages';
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface RebuildResult {
+  readonly drafts: number;
+  readonly pages: number;
+  readonly removed: number;
+}
+
+/**
+ * Regenerates the whole site from the drafts and the table: every draft is applied again (catching any
+ * whose event was lost, and re-rendering bodies with the current renderer), articles whose draft is gone are
+ * taken down, then every article page and list is rendered from the index and pages no view owns are
+ * removed. The result is the site the incremental pipeline converges to, byte for byte.
+ */
+export async function rebuildSite(
+  deps: SyncDeps,
+  options: { readonly now: Date; readonly onProgress?: (progress: RebuildProgress) => void },
+): Promise<RebuildResult> {
+  const { index, site, config } = deps;
+  const draftKeys = (await deps.drafts.listAll()).filter((k) => classifyKey(k) === 'draft');
+  // Drafts that are gone while their article is still listed: their deletion event was lost.
+  const live = await index.teasers({});
+  const orphaned: string[] = [];
+  for (const teaser of live) {
+    const record = await index.get(teaser.id);
+    if (record && !draftKeys.includes(record.draftKey)) orphaned.push(record.draftKey);
+  }
+  const keys = [...draftKeys, ...orphaned];
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    await syncChange(deps, { key, eventTime: options.now, force: true });
+    options.onProgress?.({ phase: 'drafts', done: i + 1, total: keys.length });
+  }
+
+  await publishSiteFrame(site, config);
+  const articles = await index.teasers({});
+  const views: ViewId[] = [...articles.map((t): ViewId => `article/${t.id}`), ...allLists(config)];
+  for (let i = 0; i < views.length; i++) {
+    await renderViews(deps, [{ view: views[i] as ViewId }]);
+    options.onProgress?.({ phase: 'pages', done: i + 1, total: views.length });
+  }
+
+  // Pages no view owns any more (articles down, list pages beyond the last): media and assets stay.
+  const owned = new Set([...articles.map((t) => pageKey(t.path))]);
+  const stray = (await site.list(''))
+    .filter((key) => key.endsWith('/index.html') && !owned.has(key))
+    .filter(
+      (key) =>
+        !isListPage(
+          key,
+          config.sections.map((s) => s.slug),
+        ),
+    );
+  if (stray.length > 0) await site.delete(stray);
+  return { drafts: keys.length, pages: views.length, removed: stray.length };
+}
+
+function isListPage(key: string, sections: readonly string[]): boolean {
+  const [section, ...rest] = key.split('/');
+  if (!section || !sections.includes(section)) return false;
+  return rest.length === 1 || (rest.length === 3 && rest[0] === 'page');
+}
