@@ -47,7 +47,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       title: fc.integer({ min: 0, max: 2 }),
       section: fc.integer({ min: 0, max: SECTIONS.length - 1 }),
       slug: fc.integer({ min: 0, max: 1 }),
-      time: fc.integer({ min: 0, max: 4 }),
+      // 5: a time in the future, the draft is scheduled.
+      time: fc.integer({ min: 0, max: 5 }),
       withdrawn: fc.boolean().map((b) => b && Math.random() < 0.3),
     }),
   },
@@ -75,7 +76,8 @@ function draftFor(op: Extract<Op, { kind: 'upload' }>): string {
     title: `Bài ${letter.toUpperCase()} bản ${op.title}`,
     section: SECTIONS[op.section],
     slug: `bai-${letter}-${op.slug}`,
-    publishedAt: `2024-01-0${op.time + 1}T08:0${op.key}:00+07:00`,
+    publishedAt:
+      op.time === 5 ? `2040-01-01T08:0${op.key}:00+07:00` : `2024-01-0${op.time + 1}T08:0${op.key}:00+07:00`,
     ...(op.withdrawn ? { status: 'withdrawn' } : {}),
   });
 }
@@ -158,9 +160,13 @@ async function expectReports(p: Pipeline, drafts: ReadonlyMap<string, string>) {
     );
     const report = JSON.parse((await out.Body?.transformToString()) ?? '{}');
     const text = drafts.get(keyOf(k));
-    expect(report.status, keyOf(k)).toBe(
-      !text || text.includes('status: "withdrawn"') ? 'withdrawn' : 'published',
-    );
+    const expected =
+      !text || text.includes('status: "withdrawn"')
+        ? 'withdrawn'
+        : text.includes('2040-')
+          ? 'scheduled'
+          : 'published';
+    expect(report.status, keyOf(k)).toBe(expected);
   }
 }
 

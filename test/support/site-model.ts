@@ -31,6 +31,8 @@ export function liveArticles(drafts: ReadonlyMap<string, string>): ModelArticle[
   for (const [key, text] of drafts) {
     const parsed = parseDraft(key, new TextEncoder().encode(text), SITE);
     if (!parsed.ok || parsed.draft.status !== 'published' || !parsed.draft.publishedAt) continue;
+    // Scheduled for later: not public yet.
+    if (parsed.draft.publishedAt.getTime() > Date.now()) continue;
     const { draft } = parsed;
     live.push({
       id: draft.id,
