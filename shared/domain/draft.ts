@@ -19,6 +19,8 @@ export interface Draft {
   readonly title: string;
   readonly section: string;
   readonly slug: string;
+  /** Whether the editor set `slug:`; a slug made from the title does not change when the title is corrected. */
+  readonly slugSet: boolean;
   readonly lead: string;
   readonly author: { readonly name: string; readonly role?: string };
   readonly publishedAt?: Date;
@@ -267,6 +269,7 @@ function validate(
     title: f.title,
     section: f.section,
     slug,
+    slugSet: f.slug !== undefined,
     lead: f.lead,
     author,
     ...(f.publishedAt ? { publishedAt: f.publishedAt } : {}),

@@ -223,7 +223,9 @@ async function publish(
       },
     ]);
   }
-  const path = articlePath(draft.section, draft.slug);
+  // A corrected headline keeps the address readers already have; only `slug:` (or a new section) moves it.
+  const slug = draft.slugSet || !prev ? draft.slug : prev.slug;
+  const path = articlePath(draft.section, slug);
   const live = prev?.status === 'live' ? prev : undefined;
   const done: EditorReport = {
     draftKey: draft.key,
@@ -258,7 +260,7 @@ async function publish(
       {
         field: 'slug',
         code: 'slug_taken',
-        message: `The address ${path} already belongs to the article "${holder}". Add a different "slug:" to this draft, e.g. "${draft.slug}-2".`,
+        message: `The address ${path} already belongs to the article "${holder}". Add a different "slug:" to this draft, e.g. "${slug}-2".`,
       },
     ]);
   }
@@ -282,7 +284,7 @@ async function publish(
     id: draft.id,
     draftKey: draft.key,
     section: draft.section,
-    slug: draft.slug,
+    slug,
     path,
     title: draft.title,
     lead: draft.lead,

@@ -185,6 +185,14 @@ describe('publishing drafts', () => {
     expect(report?.errors[0]).toMatchObject({ field: 'slug', code: 'slug_taken' });
   });
 
+  it('keeps the address when a correction changes the headline', async () => {
+    await p.change('xa-hoi/tin.md', draftText({ title: 'Tin ban đầu' }));
+    await p.change('xa-hoi/tin.md', draftText({ title: 'Tin đã sửa tiêu đề' }));
+    expect(linksIn(p, '/xa-hoi/')).toEqual(['/xa-hoi/tin-ban-dau']);
+    expect(p.site.text(pageKey('/xa-hoi/tin-ban-dau'))).toContain('<h1>Tin đã sửa tiêu đề</h1>');
+    expect(p.edge.rules.size).toBe(0);
+  });
+
   it('moves an article when its slug changes: old addresses redirect for good, lists link the new one', async () => {
     await p.change('xa-hoi/tin.md', draftText());
     await p.change('xa-hoi/tin.md', draftText({ slug: 'tin-moi' }));
@@ -290,8 +298,8 @@ describe('publishing drafts', () => {
     await Promise.all([first, second]);
     await p.deliverRenders();
     expect((await p.index.get('xa-hoi/tin'))?.title).toBe('Bản thứ hai');
-    expect(p.site.text(pageKey('/xa-hoi/ban-thu-hai'))).toContain('<h1>Bản thứ hai</h1>');
-    expect(linksIn(p, '/xa-hoi/')).toEqual(['/xa-hoi/ban-thu-hai']);
+    expect(p.site.text(pageKey('/xa-hoi/ban-thu-nhat'))).toContain('<h1>Bản thứ hai</h1>');
+    expect(linksIn(p, '/xa-hoi/')).toEqual(['/xa-hoi/ban-thu-nhat']);
   });
 
   describe('scheduled publishing', () => {
