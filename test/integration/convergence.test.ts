@@ -179,6 +179,14 @@ async function snapshot(p: Pipeline): Promise<Map<string, string>> {
   return out;
 }
 
+/** A fresh pipeline after a random session, for the properties that then do something more to it. */
+async function afterSession([ops, seed, concurrency]: [Op[], number, number]) {
+  const random = seeded(seed);
+  const p = await concurrentPipeline(standIns.s3, standIns.documents, await standIns.table());
+  await playSession(p, ops, random, concurrency);
+  return { p, random };
+}
+
 const session = fc.tuple(
   fc.array(opArb, { minLength: 1, maxLength: 16 }),
   fc.integer(),
@@ -251,10 +259,8 @@ describe('convergence under real event delivery', () => {
     timeout: 240_000,
   }, async () => {
     await fc.assert(
-      fc.asyncProperty(session, async ([ops, seed, concurrency]) => {
-        const random = seeded(seed);
-        const p = await concurrentPipeline(standIns.s3, standIns.documents, await standIns.table());
-        await playSession(p, ops, random, concurrency);
+      fc.asyncProperty(session, async (played) => {
+        const { p } = await afterSession(played);
         const incremental = await snapshot(p);
         await p.site.delete(await p.site.list(''));
         await rebuildSite(p.deps, { now: new Date() });
@@ -268,10 +274,8 @@ describe('convergence under real event delivery', () => {
     timeout: 240_000,
   }, async () => {
     await fc.assert(
-      fc.asyncProperty(session, async ([ops, seed, concurrency]) => {
-        const random = seeded(seed);
-        const p = await concurrentPipeline(standIns.s3, standIns.documents, await standIns.table());
-        await playSession(p, ops, random, concurrency);
+      fc.asyncProperty(session, async (played) => {
+        const { p, random } = await afterSession(played);
         const before = await snapshot(p);
         let finished = false;
         const rendering = p.renderAll(random, () => finished);

@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -10,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ArticleRecord, Teaser } from '../../domain/article.ts';
 import type { ArticleIndex, AuditEntry, TeaserQuery } from '../../ports.ts';
+import { isConditionFailure } from './errors.ts';
 import { ARTICLE_TABLE, LIVE_FEED } from './schema.ts';
 
 const { indexes } = ARTICLE_TABLE;
@@ -37,13 +37,6 @@ function toTeaser(item: Record<string, unknown>): Teaser {
     publishedAt: String(item.publishedAt),
     sortKey: String(item.sortKey),
   };
-}
-
-function isConditionFailure(err: unknown): boolean {
-  return (
-    err instanceof ConditionalCheckFailedException ||
-    (err as { name?: string }).name === 'ConditionalCheckFailedException'
-  );
 }
 
 /** The article index on DynamoDB: one table, lists served by Query on sparse indexes, never by Scan. */

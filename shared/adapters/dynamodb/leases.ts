@@ -1,15 +1,8 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { LeaseStore } from '../../ports.ts';
+import { isConditionFailure } from './errors.ts';
 
 const leaseKey = (name: string) => `lease#${name}`;
-
-function isConditionFailure(err: unknown): boolean {
-  return (
-    err instanceof ConditionalCheckFailedException ||
-    (err as { name?: string }).name === 'ConditionalCheckFailedException'
-  );
-}
 
 /**
  * Leases as items of the article table, taken by a conditional write: free, expired, or already ours.
