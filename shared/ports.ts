@@ -8,7 +8,12 @@ import type { Problem } from './domain/problems.ts';
  */
 
 export interface StoredObject {
+  /** The content; empty when the object was larger than the reader's limit (`tooLarge`). */
   readonly bytes: Uint8Array;
+  /** Size in bytes, as stored. */
+  readonly size?: number;
+  /** Over the limit the reader gave: the content was not read. */
+  readonly tooLarge?: boolean;
   readonly etag?: string;
   readonly contentType?: string;
   readonly cacheControl?: string;
@@ -37,8 +42,11 @@ export interface EditorReport {
 
 /** The drafts bucket: where editors upload drafts and images, and read their reports. */
 export interface DraftStore {
-  /** The object as it is now, or undefined when there is none. */
-  get(key: string): Promise<StoredObject | undefined>;
+  /**
+   * The object as it is now, or undefined when there is none. One larger than `maxBytes` is not read: it
+   * comes back empty and marked `tooLarge`, so a 50 MB upload costs no memory.
+   */
+  get(key: string, limit?: { readonly maxBytes: number }): Promise<StoredObject | undefined>;
   /** Keys directly below a folder prefix (not recursive). */
   listFolder(prefix: string): Promise<string[]>;
   /** Every key in the bucket, reports included. */

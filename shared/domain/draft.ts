@@ -4,7 +4,9 @@ import { isMap, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { type ParsedBody, parseBody } from './body.ts';
 import { parseIsoWithOffset } from './dates.ts';
-import type { Problem } from './problems.ts';
+import { decodeDraft } from './encoding.ts';
+import type { ProblemCode } from './messages.ts';
+import { type Problem, problem } from './problems.ts';
 import { findSection, type SiteConfig } from './site.ts';
 import { isValidSlug, MAX_SLUG_LENGTH, slugify } from './slug.ts';
 import { charLength, normalizeLine, normalizeText } from './text.ts';
@@ -67,17 +69,9 @@ export function defaultIdForKey(key: string): string {
  * Returns every problem at once rather than stopping at the first.
  */
 export function parseDraft(key: string, bytes: Uint8Array, site: SiteConfig): ParseResult {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return rejected({
-      field: 'draft',
-      code: 'invalid_encoding',
-      message: 'The file is not valid UTF-8 text. Save it as "UTF-8" in your editor and upload it again.',
-    });
-  }
-  text = normalizeText(text.replace(/\r\n?/g, '\n'));
+  const decoded = decodeDraft(bytes);
+  if ('problem' in decoded) return rejected(decoded.problem);
+  const text = normalizeText(decoded.text.replace(/\r\n?/g, '\n'));
 
   const split = splitFrontMatter(text);
   if ('problem' in split) return rejected(split.problem);
@@ -89,79 +83,62 @@ export function parseDraft(key: string, bytes: Uint8Array, site: SiteConfig): Pa
     prettyErrors: false,
     strict: true,
   });
-  const yamlProblems = [...doc.errors, ...doc.warnings].map(
-    (e): Problem => ({
-      field: 'front matter',
-      code: 'invalid_yaml',
-      message: `The front matter is not valid YAML (${e.message.split('\n')[0]}). Check the line it names: quote text that contains ":" or starts with a special character.`,
-    }),
+  const yamlProblems = [...doc.errors, ...doc.warnings].map((e) =>
+    problem('invalid_yaml', { field: 'front matter', detail: e.message.split('\n')[0] }),
   );
   if (yamlProblems.length > 0) return { ok: false, problems: yamlProblems };
-  if (!isMap(doc.contents)) {
-    return rejected({
-      field: 'front matter',
-      code: 'not_a_mapping',
-      message: 'The front matter must be a list of "field: value" lines (title, section, lead, author).',
-    });
-  }
+  if (!isMap(doc.contents)) return rejected(problem('not_a_mapping', { field: 'front matter' }));
   let data: unknown;
   try {
+    // Aliases are expanded here: a "billion laughs" document stops at the limit instead of eating memory.
     data = doc.toJS({ maxAliasCount: 50 });
   } catch (err) {
-    return rejected({
-      field: 'front matter',
-      code: 'invalid_yaml',
-      message: `The front matter could not be read (${(err as Error).message}). Remove anchors and aliases (& and *).`,
-    });
+    return rejected(problem('invalid_yaml', { field: 'front matter', detail: (err as Error).message }));
   }
   return validate(key, data as Record<string, unknown>, split.body, site);
 }
 
-function rejected(problem: Problem): ParseResult {
-  return { ok: false, problems: [problem] };
+function rejected(p: Problem): ParseResult {
+  return { ok: false, problems: [p] };
 }
 
 function splitFrontMatter(text: string): { frontMatter: string; body: string } | { problem: Problem } {
   const lines = text.split('\n');
   const first = lines[0]?.trimEnd();
   if (first !== '---') {
-    const code = first?.startsWith('---') ? 'unsupported_front_matter' : 'missing_front_matter';
-    const message =
-      code === 'unsupported_front_matter'
-        ? `The front matter must open with a line of exactly "---" (found "${first?.slice(0, 20)}"); only YAML front matter is accepted.`
-        : 'The draft must start with front matter: a line "---", the fields (title, section, lead, author), and another "---".';
-    return { problem: { field: 'front matter', code, message } };
+    return first?.startsWith('---')
+      ? { problem: problem('unsupported_front_matter', { field: 'front matter', found: first.slice(0, 20) }) }
+      : { problem: problem('missing_front_matter', { field: 'front matter' }) };
   }
   const end = lines.findIndex((l, i) => i > 0 && (l.trimEnd() === '---' || l.trimEnd() === '...'));
-  if (end < 0) {
-    return {
-      problem: {
-        field: 'front matter',
-        code: 'unterminated_front_matter',
-        message:
-          'The front matter has no closing "---" line. Add one after the last field, before the article text.',
-      },
-    };
-  }
+  if (end < 0) return { problem: problem('unterminated_front_matter', { field: 'front matter' }) };
   return { frontMatter: lines.slice(1, end).join('\n'), body: lines.slice(end + 1).join('\n') };
 }
 
 const line = (max: number) => z.string().transform(normalizeLine).pipe(z.string().min(1).max(max));
 
+/** Slugs the site uses itself at the second level of an address (`/<section>/page/2`). */
+export const RESERVED_SLUGS = new Set(['page', 'index', 'feed', 'rss']);
+const ID_PATTERN = /^[\p{L}\p{N}._/-]+$/u;
+
+/** A custom check's issue, carrying what the message catalogue needs. */
+function issue(
+  ctx: z.core.$RefinementCtx<unknown>,
+  code: ProblemCode,
+  params: Record<string, string | number>,
+) {
+  ctx.addIssue({ code: 'custom', params: { code, ...params }, message: code });
+}
+
 function schemaFor(site: SiteConfig) {
+  const sectionList = site.sections.map((s) => s.slug).join(', ');
   return z.object({
     title: line(LIMITS.title),
     section: z
       .string()
       .transform(normalizeLine)
       .superRefine((slug, ctx) => {
-        if (!findSection(site, slug)) {
-          ctx.addIssue({
-            code: 'custom',
-            params: { code: 'unknown_section' },
-            message: `"${slug}" is not a section of this site. Use one of: ${site.sections.map((s) => s.slug).join(', ')}.`,
-          });
-        }
+        if (!findSection(site, slug)) issue(ctx, 'unknown_section', { value: slug, allowed: sectionList });
       }),
     lead: line(LIMITS.lead),
     author: z.object({
@@ -175,11 +152,7 @@ function schemaFor(site: SiteConfig) {
         if (value === undefined) return undefined;
         const date = parseIsoWithOffset(value);
         if (!date) {
-          ctx.addIssue({
-            code: 'custom',
-            params: { code: 'invalid_date' },
-            message: `"${value}" is not a real date and time with an offset. Write it like 2023-12-30T21:00:00+07:00.`,
-          });
+          issue(ctx, 'invalid_date', { value: value.slice(0, 60) });
           return z.NEVER;
         }
         return date;
@@ -193,29 +166,23 @@ function schemaFor(site: SiteConfig) {
       .string()
       .transform(normalizeLine)
       .superRefine((slug, ctx) => {
-        if (!isValidSlug(slug)) {
-          ctx.addIssue({
-            code: 'custom',
-            params: { code: 'invalid_slug' },
-            message: `"${slug}" is not a valid slug: use lowercase ASCII letters, digits and "-", at most ${MAX_SLUG_LENGTH} characters (for example "${slugify(slug) || 'ten-bai-viet'}").`,
-          });
-        }
+        const suggestion = slugify(slug) || 'ten-bai-viet';
+        if (!isValidSlug(slug))
+          issue(ctx, 'invalid_slug', { value: slug.slice(0, 120), max: MAX_SLUG_LENGTH, suggestion });
+        else if (RESERVED_SLUGS.has(slug))
+          issue(ctx, 'reserved_slug', { value: slug, suggestion: `${slug}-bai-viet` });
       })
       .optional(),
     id: z
       .string()
       .transform(normalizeLine)
-      .pipe(
-        z
-          .string()
-          .min(1)
-          .max(LIMITS.id)
-          .regex(/^[\p{L}\p{N}._/-]+$/u),
-      )
+      .pipe(z.string().min(1).max(LIMITS.id).regex(ID_PATTERN))
       .optional(),
     status: z.enum(['published', 'withdrawn']).optional(),
   });
 }
+
+export const BODY_LIMITS = { characters: 200_000, images: 30 } as const;
 
 function validate(
   key: string,
@@ -224,48 +191,51 @@ function validate(
   site: SiteConfig,
 ): ParseResult {
   const problems: Problem[] = [];
-  const warnings: Problem[] = Object.keys(data)
+  const known = KNOWN_FIELDS.join(', ');
+  const warnings = Object.keys(data)
     .filter((k) => !KNOWN_FIELDS.includes(k))
-    .map((k) => ({
-      field: k,
-      code: 'unknown_field',
-      message: `"${k}" is not a draft field and was ignored. Known fields: ${KNOWN_FIELDS.join(', ')}.`,
-    }));
+    .map((k) => problem('unknown_field', { field: k.slice(0, 60), known }));
 
   const result = schemaFor(site).safeParse(data);
   if (!result.success) {
-    for (const issue of result.error.issues) problems.push(toProblem(issue, data));
+    for (const zodIssue of result.error.issues) problems.push(toProblem(zodIssue, data));
   }
 
+  if (bodyText.trim() === '') problems.push(problem('empty_body', { field: 'body' }));
+  const length = charLength(bodyText);
+  if (length > BODY_LIMITS.characters) {
+    problems.push(problem('body_too_long', { field: 'body', length, max: BODY_LIMITS.characters }));
+    return { ok: false, problems };
+  }
   const body = parseBody(bodyText);
+  if (body.imageSrcs.length > BODY_LIMITS.images) {
+    problems.push(
+      problem('too_many_images', { field: 'body', count: body.imageSrcs.length, max: BODY_LIMITS.images }),
+    );
+  }
   const images: { src: string; key: string }[] = [];
   for (const src of body.imageSrcs) {
     const resolved = resolveImageKey(key, src);
     if (typeof resolved === 'string') images.push({ src, key: resolved });
     else problems.push(resolved);
   }
-  if (bodyText.trim() === '') {
-    problems.push({
-      field: 'body',
-      code: 'empty_body',
-      message: 'The article has no text. Write the body below the closing "---" of the front matter.',
-    });
-  }
 
   if (!result.success || problems.length > 0) return { ok: false, problems };
   const f = result.data;
+  const id = f.id ?? defaultIdForKey(key);
+  // A file name may have spaces and punctuation; as an id it only has to be short and printable.
+  if (f.id === undefined && (charLength(id) > LIMITS.id || /[\p{Cc}\p{Cf}]/u.test(id) || id.trim() === '')) {
+    return rejected(problem('bad_key', { field: 'id', key: key.slice(0, 120) }));
+  }
   const slug = f.slug ?? slugify(f.title);
-  if (slug === '') {
-    return rejected({
-      field: 'title',
-      code: 'empty_slug',
-      message: 'No URL can be made from this title (it has no letters or digits). Add a "slug:" field.',
-    });
+  if (slug === '') return rejected(problem('empty_slug', { field: 'title' }));
+  if (RESERVED_SLUGS.has(slug)) {
+    return rejected(problem('reserved_slug', { field: 'slug', value: slug, suggestion: `${slug}-bai-viet` }));
   }
   const author = f.author.role ? { name: f.author.name, role: f.author.role } : { name: f.author.name };
   const draft: Draft = {
     key,
-    id: f.id ?? defaultIdForKey(key),
+    id,
     title: f.title,
     section: f.section,
     slug,
@@ -286,11 +256,8 @@ function validate(
 
 /** Where an image the draft names lives in the drafts bucket; it must sit in the draft's own folder. */
 export function resolveImageKey(draftKey: string, src: string): string | Problem {
-  const outside: Problem = {
-    field: 'body',
-    code: 'image_outside_folder',
-    message: `The image "${src}" must be a file uploaded beside the draft, written as a relative path such as images/photo.jpg.`,
-  };
+  const shown = src.slice(0, 120);
+  const outside = problem('image_outside_folder', { field: 'body', src: shown });
   if (/^[a-z][a-z0-9+.-]*:/i.test(src) || src.startsWith('/') || src.includes('\\')) return outside;
   let path: string;
   try {
@@ -298,90 +265,74 @@ export function resolveImageKey(draftKey: string, src: string): string | Problem
   } catch {
     return outside;
   }
-  const folder = posix.dirname(draftKey);
-  const joined = posix.normalize(posix.join(folder === '.' ? '' : folder, path));
-  const inside =
-    folder === '.' ? !joined.startsWith('../') && joined !== '..' : joined.startsWith(`${folder}/`);
-  if (!inside || joined.startsWith('/')) return outside;
-  if (!/\.(jpe?g|png|webp|gif|avif)$/i.test(joined)) {
-    return {
-      field: 'body',
-      code: 'unsupported_image_type',
-      message: `The image "${src}" is not a JPEG, PNG, WebP, GIF or AVIF file. Convert it to JPEG and upload it again.`,
-    };
-  }
+  const folder = posix.dirname(posix.normalize(draftKey));
+  const base = folder === '.' || folder === '/' ? '' : folder;
+  const joined = posix.normalize(posix.join(base, path));
+  const inside = base === '' ? !joined.startsWith('../') && joined !== '..' : joined.startsWith(`${base}/`);
+  if (!inside || joined.startsWith('/') || joined.split('/').includes('..')) return outside;
+  if (!/\.(jpe?g|png|webp|gif|avif)$/i.test(joined))
+    return problem('unsupported_image_type', { field: 'body', src: shown });
   return joined;
 }
 
 type ZodIssue = z.core.$ZodIssue;
 
-function toProblem(issue: ZodIssue, data: Record<string, unknown>): Problem {
-  const field = issue.path.map(String).join('.') || 'front matter';
-  const input = issue.path.reduce<unknown>(
+const TYPE_NAMES: Record<string, { vi: string; en: string }> = {
+  object: {
+    vi: 'một nhóm trường (các dòng thụt vào bên dưới)',
+    en: 'a group of fields (indented lines below it)',
+  },
+  array: { vi: 'một danh sách', en: 'a list' },
+  string: { vi: 'văn bản', en: 'text' },
+  number: { vi: 'một số', en: 'a number' },
+  boolean: { vi: 'đúng/sai', en: 'true/false' },
+  null: { vi: 'để trống', en: 'empty' },
+};
+
+function typeOf(value: unknown): string {
+  if (Array.isArray(value)) return 'array';
+  if (value === null) return 'null';
+  return typeof value;
+}
+
+function toProblem(zodIssue: ZodIssue, data: Record<string, unknown>): Problem {
+  const field = zodIssue.path.map(String).join('.') || 'front matter';
+  const input = zodIssue.path.reduce<unknown>(
     (v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined),
     data,
   );
-  const hint = FIELD_HINTS[field] ? ` For example:\n${FIELD_HINTS[field]}` : '';
-  switch (issue.code) {
-    case 'invalid_type':
-      if (input === undefined) {
-        return {
-          field,
-          code: 'required',
-          message: `"${field}" is missing. Add it to the front matter.${hint}`,
-        };
-      }
-      return {
+  const example = FIELD_HINTS[field];
+  const withExample = example ? { example } : {};
+  switch (zodIssue.code) {
+    case 'invalid_type': {
+      if (input === undefined) return problem('required', { field, ...withExample });
+      const expected = TYPE_NAMES[zodIssue.expected] ?? { vi: zodIssue.expected, en: zodIssue.expected };
+      const got = TYPE_NAMES[typeOf(input)] ?? { vi: typeOf(input), en: typeOf(input) };
+      return problem('wrong_type', {
         field,
-        code: 'wrong_type',
-        message: `"${field}" must be ${describe(issue.expected)}, not ${describeValue(input)}.${hint}`,
-      };
+        expected: expected.en,
+        expectedVi: expected.vi,
+        got: got.en,
+        gotVi: got.vi,
+        ...withExample,
+      });
+    }
     case 'too_small':
-      return { field, code: 'empty', message: `"${field}" is empty. Write it in the front matter.${hint}` };
+      return problem('empty', { field, ...withExample });
     case 'too_big':
-      return {
-        field,
-        code: 'too_long',
-        message:
-          issue.origin === 'array'
-            ? `"${field}" has too many entries: at most ${issue.maximum}.`
-            : `"${field}" is ${charLength(String(input))} characters long: at most ${issue.maximum} are allowed. Shorten it.`,
-      };
+      return zodIssue.origin === 'array'
+        ? problem('too_many', { field, max: Number(zodIssue.maximum) })
+        : problem('too_long', { field, length: charLength(String(input)), max: Number(zodIssue.maximum) });
     case 'invalid_value':
-      return {
-        field,
-        code: 'invalid_value',
-        message: `"${field}" must be one of: ${issue.values.map(String).join(', ')}.`,
-      };
-    case 'invalid_format':
-      return {
-        field,
-        code: 'invalid_format',
-        message: `"${field}" may only contain letters, digits, ".", "_", "-" and "/".`,
-      };
+      return problem('invalid_value', { field, allowed: zodIssue.values.map(String).join(', ') });
     case 'custom': {
-      const code = (issue.params as { code?: string } | undefined)?.code ?? 'invalid';
-      return { field, code, message: issue.message };
+      const { code, ...params } = (zodIssue.params ?? {}) as { code: ProblemCode } & Record<
+        string,
+        string | number
+      >;
+      return problem(code, { field, ...params });
     }
     default:
-      return { field, code: 'invalid', message: `"${field}": ${issue.message}.` };
+      return problem('invalid_format', { field, max: LIMITS.id });
   }
-}
-
-function describe(expected: string): string {
-  return expected === 'object'
-    ? 'a group of fields (indented lines below it)'
-    : expected === 'array'
-      ? 'a list'
-      : expected === 'string'
-        ? 'text'
-        : expected;
-}
-
-function describeValue(value: unknown): string {
-  if (Array.isArray(value)) return 'a list';
-  if (value === null) return 'empty';
-  if (typeof value === 'object') return 'a group of fields';
-  if (typeof value === 'string') return 'text';
-  return `a ${typeof value} (${String(value)})`;
 }

@@ -19,6 +19,20 @@ export class SiteConfigError extends Error {
   override readonly name = 'SiteConfigError';
 }
 
+/** First path segments the site uses for itself: no section may be named so. */
+export const RESERVED_TOP_LEVEL = new Set([
+  'assets',
+  'media',
+  'tag',
+  'tags',
+  'reports',
+  'feed',
+  'rss',
+  'sitemap',
+  'page',
+  '_local',
+]);
+
 const siteConfigSchema = z.object({
   siteName: z.string().min(1),
   siteUrl: z
@@ -28,7 +42,13 @@ const siteConfigSchema = z.object({
   sections: z
     .array(
       z.object({
-        slug: z.string().regex(SLUG_PATTERN, 'must be lowercase ASCII words joined by "-"'),
+        slug: z
+          .string()
+          .regex(SLUG_PATTERN, 'must be lowercase ASCII words joined by "-"')
+          .refine(
+            (slug) => !RESERVED_TOP_LEVEL.has(slug),
+            'is used by the site itself (assets, media, tag, ...)',
+          ),
         name: z.string().min(1),
       }),
     )

@@ -3,7 +3,9 @@ import { posix } from 'node:path';
 import { type ArticleRecord, articlePath, pageKey, sortKeyOf, teaserFields } from '../domain/article.ts';
 import { type PublishedImage, renderBody } from '../domain/body.ts';
 import { type Draft, defaultIdForKey, parseDraft } from '../domain/draft.ts';
-import { DraftRejectedError, type Problem } from '../domain/problems.ts';
+import { MAX_DRAFT_BYTES } from '../domain/encoding.ts';
+import { IMAGE_LIMITS, imageTypeOfName, inspectImage } from '../domain/images.ts';
+import { DraftRejectedError, type Problem, problem } from '../domain/problems.ts';
 import { slugify } from '../domain/slug.ts';
 import {
   type AuditEntry,
@@ -17,6 +19,7 @@ import {
   REPORTS_PREFIX,
   type RenderJob,
   type RenderQueue,
+  type StoredObject,
   type ViewId,
 } from '../ports.ts';
 import { renderArticlePage } from '../render/pages.ts';
@@ -131,20 +134,19 @@ function failedReport(change: DraftChange, err: unknown): EditorReport {
   return {
     draftKey: change.key,
     status: 'failed',
-    errors: [
-      {
-        field: 'draft',
-        code: 'processing_failed',
-        message: `Publishing failed for a reason outside the draft (${message}). It is retried automatically; if this report stays, tell the ops team.`,
-      },
-    ],
+    errors: [problem('processing_failed', { field: 'draft', reason: message.slice(0, 300) })],
     warnings: [],
     uploadedAt: change.eventTime.toISOString(),
   };
 }
 
 async function syncDraft(deps: SyncDeps, change: DraftChange): Promise<EditorReport> {
-  const object = await deps.drafts.get(change.key);
+  const object = await deps.drafts.get(change.key, { maxBytes: MAX_DRAFT_BYTES });
+  if (object?.tooLarge) {
+    return rejectedReport(change, [
+      problem('draft_too_large', { field: 'draft', size: object.size ?? 0, max: MAX_DRAFT_BYTES }),
+    ]);
+  }
   if (!object) {
     await deps.scheduler.cancel(change.key);
     const id = (await deps.index.idForDraft(change.key)) ?? defaultIdForKey(change.key);
@@ -216,11 +218,7 @@ async function publish(
   const prev = await index.get(draft.id);
   if (prev && prev.draftKey !== draft.key && (await deps.drafts.get(prev.draftKey))) {
     throw new DraftRejectedError([
-      {
-        field: 'id',
-        code: 'duplicate_id',
-        message: `The id "${draft.id}" already belongs to the draft ${prev.draftKey}. Give this draft its own "id:", or remove the other draft.`,
-      },
+      problem('duplicate_id', { field: 'id', id: draft.id, other: prev.draftKey }),
     ]);
   }
   // A corrected headline keeps the address readers already have; only `slug:` (or a new section) moves it.
@@ -257,11 +255,7 @@ async function publish(
   const holder = await index.claimPath(path, draft.id);
   if (holder !== undefined) {
     throw new DraftRejectedError([
-      {
-        field: 'slug',
-        code: 'slug_taken',
-        message: `The address ${path} already belongs to the article "${holder}". Add a different "slug:" to this draft, e.g. "${slug}-2".`,
-      },
+      problem('slug_taken', { field: 'slug', path, holder, suggestion: `${slug}-2` }),
     ]);
   }
 
@@ -437,15 +431,17 @@ interface ImageToPublish {
 /** Reads the draft's images; each gets a content-addressed name on the site. Missing images reject the draft. */
 async function readImages(deps: SyncDeps, draft: Draft): Promise<ImageToPublish[]> {
   const found: ImageToPublish[] = [];
-  const missing: Problem[] = [];
+  const problems: Problem[] = [];
   for (const image of draft.images) {
-    const object = await deps.drafts.get(image.key);
+    const object = await deps.drafts.get(image.key, { maxBytes: IMAGE_LIMITS.bytes });
+    const src = image.src.slice(0, 120);
     if (!object) {
-      missing.push({
-        field: 'body',
-        code: 'image_missing',
-        message: `The image ${image.src} is not in the drafts bucket (expected at ${image.key}). Upload it; the article is published as soon as it arrives.`,
-      });
+      problems.push(problem('image_missing', { field: 'body', src, key: image.key }));
+      continue;
+    }
+    const wrong = imageProblem(src, image.key, object);
+    if (wrong) {
+      problems.push(wrong);
       continue;
     }
     const ext = posix.extname(image.key).slice(1).toLowerCase();
@@ -458,8 +454,46 @@ async function readImages(deps: SyncDeps, draft: Draft): Promise<ImageToPublish[
       contentType: IMAGE_TYPES[ext] ?? 'application/octet-stream',
     });
   }
-  if (missing.length > 0) throw new DraftRejectedError(missing);
+  if (problems.length > 0) throw new DraftRejectedError(problems);
   return found;
+}
+
+const CONTENT_NAMES: Record<string, { vi: string; en: string }> = {
+  jpeg: { vi: 'là ảnh JPEG', en: 'a JPEG image' },
+  png: { vi: 'là ảnh PNG', en: 'a PNG image' },
+  gif: { vi: 'là ảnh GIF', en: 'a GIF image' },
+  webp: { vi: 'là ảnh WebP', en: 'a WebP image' },
+  avif: { vi: 'là ảnh AVIF', en: 'an AVIF image' },
+};
+
+/** An image file that is not what its name says, is empty, or is too big to publish. */
+function imageProblem(src: string, key: string, object: StoredObject): Problem | undefined {
+  if (object.tooLarge) {
+    return problem('image_too_large', {
+      field: 'body',
+      src,
+      size: object.size ?? 0,
+      max: IMAGE_LIMITS.bytes,
+    });
+  }
+  if (object.bytes.byteLength === 0) return problem('image_empty', { field: 'body', src });
+  const claimed = imageTypeOfName(key) ?? 'jpeg';
+  const facts = inspectImage(object.bytes);
+  if (facts.type !== claimed) {
+    const actual = facts.type ? CONTENT_NAMES[facts.type] : { vi: 'không phải ảnh', en: 'not an image' };
+    return problem('image_type_mismatch', {
+      field: 'body',
+      src,
+      claimed: claimed.toUpperCase(),
+      actual: actual?.en ?? '',
+      actualVi: actual?.vi ?? '',
+    });
+  }
+  const { width = 0, height = 0 } = facts;
+  if (width > IMAGE_LIMITS.side || height > IMAGE_LIMITS.side || width * height > IMAGE_LIMITS.pixels) {
+    return problem('image_dimensions', { field: 'body', src, width, height, max: `${IMAGE_LIMITS.side} px` });
+  }
+  return undefined;
 }
 
 async function publishImages(

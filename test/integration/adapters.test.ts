@@ -174,7 +174,7 @@ describe.each([
     await store.putReport({
       draftKey: 'xa-hoi/a.md',
       status: 'rejected',
-      errors: [{ field: 'title', code: 'required', message: 'm' }],
+      errors: [{ field: 'title', code: 'required', message: 'm', messageEn: 'm' }],
       warnings: [],
       uploadedAt: 't',
     });

@@ -57,7 +57,10 @@ describe('parsing drafts', () => {
       ['title', 'required'],
       ['section', 'unknown_section'],
     ]);
-    expect(problems[0]?.message).toMatch(/title.*missing/);
+    // Editors read Vietnamese, ops read English; both say what to do.
+    expect(problems[0]?.message).toMatch(/^Thiếu trường "title"\. Hãy thêm vào phần khai báo\./);
+    expect(problems[0]?.messageEn).toMatch(/"title" is missing\. Add it to the front matter\./);
+    expect(problems[1]?.message).toContain('không phải chuyên mục');
     expect(problems[1]?.message).toContain('xay-dung-dang');
   });
 

@@ -34,9 +34,13 @@ export class MemoryDraftStore implements DraftStore {
     const bytes = this.objects.get(reportKey(draftKey));
     return bytes ? (JSON.parse(new TextDecoder().decode(bytes)) as EditorReport) : undefined;
   }
-  async get(key: string): Promise<StoredObject | undefined> {
+  async get(key: string, limit?: { readonly maxBytes: number }): Promise<StoredObject | undefined> {
     const bytes = this.objects.get(key);
-    return bytes ? { bytes } : undefined;
+    if (!bytes) return undefined;
+    if (limit && bytes.byteLength > limit.maxBytes) {
+      return { bytes: new Uint8Array(), size: bytes.byteLength, tooLarge: true };
+    }
+    return { bytes, size: bytes.byteLength };
   }
   async listFolder(prefix: string): Promise<string[]> {
     return [...this.objects.keys()].filter(

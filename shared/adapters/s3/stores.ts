@@ -15,12 +15,24 @@ import {
   type StoredObject,
 } from '../../ports.ts';
 
-async function getObject(client: S3Client, bucket: string, key: string): Promise<StoredObject | undefined> {
+async function getObject(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Promise<StoredObject | undefined> {
   try {
     const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     if (!out.Body) return undefined;
+    const size = out.ContentLength;
+    if (size !== undefined && size > maxBytes) {
+      // Headers are in, the body is not: drop the connection instead of reading what we would refuse.
+      (out.Body as { destroy?: () => void }).destroy?.();
+      return { bytes: new Uint8Array(), size, tooLarge: true };
+    }
     return {
       bytes: await out.Body.transformToByteArray(),
+      ...(size !== undefined ? { size } : {}),
       ...(out.ETag ? { etag: out.ETag } : {}),
       ...(out.ContentType ? { contentType: out.ContentType } : {}),
       ...(out.CacheControl ? { cacheControl: out.CacheControl } : {}),
@@ -38,8 +50,8 @@ export class S3DraftStore implements DraftStore {
     private readonly bucket: string,
   ) {}
 
-  get(key: string): Promise<StoredObject | undefined> {
-    return getObject(this.client, this.bucket, key);
+  get(key: string, limit?: { readonly maxBytes: number }): Promise<StoredObject | undefined> {
+    return getObject(this.client, this.bucket, key, limit?.maxBytes);
   }
 
   async listFolder(prefix: string): Promise<string[]> {
