@@ -45,9 +45,7 @@ function windows1258Sample(bytes: Uint8Array): string | undefined {
   for (const b of bytes) if (CP1258_VIETNAMESE.has(b)) hits++;
   if (hits < 3) return undefined;
   const text = new TextDecoder('windows-1258').decode(bytes).normalize('NFC');
-  const word = text
-    .split(/\s+/)
-    .find((w) => /[ăâđơưĂÂĐƠƯ\u0300\u0301\u0303\u0309\u0323]/u.test(w.normalize('NFD')));
+  const word = text.split(/\s+/).find((w) => /[ăâđơưĂÂĐƠƯ\u1EA0-\u1EF9]/u.test(w));
   return word?.slice(0, 30) ?? text.slice(0, 30);
 }
 

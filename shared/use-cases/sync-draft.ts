@@ -103,8 +103,10 @@ async function withDraftLease<T>(deps: SyncDeps, key: string, work: () => Promis
   const holder = randomUUID();
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const ttl = deps.leaseMs ?? DRAFT_LEASE_MS;
-  for (let waited = 0; !(await deps.leases.acquire(name, holder, ttl)); waited += 250) {
-    if (waited >= LEASE_WAIT_MS) throw new DraftBusyError(`Another instance is still publishing ${key}`);
+  const started = Date.now();
+  while (!(await deps.leases.acquire(name, holder, ttl))) {
+    if (Date.now() - started >= LEASE_WAIT_MS)
+      throw new DraftBusyError(`Another instance is still publishing ${key}`);
     await sleep(250);
   }
   try {
