@@ -57,8 +57,12 @@ const TCVN3_SYMBOLS = /[¸µ¶·¹¨©ª«¬®§¡¢£¤¥¦]/gu;
 const VIETNAMESE_LETTERS = /[ăâđêôơưĂÂĐÊÔƠƯ\u1EA0-\u1EF9]/u;
 
 function tcvn3Sample(text: string): string | undefined {
-  const hits = text.match(TCVN3_SYMBOLS)?.length ?? 0;
-  if (hits < 5 || VIETNAMESE_LETTERS.test(text.normalize('NFC'))) return undefined;
-  const word = text.split(/\s+/).find((w) => /[¸µ¶·¹¨©ª«¬®§¡¢£¤¥¦]/u.test(w));
-  return word?.slice(0, 30);
+  // Line by line: a TCVN3 paragraph pasted into an otherwise Unicode draft is still caught.
+  for (const line of text.normalize('NFC').split(/\r\n?|\n/)) {
+    const hits = line.match(TCVN3_SYMBOLS)?.length ?? 0;
+    if (hits < 4 || VIETNAMESE_LETTERS.test(line)) continue;
+    const word = line.split(/\s+/).find((w) => /[¸µ¶·¹¨©ª«¬®§¡¢£¤¥¦]/u.test(w));
+    return word?.slice(0, 30);
+  }
+  return undefined;
 }

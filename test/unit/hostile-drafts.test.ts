@@ -1,0 +1,131 @@
+import fc from 'fast-check';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { articlePath, pageKey } from '#shared/domain/article.ts';
+import { slugify } from '#shared/domain/slug.ts';
+import { HOSTILE_CASES } from '../support/hostile-corpus.ts';
+import { parsePage } from '../support/html.ts';
+import { memoryPipeline } from '../support/memory-pipeline.ts';
+import { draftText } from '../support/site.ts';
+
+type Pipeline = ReturnType<typeof memoryPipeline>;
+
+/**
+ * What a published page may contain, whatever the draft said: one script (the external clock), no event
+ * handlers, no frames or plugins, links only to http(s), mailto or the site, images only from the site.
+ */
+function unsafeParts(markup: string): string[] {
+  const page = parsePage(markup);
+  const found: string[] = [];
+  for (const el of page.elements) {
+    if (
+      ['iframe', 'object', 'embed', 'svg', 'style', 'form', 'base', 'meta'].includes(el.tagName) &&
+      el.tagName !== 'meta'
+    ) {
+      found.push(`<${el.tagName}>`);
+    }
+    if (el.tagName === 'script' && !/^\/assets\/clock\.[0-9a-f]+\.js$/.test(page.attr(el, 'src') ?? ''))
+      found.push('<script>');
+    for (const attr of el.attrs) {
+      if (/^on/i.test(attr.name) || attr.name === 'style') found.push(`${el.tagName}[${attr.name}]`);
+      if (
+        (attr.name === 'href' || attr.name === 'src') &&
+        /^\s*(javascript|vbscript|data):/i.test(attr.value)
+      ) {
+        found.push(`${el.tagName}[${attr.name}=${attr.value.slice(0, 30)}]`);
+      }
+    }
+    if (el.tagName === 'img' && !(page.attr(el, 'src') ?? '').startsWith('/media/'))
+      found.push('img from elsewhere');
+  }
+  return found;
+}
+
+describe('hostile and broken drafts', () => {
+  let p: Pipeline;
+  beforeEach(async () => {
+    p = memoryPipeline();
+    await p.init();
+  });
+
+  for (const c of HOSTILE_CASES) {
+    it(`${c.name}: ${c.expect}`, async () => {
+      for (const [key, bytes] of Object.entries(c.files ?? {})) p.drafts.put(key, bytes);
+      const before = p.snapshot();
+      const [report] = await p.change(c.key, c.body);
+      expect(p.drafts.objects.has(c.key), 'the draft stays in the bucket').toBe(true);
+      if (c.expect === 'published') {
+        expect(report?.status, JSON.stringify(report?.errors)).toBe('published');
+        const path = new URL(report?.url ?? 'https://x/').pathname;
+        const markup = p.site.text(pageKey(path)) ?? '';
+        expect(unsafeParts(markup)).toEqual([]);
+        return;
+      }
+      expect(report?.status).toBe('rejected');
+      expect(report?.errors.map((e) => e.code)).toContain(c.expect);
+      for (const error of report?.errors ?? []) {
+        expect(error.message.length, 'a Vietnamese message').toBeGreaterThan(20);
+        expect(error.messageEn.length, 'an English message').toBeGreaterThan(20);
+      }
+      const after = p.snapshot();
+      for (const key of Object.keys(c.files ?? {})) after.delete(key);
+      expect(after, 'a rejected draft changes nothing on the site').toEqual(before);
+    });
+  }
+
+  it('cleans what it publishes: control, zero-width and bidi characters never reach the title or the address', async () => {
+    const [report] = await p.change('xa-hoi/an.md', draftText({ title: 'Tin\u200b ẩn\u202e dấu\u0007' }));
+    expect(report?.url).toBe('https://baolaichau.example/xa-hoi/tin-an-dau');
+    const page = parsePage(p.site.text(pageKey('/xa-hoi/tin-an-dau')) ?? '');
+    expect(page.text(page.byTag('h1')[0] as never)).toBe('Tin ẩn dấu');
+  });
+
+  it('a rejected correction leaves the previous version live', async () => {
+    await p.change('xa-hoi/ban.md', draftText({ title: 'Bản đúng' }));
+    const page = p.site.text(pageKey('/xa-hoi/ban-dung'));
+    const [report] = await p.change('xa-hoi/ban.md', '---\ntitle: !!js/function "x"\n---\nx');
+    expect(report?.status).toBe('rejected');
+    expect(p.site.text(pageKey('/xa-hoi/ban-dung'))).toBe(page);
+  });
+
+  it('never throws and never publishes unsafe markup, for any draft and any bytes', async () => {
+    const text = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 60 }),
+      fc.constantFrom(
+        '<script>alert(1)</script>',
+        '"><svg onload=alert(1)>',
+        'javascript:alert(1)',
+        '&lt;b&gt;',
+        '![x](../x.jpg)',
+        '[a](vbscript:x)',
+        '---',
+      ),
+    );
+    const structured = fc
+      .record({ title: text, lead: text, name: text, body: fc.array(text, { maxLength: 6 }), tag: text })
+      .map((f) =>
+        draftText(
+          { title: f.title || 'x', lead: f.lead || 'x', author: { name: f.name || 'x' }, tags: [f.tag] },
+          f.body.join('\n\n'),
+        ),
+      );
+    const bytes = fc.uint8Array({ maxLength: 400 }).map((b) => Buffer.from(b).toString('latin1'));
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(structured, bytes), async (draft) => {
+        const q = memoryPipeline();
+        const [report] = await q.change('xa-hoi/ngau-nhien.md', draft);
+        expect(['published', 'rejected']).toContain(report?.status);
+        if (report?.status === 'published') {
+          const path = new URL(report.url ?? 'https://x/').pathname;
+          expect(unsafeParts(q.site.text(pageKey(path)) ?? '')).toEqual([]);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('gives the same address to any spelling of the same title', () => {
+    expect(articlePath('xa-hoi', slugify('Hòa bình'))).toBe(
+      articlePath('xa-hoi', slugify('Hoà bình'.normalize('NFD'))),
+    );
+  });
+});
