@@ -169,6 +169,16 @@ describe.each([
     expect(await store.listFolder('xa-hoi/')).toEqual(['xa-hoi/Tin tức mới+1.md']);
   });
 
+  it("does not read an object over the reader's limit (a 50 MB upload costs no memory)", async () => {
+    const [store, upload] = await make();
+    await upload('xa-hoi/qua-lon.md', 'x'.repeat(50 * 1024 * 1024));
+    const got = await store.get('xa-hoi/qua-lon.md', { maxBytes: 512 * 1024 });
+    expect(got).toMatchObject({ tooLarge: true, size: 50 * 1024 * 1024 });
+    expect(got?.bytes.byteLength).toBe(0);
+    await upload('xa-hoi/nho.md', 'nhỏ');
+    expect(await store.get('xa-hoi/nho.md', { maxBytes: 512 * 1024 })).toMatchObject({ size: 6 });
+  });
+
   it('writes the editor report beside the drafts', async () => {
     const [store] = await make();
     await store.putReport({
