@@ -184,3 +184,13 @@ describe('the body', () => {
     expect(render('# Một\n\n## Hai')).toBe('<h2>Một</h2>\n<h3>Hai</h3>\n');
   });
 });
+
+describe('the README', () => {
+  it('documents every error code an editor can get', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { MESSAGES } = await import('#shared/domain/messages.ts');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const missing = Object.keys(MESSAGES).filter((code) => !readme.includes(`\`${code}\``));
+    expect(missing).toEqual([]);
+  });
+});
