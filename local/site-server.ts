@@ -7,6 +7,21 @@ import { NOT_FOUND_KEY } from '#shared/use-cases/site-frame.ts';
 
 export const REBUILD_PATH = '/_local/rebuild';
 
+/**
+ * Reads from the site bucket, trying again when the connection drops, as CloudFront retries its origin.
+ * (The S3 stand-in resets a read that races with a write of the same object.)
+ */
+async function fromOrigin<T>(read: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 25 * attempt));
+    }
+  }
+}
+
 import { SECURITY_HEADERS } from '../infra/edge/headers.ts';
 import { isResponse, loadEdgeFunction } from '../infra/edge/url-rewrite.ts';
 
@@ -49,8 +64,8 @@ export function createSiteServer(
       } catch {
         key = '';
       }
-      const found = key === '' ? undefined : await site.get(key);
-      const object = found ?? (await site.get(NOT_FOUND_KEY));
+      const found = key === '' ? undefined : await fromOrigin(() => site.get(key));
+      const object = found ?? (await fromOrigin(() => site.get(NOT_FOUND_KEY)));
       res.writeHead(found ? 200 : 404, {
         'content-type': object?.contentType ?? 'text/plain; charset=utf-8',
         'cache-control': found?.cacheControl ?? 'no-cache',
