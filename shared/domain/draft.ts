@@ -130,7 +130,18 @@ function issue(
   ctx.addIssue({ code: 'custom', params: { code, ...params }, message: code });
 }
 
+// Building a schema costs far more than using it: one per site's settings.
+const schemas = new WeakMap<SiteConfig, ReturnType<typeof buildSchema>>();
 function schemaFor(site: SiteConfig) {
+  let schema = schemas.get(site);
+  if (!schema) {
+    schema = buildSchema(site);
+    schemas.set(site, schema);
+  }
+  return schema;
+}
+
+function buildSchema(site: SiteConfig) {
   const sectionList = site.sections.map((s) => s.slug).join(', ');
   return z.object({
     title: line(LIMITS.title),

@@ -82,28 +82,58 @@ export class MemorySiteStore implements SiteStore {
   }
 }
 
-/** In-memory article index with the same query semantics as the DynamoDB one. */
+/**
+ * In-memory article index with the same query semantics as the DynamoDB one. Live articles are kept sorted
+ * newest first, overall and per section, so that queries cost a binary search, as an index would.
+ */
 export class MemoryArticleIndex implements ArticleIndex {
   readonly records = new Map<string, ArticleRecord>();
   readonly paths = new Map<string, string>();
+  readonly #overall: Teaser[] = [];
+  readonly #bySection = new Map<string, Teaser[]>();
 
   async get(id: string): Promise<ArticleRecord | undefined> {
-    return this.records.get(id);
+    const record = this.records.get(id);
+    return record;
   }
+
   async put(record: ArticleRecord): Promise<void> {
+    const previous = this.records.get(record.id);
+    if (previous?.status === 'live') {
+      remove(this.#overall, previous.sortKey);
+      remove(this.#sectionList(previous.section), previous.sortKey);
+    }
     this.records.set(record.id, structuredClone(record));
+    if (record.status === 'live') {
+      insert(this.#overall, teaserOf(record));
+      insert(this.#sectionList(record.section), teaserOf(record));
+    }
   }
+
   async teasers(query: TeaserQuery): Promise<Teaser[]> {
     const { section, before, after, limit } = query;
-    let live = [...this.records.values()].filter(
-      (r) => r.status === 'live' && (!section || r.section === section),
-    );
-    if (before !== undefined) live = live.filter((r) => r.sortKey < before);
-    if (after !== undefined) live = live.filter((r) => r.sortKey > after);
-    live.sort((a, b) => (a.sortKey < b.sortKey ? 1 : a.sortKey > b.sortKey ? -1 : 0));
-    if (after !== undefined) live.reverse();
-    return live.slice(0, limit ?? live.length).map(teaserOf);
+    const list = section ? (this.#bySection.get(section) ?? []) : this.#overall;
+    if (after !== undefined) {
+      // Oldest first from just after `after`: walk towards the front of the newest-first list.
+      const end = firstAtOrBelow(list, after);
+      const out: Teaser[] = [];
+      for (let i = end - 1; i >= 0 && (limit === undefined || out.length < limit); i--)
+        out.push(list[i] as Teaser);
+      return out;
+    }
+    const start = before === undefined ? 0 : firstAtOrBelow(list, before, true);
+    return list.slice(start, limit === undefined ? undefined : start + limit);
   }
+
+  #sectionList(section: string): Teaser[] {
+    let list = this.#bySection.get(section);
+    if (!list) {
+      list = [];
+      this.#bySection.set(section, list);
+    }
+    return list;
+  }
+
   async idForDraft(draftKey: string): Promise<string | undefined> {
     return [...this.records.values()].find((r) => r.draftKey === draftKey)?.id;
   }
@@ -180,6 +210,28 @@ export class MemoryEdgeRules implements EdgeRules {
     const rule = this.rules.get(path);
     return rule ? encodeEdgeRule(rule) : undefined;
   }
+}
+
+/** Index of the first teaser whose sort key is below `key` (or at or below, unless `strictly`), newest first. */
+function firstAtOrBelow(list: readonly Teaser[], key: string, strictly = false): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const k = (list[mid] as Teaser).sortKey;
+    if (strictly ? k >= key : k > key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function insert(list: Teaser[], teaser: Teaser): void {
+  list.splice(firstAtOrBelow(list, teaser.sortKey), 0, teaser);
+}
+
+function remove(list: Teaser[], sortKey: string): void {
+  const at = firstAtOrBelow(list, sortKey);
+  if (list[at]?.sortKey === sortKey) list.splice(at, 1);
 }
 
 /** In-memory scheduler: remembers which draft is due when; tests fire them. */
