@@ -100,7 +100,10 @@ async function incremental(count: number) {
     const { wallMs, cpuMs } = await measure(async () => {
       if (text === undefined) p.drafts.remove(key);
       else p.drafts.put(key, text);
-      await syncChange(p.deps, { key, eventTime: new Date('2026-01-02T00:00:00Z') });
+      const [report] = await syncChange(p.deps, { key, eventTime: new Date('2026-01-02T00:00:00Z') });
+      if (report?.status !== (text === undefined ? 'withdrawn' : 'published')) {
+        throw new Error(`the measured change did not go through: ${JSON.stringify(report)}`);
+      }
       const jobs = p.jobs.splice(0);
       for (const job of jobs) await renderViews(p.deps, [job]);
       return jobs.length;
@@ -110,6 +113,7 @@ async function incremental(count: number) {
   const last = corpus[count];
   const first = corpus[0];
   if (!last || !first) throw new Error('empty corpus');
+  if (last.image) p.drafts.put(last.image.key, last.image.bytes);
   const publish = await once(last.key, last.text);
   const takedown = await once(first.key, undefined);
   return { task: 'incremental', count, publish, takedown, peakRssMb: peakRss() };
