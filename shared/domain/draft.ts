@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { isMap, parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type ParsedBody, parseBody } from './body.ts';
 import { parseIsoWithOffset } from './dates.ts';
 import { decodeDraft } from './encoding.ts';
@@ -115,7 +115,9 @@ function splitFrontMatter(text: string): { frontMatter: string; body: string } |
   return { frontMatter: lines.slice(1, end).join('\n'), body: lines.slice(end + 1).join('\n') };
 }
 
-const line = (max: number) => z.string().transform(normalizeLine).pipe(z.string().min(1).max(max));
+/** Text on one line: normalised first, then checked (empty after normalising counts as empty). */
+const line = (max: number) =>
+  z.pipe(z.pipe(z.string(), z.transform(normalizeLine)), z.string().check(z.minLength(1), z.maxLength(max)));
 
 /** Slugs the site uses itself at the second level of an address (`/<section>/page/2`). */
 export const RESERVED_SLUGS = new Set(['page', 'index', 'feed', 'rss']);
@@ -143,53 +145,44 @@ function schemaFor(site: SiteConfig) {
 
 function buildSchema(site: SiteConfig) {
   const sectionList = site.sections.map((s) => s.slug).join(', ');
+  const normalized = () => z.pipe(z.string(), z.transform(normalizeLine));
   return z.object({
     title: line(LIMITS.title),
-    section: z
-      .string()
-      .transform(normalizeLine)
-      .superRefine((slug, ctx) => {
+    section: normalized().check(
+      z.superRefine((slug, ctx) => {
         if (!findSection(site, slug)) issue(ctx, 'unknown_section', { value: slug, allowed: sectionList });
       }),
+    ),
     lead: line(LIMITS.lead),
     author: z.object({
       name: line(LIMITS.authorName),
-      role: line(LIMITS.authorRole).optional(),
+      role: z.optional(line(LIMITS.authorRole)),
     }),
-    publishedAt: z
-      .string()
-      .optional()
-      .transform((value, ctx) => {
-        if (value === undefined) return undefined;
-        const date = parseIsoWithOffset(value);
-        if (!date) {
-          issue(ctx, 'invalid_date', { value: value.slice(0, 60) });
-          return z.NEVER;
-        }
-        return date;
-      }),
-    tags: z
-      .array(line(LIMITS.tag))
-      .max(LIMITS.tags)
-      .optional()
-      .transform((tags) => [...new Set(tags ?? [])]),
-    slug: z
-      .string()
-      .transform(normalizeLine)
-      .superRefine((slug, ctx) => {
-        const suggestion = slugify(slug) || 'ten-bai-viet';
-        if (!isValidSlug(slug))
-          issue(ctx, 'invalid_slug', { value: slug.slice(0, 120), max: MAX_SLUG_LENGTH, suggestion });
-        else if (RESERVED_SLUGS.has(slug))
-          issue(ctx, 'reserved_slug', { value: slug, suggestion: `${slug}-bai-viet` });
-      })
-      .optional(),
-    id: z
-      .string()
-      .transform(normalizeLine)
-      .pipe(z.string().min(1).max(LIMITS.id).regex(ID_PATTERN))
-      .optional(),
-    status: z.enum(['published', 'withdrawn']).optional(),
+    // Checked here, turned into a Date once the whole draft is valid.
+    publishedAt: z.optional(
+      z.string().check(
+        z.superRefine((value, ctx) => {
+          if (!parseIsoWithOffset(value)) issue(ctx, 'invalid_date', { value: value.slice(0, 60) });
+        }),
+      ),
+    ),
+    tags: z.optional(z.array(line(LIMITS.tag)).check(z.maxLength(LIMITS.tags))),
+    slug: z.optional(
+      normalized().check(
+        z.superRefine((slug, ctx) => {
+          const suggestion = slugify(slug) || 'ten-bai-viet';
+          if (!isValidSlug(slug)) {
+            issue(ctx, 'invalid_slug', { value: slug.slice(0, 120), max: MAX_SLUG_LENGTH, suggestion });
+          } else if (RESERVED_SLUGS.has(slug)) {
+            issue(ctx, 'reserved_slug', { value: slug, suggestion: `${slug}-bai-viet` });
+          }
+        }),
+      ),
+    ),
+    id: z.optional(
+      z.pipe(normalized(), z.string().check(z.minLength(1), z.maxLength(LIMITS.id), z.regex(ID_PATTERN))),
+    ),
+    status: z.optional(z.enum(['published', 'withdrawn'])),
   });
 }
 
@@ -244,6 +237,7 @@ function validate(
     return rejected(problem('reserved_slug', { field: 'slug', value: slug, suggestion: `${slug}-bai-viet` }));
   }
   const author = f.author.role ? { name: f.author.name, role: f.author.role } : { name: f.author.name };
+  const publishedAt = f.publishedAt === undefined ? undefined : parseIsoWithOffset(f.publishedAt);
   const draft: Draft = {
     key,
     id,
@@ -253,13 +247,18 @@ function validate(
     slugSet: f.slug !== undefined,
     lead: f.lead,
     author,
-    ...(f.publishedAt ? { publishedAt: f.publishedAt } : {}),
-    tags: f.tags,
+    ...(publishedAt ? { publishedAt } : {}),
+    tags: [...new Set(f.tags ?? [])],
     status: f.status ?? 'published',
     body,
     images,
     contentHash: createHash('sha256')
-      .update(JSON.stringify([f, bodyText]))
+      .update(
+        JSON.stringify([
+          { ...f, publishedAt: publishedAt?.toISOString(), tags: [...new Set(f.tags ?? [])] },
+          bodyText,
+        ]),
+      )
       .digest('hex'),
   };
   return { ok: true, draft, warnings };

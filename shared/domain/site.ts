@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SLUG_PATTERN } from './slug.ts';
 
 /** A section of the site, as ops configure it: its URL slug and the name readers see. */
@@ -34,26 +34,28 @@ export const RESERVED_TOP_LEVEL = new Set([
 ]);
 
 const siteConfigSchema = z.object({
-  siteName: z.string().min(1),
-  siteUrl: z
-    .string()
-    .regex(/^https?:\/\/[^/\s]+(?:\/[^\s]*)?$/, 'must be an absolute http(s) URL')
-    .transform((u) => u.replace(/\/+$/, '')),
+  siteName: z.string().check(z.minLength(1)),
+  siteUrl: z.pipe(
+    z.string().check(z.regex(/^https?:\/\/[^/\s]+(?:\/[^\s]*)?$/, 'must be an absolute http(s) URL')),
+    z.transform((u) => u.replace(/\/+$/, '')),
+  ),
   sections: z
     .array(
       z.object({
-        slug: z
-          .string()
-          .regex(SLUG_PATTERN, 'must be lowercase ASCII words joined by "-"')
-          .refine(
+        slug: z.string().check(
+          z.regex(SLUG_PATTERN, 'must be lowercase ASCII words joined by "-"'),
+          z.refine(
             (slug) => !RESERVED_TOP_LEVEL.has(slug),
             'is used by the site itself (assets, media, tag, ...)',
           ),
-        name: z.string().min(1),
+        ),
+        name: z.string().check(z.minLength(1)),
       }),
     )
-    .min(1, 'list at least one section')
-    .refine((s) => new Set(s.map((x) => x.slug)).size === s.length, 'section slugs must be unique'),
+    .check(
+      z.minLength(1, 'list at least one section'),
+      z.refine((s) => new Set(s.map((x) => x.slug)).size === s.length, 'section slugs must be unique'),
+    ),
 });
 
 /** Validates site settings, throwing one error that lists every problem. */
