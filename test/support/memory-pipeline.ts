@@ -8,7 +8,8 @@ import {
   MemoryScheduler,
   MemorySiteStore,
 } from '#shared/adapters/memory/index.ts';
-import type { Log } from '#shared/ports.ts';
+import type { ArticleRecord, Teaser } from '#shared/domain/article.ts';
+import type { Log, TeaserQuery } from '#shared/ports.ts';
 import { refreshAllLists } from '#shared/use-cases/lists.ts';
 import { renderViews } from '#shared/use-cases/render.ts';
 import { publishSiteFrame } from '#shared/use-cases/site-frame.ts';
@@ -18,10 +19,42 @@ import { SITE } from './site.ts';
 export const silentLog: Log = { info() {}, warn() {}, error() {} };
 
 /** The pipeline's use cases on in-memory adapters, with a clock the test moves. */
-export function memoryPipeline() {
+/**
+ * An article index whose list queries lag behind its writes, as DynamoDB's global secondary indexes do:
+ * a write shows in `teasers` only after `lag` ticks of a logical clock (one per wait of the pipeline), so
+ * a reader that does not wait sees the old lists every time. `get` reads the table, up to date.
+ */
+export class LaggingArticleIndex extends MemoryArticleIndex {
+  readonly #latest = new Map<string, ArticleRecord>();
+  readonly #pending: { record: ArticleRecord; due: number }[] = [];
+  #ticks = 0;
+  constructor(private readonly lag: number) {
+    super();
+  }
+  /** Time passes. */
+  tick(): void {
+    this.#ticks += 1;
+  }
+  override async get(id: string): Promise<ArticleRecord | undefined> {
+    return this.#latest.get(id) ?? (await super.get(id));
+  }
+  override async put(record: ArticleRecord): Promise<void> {
+    this.#latest.set(record.id, structuredClone(record));
+    this.#pending.push({ record: structuredClone(record), due: this.#ticks + this.lag });
+  }
+  override async teasers(query: TeaserQuery): Promise<Teaser[]> {
+    while (this.#pending[0] && this.#pending[0].due <= this.#ticks) {
+      const next = this.#pending.shift();
+      if (next) await super.put(next.record);
+    }
+    return super.teasers(query);
+  }
+}
+
+export function memoryPipeline(options: { readonly indexLag?: number } = {}) {
   const drafts = new MemoryDraftStore();
   const site = new MemorySiteStore();
-  const index = new MemoryArticleIndex();
+  const index = options.indexLag ? new LaggingArticleIndex(options.indexLag) : new MemoryArticleIndex();
   const render = new MemoryRenderQueue();
   const leases = new MemoryLeaseStore();
   const cdn = new MemoryCdnInvalidator();
@@ -39,7 +72,10 @@ export function memoryPipeline() {
     now: () => new Date(now),
     config: SITE,
     log: silentLog,
-    sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 2))),
+    sleep: (ms) => {
+      if (index instanceof LaggingArticleIndex) index.tick();
+      return new Promise((r) => setTimeout(r, Math.min(ms, 2)));
+    },
   };
   let now = Date.parse('2024-05-19T03:37:00Z');
   return {

@@ -399,4 +399,25 @@ describe('publishing drafts', () => {
       expect(p.site.objects.has(pageKey('/kinh-te/go-kho-chuong-trinh-muc-tieu-quoc-gia'))).toBe(false);
     });
   });
+
+  it('renders lists only once the lagging list indexes show the change that asked for them', async () => {
+    const lagging = memoryPipeline({ indexLag: 3 });
+    await lagging.init();
+    await publishExamples(lagging as Pipeline);
+    const corrected = example('kinh-te/go-kho-chuong-trinh-muc-tieu-quoc-gia.md')
+      .toString('utf8')
+      .replace('title: "“Gỡ khó” chương trình mục tiêu quốc gia"', 'title: "Gỡ khó cho vùng cao"');
+    await lagging.change('kinh-te/go-kho-chuong-trinh-muc-tieu-quoc-gia.md', corrected);
+    await lagging.change('xa-hoi/ngan-chan-lua-dao-qua-dien-thoai.md', undefined);
+    // Had a render read the indexes as they were when its job arrived, these would show the old state.
+    expect(lagging.site.text(pageKey('/'))).toContain('Gỡ khó cho vùng cao');
+    expect(linksIn(lagging as Pipeline, '/')).not.toContain(
+      '/xa-hoi/can-co-bien-phap-cap-bach-ngan-chan-lua-dao-qua-dien-thoai',
+    );
+    expect(linksIn(lagging as Pipeline, SEED_PATH)).toEqual([
+      '/kinh-te/go-kho-chuong-trinh-muc-tieu-quoc-gia',
+      '/giao-duc/no-luc-hoc-tap-ren-luyen',
+    ]);
+    expect(lagging.site.text(pageKey(SEED_PATH))).toContain('Gỡ khó cho vùng cao');
+  });
 });
