@@ -1,10 +1,14 @@
 // One benchmark task per process, so that peak memory and CPU time belong to that task alone. Prints one
-// line of JSON. Run by bench/run.ts; by hand: node --import tsx bench/tasks.ts build 1000
+// line of JSON. Run by bench/run.ts; by hand: npx tsx bench/tasks.ts corpus 1000 /tmp/c && npx tsx
+// bench/tasks.ts build /tmp/c/drafts
 
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildSync } from 'esbuild';
 import MarkdownIt from 'markdown-it';
+import { FileDraftStore, FileSiteStore } from '#shared/adapters/file/stores.ts';
 import {
   MemoryArticleIndex,
   MemoryCdnInvalidator,
@@ -12,14 +16,14 @@ import {
   MemoryEdgeRules,
   MemoryLeaseStore,
   MemoryScheduler,
-  MemorySiteStore,
 } from '#shared/adapters/memory/index.ts';
 import { parseSiteConfig } from '#shared/domain/site.ts';
-import type { PutOptions, RenderJob } from '#shared/ports.ts';
+import type { DraftStore, PutOptions, RenderJob, SiteStore } from '#shared/ports.ts';
 import { rebuildSite } from '#shared/use-cases/rebuild.ts';
 import { renderViews } from '#shared/use-cases/render.ts';
 import { type SyncDeps, syncChange } from '#shared/use-cases/sync-draft.ts';
 import { generateCorpus } from './corpus.ts';
+import { writeDrafts, writeEleventyProject, writeHugoProject } from './peers.ts';
 
 const site = parseSiteConfig(JSON.parse(readFileSync(`${process.cwd()}/cdk.json`, 'utf8')).context.newsroom);
 const quiet = { info() {}, warn() {}, error() {} };
@@ -33,10 +37,8 @@ function measure<T>(work: () => Promise<T>): Promise<{ result: T; wallMs: number
   });
 }
 
-/** The pipeline's own code on in-memory stores, counting what it writes to the site. */
-function pipeline(keepJobs = false) {
-  const drafts = new MemoryDraftStore();
-  const siteStore = new MemorySiteStore();
+/** The pipeline's own code on the given stores, counting what it writes to the site. */
+function pipeline<D extends DraftStore, S extends SiteStore>(drafts: D, siteStore: S, keepJobs = false) {
   const writes = { objects: 0, bytes: 0 };
   const put = siteStore.put.bind(siteStore);
   siteStore.put = async (key: string, body: string | Uint8Array, options: PutOptions) => {
@@ -62,22 +64,67 @@ function pipeline(keepJobs = false) {
   return { deps, drafts, siteStore, writes, jobs };
 }
 
-async function build(count: number) {
-  const corpus = generateCorpus(count, site);
-  const p = pipeline();
-  for (const d of corpus) {
-    p.drafts.put(d.key, d.text);
-    if (d.image) p.drafts.put(d.image.key, d.image.bytes);
-  }
+/** Writes the corpus of `count` drafts as the drafts bucket and as Eleventy and Hugo projects. */
+function corpus(count: number, dir: string) {
+  const drafts = generateCorpus(count, site);
+  writeDrafts(join(dir, 'drafts'), drafts);
+  writeEleventyProject(join(dir, 'eleventy'), drafts, site);
+  writeHugoProject(join(dir, 'hugo'), drafts, site);
+  return { task: 'corpus', count };
+}
+
+/** The rebuild path from a folder of drafts into a folder, as the peers build. */
+async function build(draftsDir: string) {
+  const out = mkdtempSync(join(draftsDir, '..', 'site-'));
+  const p = pipeline(new FileDraftStore(draftsDir), new FileSiteStore(out));
   const { result, wallMs, cpuMs } = await measure(() =>
     rebuildSite(p.deps, { now: new Date('2026-01-01T00:00:00Z') }),
   );
+  rmSync(out, { recursive: true, force: true });
+  const count = result.drafts;
   return { task: 'build', count, wallMs, cpuMs, pages: result.pages, ...p.writes, peakRssMb: peakRss() };
 }
 
-async function floor(count: number) {
-  const corpus = generateCorpus(count, site);
-  const bodies = corpus.map((d) => d.text.split('\n---\n')[1] ?? '');
+async function eleventy(dir: string) {
+  const { default: Eleventy } = await import('@11ty/eleventy');
+  process.chdir(dir);
+  const elev = new Eleventy('src', 'out', { configPath: 'eleventy.config.mjs', quietMode: true });
+  const { wallMs, cpuMs } = await measure(() => elev.write());
+  rmSync(join(dir, 'out'), { recursive: true, force: true });
+  return { task: 'eleventy', wallMs, cpuMs, peakRssMb: peakRss() };
+}
+
+/** Debian's hugo, timed by /usr/bin/time (CPU of every thread, peak RSS). */
+function hugo(dir: string) {
+  if (!existsSync('/usr/bin/hugo'))
+    return { task: 'hugo', missing: 'hugo is not installed (apt-get install hugo)' };
+  const out = join(dir, 'public');
+  const timing = join(dir, 'time.txt');
+  execFileSync('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timing, 'hugo', '--quiet', '-s', dir, '-d', out]);
+  const [wall = 0, user = 0, sys = 0, rssKb = 0] = readFileSync(timing, 'utf8')
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  const version = execFileSync('hugo', ['version'], { encoding: 'utf8' }).split(' ')[1];
+  rmSync(out, { recursive: true, force: true });
+  return {
+    task: 'hugo',
+    version,
+    wallMs: wall * 1000,
+    cpuMs: (user + sys) * 1000,
+    peakRssMb: Math.round(rssKb / 1024),
+  };
+}
+
+async function floor(draftsDir: string) {
+  const drafts = new FileDraftStore(draftsDir);
+  const texts = await Promise.all(
+    (await drafts.listAll())
+      .filter((k) => k.endsWith('.md'))
+      .map(async (k) => Buffer.from((await drafts.get(k))?.bytes ?? []).toString('utf8')),
+  );
+  const count = texts.length;
+  const bodies = texts.map((t) => t.split('\n---\n')[1] ?? '');
   const md = new MarkdownIt('commonmark', { html: false });
   const { result, wallMs, cpuMs } = await measure(async () =>
     bodies.reduce((n, b) => n + md.render(b).length, 0),
@@ -85,14 +132,21 @@ async function floor(count: number) {
   return { task: 'floor', count, wallMs, cpuMs, htmlBytes: result, peakRssMb: peakRss() };
 }
 
+/**
+ * One change into a built site of `count` articles: the rebuild is measured first, in the same process, as
+ * the baseline. Five new articles are published one at a time and five recent ones taken down; each change's
+ * median is reported (a takedown of a recent article shifts its section's whole list, the worst case).
+ */
 async function incremental(count: number) {
-  const corpus = generateCorpus(count + 1, site);
-  const p = pipeline(true);
+  const repeats = 5;
+  const corpus = generateCorpus(count + repeats, site);
+  const out = mkdtempSync(join(process.cwd(), 'node_modules/.cache/incremental-'));
+  const p = pipeline(new MemoryDraftStore(), new FileSiteStore(out), true);
   for (const d of corpus.slice(0, count)) {
     p.drafts.put(d.key, d.text);
     if (d.image) p.drafts.put(d.image.key, d.image.bytes);
   }
-  await rebuildSite(p.deps, { now: new Date('2026-01-01T00:00:00Z') });
+  const rebuild = await measure(() => rebuildSite(p.deps, { now: new Date('2026-01-01T00:00:00Z') }));
   p.jobs.length = 0;
   const once = async (key: string, text: string | undefined) => {
     p.writes.objects = 0;
@@ -110,13 +164,26 @@ async function incremental(count: number) {
     });
     return { wallMs, cpuMs, ...p.writes };
   };
-  const last = corpus[count];
-  const first = corpus[0];
-  if (!last || !first) throw new Error('empty corpus');
-  if (last.image) p.drafts.put(last.image.key, last.image.bytes);
-  const publish = await once(last.key, last.text);
-  const takedown = await once(first.key, undefined);
-  return { task: 'incremental', count, publish, takedown, peakRssMb: peakRss() };
+  const publishes = [];
+  for (const d of corpus.slice(count)) {
+    if (d.image) p.drafts.put(d.image.key, d.image.bytes);
+    publishes.push(await once(d.key, d.text));
+  }
+  const takedowns = [];
+  for (const d of corpus.slice(count - repeats, count)) takedowns.push(await once(d.key, undefined));
+  rmSync(out, { recursive: true, force: true });
+  return {
+    task: 'incremental',
+    count,
+    rebuildCpuMs: rebuild.cpuMs,
+    publish: medianBy(publishes, (c) => c.cpuMs),
+    takedown: medianBy(takedowns, (c) => c.cpuMs),
+    peakRssMb: peakRss(),
+  };
+}
+
+function medianBy<T>(items: readonly T[], by: (item: T) => number): T | undefined {
+  return [...items].sort((a, b) => by(a) - by(b))[Math.floor(items.length / 2)];
 }
 
 /** Bundles a function entry as the CDK does (esbuild, ESM, minified, the AWS SDK inside). */
@@ -143,17 +210,16 @@ function peakRss(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
-const [task = 'build', arg = '1000', extra = ''] = process.argv.slice(2);
-const count = Number(arg);
-const out =
-  task === 'build'
-    ? await build(count)
-    : task === 'floor'
-      ? await floor(count)
-      : task === 'incremental'
-        ? await incremental(count)
-        : task === 'bundle'
-          ? { task, entry: arg, ...bundle(arg, extra) }
-          : undefined;
+const [task = 'build', arg = '', extra = ''] = process.argv.slice(2);
+const tasks: Record<string, () => unknown> = {
+  corpus: () => corpus(Number(arg), extra),
+  build: () => build(arg),
+  eleventy: () => eleventy(arg),
+  hugo: () => hugo(arg),
+  floor: () => floor(arg),
+  incremental: () => incremental(Number(arg)),
+  bundle: () => ({ task, entry: arg, ...bundle(arg, extra) }),
+};
+const out = await tasks[task]?.();
 if (!out) throw new Error(`unknown task ${task}`);
 console.log(JSON.stringify(out));

@@ -1,5 +1,8 @@
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
 import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
 import {
@@ -8,6 +11,7 @@ import {
   MemoryLeaseStore,
   MemorySiteStore,
 } from '#shared/adapters/memory/index.ts';
+import { FileDraftStore, FileSiteStore } from '#shared/adapters/file/stores.ts';
 import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
 import type { ArticleRecord } from '#shared/domain/article.ts';
 import type { ArticleIndex, DraftStore, LeaseStore, SiteStore } from '#shared/ports.ts';
@@ -21,7 +25,15 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await standIns.stop();
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
 });
+
+const folders: string[] = [];
+function freshFolder(): string {
+  const folder = mkdtempSync(join(tmpdir(), 'newsroom-store-'));
+  folders.push(folder);
+  return folder;
+}
 
 async function freshBucket(): Promise<string> {
   bucketCount += 1;
@@ -146,6 +158,13 @@ describe.each([
     },
   ],
   [
+    'folder',
+    async (): Promise<[DraftStore, (k: string, b: string) => Promise<void>]> => {
+      const store = new FileDraftStore(freshFolder());
+      return [store, (k, b) => store.put(k, b)];
+    },
+  ],
+  [
     'S3 (s3rver)',
     async (): Promise<[DraftStore, (k: string, b: string) => Promise<void>]> => {
       const bucket = await freshBucket();
@@ -198,6 +217,7 @@ describe.each([
 
 describe.each([
   ['in-memory', async (): Promise<SiteStore> => new MemorySiteStore()],
+  ['folder', async (): Promise<SiteStore> => new FileSiteStore(freshFolder())],
   ['S3 (s3rver)', async (): Promise<SiteStore> => new S3SiteStore(standIns.s3, await freshBucket())],
 ])('site store: %s', (_name, make) => {
   it('stores pages with their type and cache lifetime, lists and deletes them', async () => {

@@ -91,6 +91,8 @@ export class MemoryArticleIndex implements ArticleIndex {
   readonly paths = new Map<string, string>();
   readonly #overall: Teaser[] = [];
   readonly #bySection = new Map<string, Teaser[]>();
+  /** Ids by draft key, in the order they were first stored (as a scan of `records` would find them). */
+  readonly #byDraft = new Map<string, string[]>();
 
   async get(id: string): Promise<ArticleRecord | undefined> {
     const record = this.records.get(id);
@@ -102,6 +104,14 @@ export class MemoryArticleIndex implements ArticleIndex {
     if (previous?.status === 'live') {
       remove(this.#overall, previous.sortKey);
       remove(this.#sectionList(previous.section), previous.sortKey);
+    }
+    if (previous && previous.draftKey !== record.draftKey) {
+      const ids = this.#byDraft.get(previous.draftKey)?.filter((id) => id !== record.id) ?? [];
+      if (ids.length > 0) this.#byDraft.set(previous.draftKey, ids);
+      else this.#byDraft.delete(previous.draftKey);
+    }
+    if (!previous || previous.draftKey !== record.draftKey) {
+      this.#byDraft.set(record.draftKey, [...(this.#byDraft.get(record.draftKey) ?? []), record.id]);
     }
     this.records.set(record.id, structuredClone(record));
     if (record.status === 'live') {
@@ -135,7 +145,7 @@ export class MemoryArticleIndex implements ArticleIndex {
   }
 
   async idForDraft(draftKey: string): Promise<string | undefined> {
-    return [...this.records.values()].find((r) => r.draftKey === draftKey)?.id;
+    return this.#byDraft.get(draftKey)?.[0];
   }
   async claimPath(path: string, id: string): Promise<string | undefined> {
     const holder = this.paths.get(path);

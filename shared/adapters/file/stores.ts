@@ -1,0 +1,144 @@
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import {
+  type DraftStore,
+  type EditorReport,
+  type PutOptions,
+  reportKey,
+  type SiteStore,
+  type StoredObject,
+} from '../../ports.ts';
+
+/**
+ * Drafts and site as folders on a local disk: the site folder is what a static server would serve, and
+ * nothing is held in memory but the objects' metadata. For benchmarks and tools that work on a whole site at
+ * once. Files are read and written synchronously: for small files on a local disk that costs a fraction of
+ * a hand-off to libuv's thread pool and back.
+ */
+class Folder {
+  readonly #root: string;
+  readonly #made = new Set<string>();
+
+  constructor(root: string) {
+    this.#root = root;
+  }
+
+  path(key: string): string {
+    const segments = key.split('/');
+    if (key.startsWith('/') || segments.some((s) => s === '..' || s === '.' || s === '')) {
+      throw new Error(`not a storable key: ${JSON.stringify(key)}`);
+    }
+    return join(this.#root, ...segments);
+  }
+
+  read(key: string, maxBytes?: number): { bytes: Uint8Array; size: number } | undefined {
+    const file = this.path(key);
+    try {
+      if (maxBytes !== undefined) {
+        const { size } = statSync(file);
+        if (size > maxBytes) return { bytes: new Uint8Array(), size };
+      }
+      const bytes = new Uint8Array(readFileSync(file));
+      return { bytes, size: bytes.byteLength };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  write(key: string, body: string | Uint8Array): void {
+    const file = this.path(key);
+    const folder = dirname(file);
+    if (!this.#made.has(folder)) {
+      mkdirSync(folder, { recursive: true });
+      this.#made.add(folder);
+    }
+    writeFileSync(file, body);
+  }
+
+  remove(key: string): void {
+    rmSync(this.path(key), { force: true });
+  }
+
+  /** Every key below a prefix, sorted as S3 lists them (by UTF-8 bytes, which for these keys is code order). */
+  keys(prefix: string): string[] {
+    // Walk only the deepest folder the prefix names, not the whole tree.
+    const folder = prefix.includes('/') ? this.path(prefix.slice(0, prefix.lastIndexOf('/'))) : this.#root;
+    let entries: string[];
+    try {
+      entries = readdirSync(folder, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => relative(this.#root, join(e.parentPath, e.name)).split(sep).join('/'));
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw error;
+    }
+    return entries.filter((k) => k.startsWith(prefix)).sort();
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+export class FileDraftStore implements DraftStore {
+  readonly #folder: Folder;
+
+  constructor(root: string) {
+    this.#folder = new Folder(root);
+  }
+
+  /** Uploads a draft or image, as an editor would. */
+  async put(key: string, body: string | Uint8Array): Promise<void> {
+    this.#folder.write(key, body);
+  }
+
+  async get(key: string, limit?: { readonly maxBytes: number }): Promise<StoredObject | undefined> {
+    const got = this.#folder.read(key, limit?.maxBytes);
+    if (!got) return undefined;
+    return limit && got.size > limit.maxBytes ? { ...got, tooLarge: true } : got;
+  }
+
+  async listFolder(prefix: string): Promise<string[]> {
+    return this.#folder.keys(prefix).filter((k) => !k.slice(prefix.length).includes('/'));
+  }
+
+  async listAll(): Promise<string[]> {
+    return this.#folder.keys('');
+  }
+
+  async putReport(report: EditorReport): Promise<void> {
+    this.#folder.write(reportKey(report.draftKey), JSON.stringify(report, null, 2));
+  }
+}
+
+export class FileSiteStore implements SiteStore {
+  readonly #folder: Folder;
+  /** Content type and cache lifetime of what this store wrote; a file it did not write has none. */
+  readonly #meta = new Map<string, PutOptions>();
+
+  constructor(root: string) {
+    this.#folder = new Folder(root);
+  }
+
+  async put(key: string, body: string | Uint8Array, options: PutOptions): Promise<void> {
+    this.#folder.write(key, body);
+    this.#meta.set(key, { contentType: options.contentType, cacheControl: options.cacheControl });
+  }
+
+  async get(key: string): Promise<StoredObject | undefined> {
+    const got = this.#folder.read(key);
+    return got && { ...got, ...this.#meta.get(key) };
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    for (const key of keys) {
+      this.#folder.remove(key);
+      this.#meta.delete(key);
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    return this.#folder.keys(prefix);
+  }
+}
