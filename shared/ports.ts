@@ -73,7 +73,10 @@ export interface TeaserQuery {
   readonly section?: string;
   /** Only articles strictly older than this sort key (newest first). */
   readonly before?: string;
-  /** Only articles strictly newer than this sort key (oldest first). */
+  /**
+   * Only articles strictly newer than this sort key: oldest first, or newest first when `before` is also
+   * given (a range).
+   */
   readonly after?: string;
   /** At most this many; all when absent. */
   readonly limit?: number;
@@ -153,7 +156,7 @@ export interface Log {
  * (whose related teasers are a list too). Each is rebuilt from the index by one render job at a time: its
  * id is the FIFO message group of its jobs.
  */
-export type ViewId = 'home' | `section/${string}` | `article/${string}`;
+export type ViewId = 'home' | `section/${string}` | `article/${string}` | `sitemap/${string}`;
 
 /** What a render job must see in the index before it renders (lists are read from eventually consistent indexes). */
 export interface Expectation {

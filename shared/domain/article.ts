@@ -11,6 +11,8 @@ export interface Teaser {
   readonly publishedAt: string;
   /** Orders articles in time: publication instant, then id, so that equal times still sort one way. */
   readonly sortKey: string;
+  /** ISO 8601 UTC, set when a published article's content changes (feeds and sitemaps show it). */
+  readonly updatedAt?: string;
 }
 
 /** `scheduled`: was live, and its `publishedAt` moved into the future; it returns then on its own. */
@@ -23,8 +25,6 @@ export interface ArticleRecord extends Teaser {
   readonly lead: string;
   readonly author: { readonly name: string; readonly role?: string };
   readonly tags: readonly string[];
-  /** ISO 8601 UTC, set when a published article's content changes. */
-  readonly updatedAt?: string;
   readonly status: ArticleStatus;
   readonly contentHash: string;
   /** The rendered body, so that pages linking to this one can be re-rendered without re-reading drafts. */
@@ -68,6 +68,7 @@ export function teaserOf(record: ArticleRecord): Teaser {
     excerpt: record.excerpt,
     publishedAt: record.publishedAt,
     sortKey: record.sortKey,
+    ...(record.updatedAt ? { updatedAt: record.updatedAt } : {}),
   };
 }
 

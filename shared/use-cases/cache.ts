@@ -9,3 +9,5 @@ export const CACHE_CONTROL = {
 } as const;
 
 export const HTML = 'text/html; charset=utf-8';
+export const RSS = 'application/rss+xml; charset=utf-8';
+export const XML = 'application/xml; charset=utf-8';

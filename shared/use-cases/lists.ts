@@ -1,8 +1,25 @@
 import { HOME_COUNT, PAGE_SIZE, pageKey, sectionPath } from '../domain/article.ts';
 import type { SiteConfig } from '../domain/site.ts';
 import type { ArticleIndex, SiteStore, ViewId } from '../ports.ts';
+import {
+  FEED_COUNT,
+  FRONT_SITEMAP_KEY,
+  feedPath,
+  monthStart,
+  NEWS_SITEMAP_KEY,
+  NEWS_WINDOW_MS,
+  nextMonth,
+  renderFrontSitemap,
+  renderNewsSitemap,
+  renderRss,
+  renderSitemap,
+  renderSitemapIndex,
+  SITEMAP_INDEX_KEY,
+  sitemapKey,
+  sitemapMonth,
+} from '../render/feeds.ts';
 import { renderListPage } from '../render/pages.ts';
-import { CACHE_CONTROL, HTML } from './cache.ts';
+import { CACHE_CONTROL, HTML, RSS, XML } from './cache.ts';
 import { writeIfChanged } from './site-writes.ts';
 
 export interface ListDeps {
@@ -12,11 +29,81 @@ export interface ListDeps {
 }
 
 const LIST_PAGE = { contentType: HTML, cacheControl: CACHE_CONTROL.list };
+const FEED = { contentType: RSS, cacheControl: CACHE_CONTROL.list };
+const SITEMAP = { contentType: XML, cacheControl: CACHE_CONTROL.list };
 
-/** Rewrites the home page from the latest live articles across sections. */
+/** The object key of a path the CDN serves as a file (`/rss.xml` is `rss.xml`). */
+const fileKey = (path: string) => path.slice(1);
+
+/**
+ * Rewrites what the latest live articles across sections make: the home page, the site's RSS feed and
+ * the Google News sitemap.
+ */
 export async function refreshHome({ site, index, config }: ListDeps): Promise<void> {
-  const teasers = await index.teasers({ limit: HOME_COUNT });
-  await writeIfChanged(site, pageKey('/'), renderListPage({ site: config, teasers }), LIST_PAGE);
+  const latest = await index.teasers({ limit: Math.max(HOME_COUNT, FEED_COUNT) });
+  const newest = latest[0];
+  // The news sitemap's window is measured from the newest article: the file is a function of the index.
+  const recent = newest
+    ? (
+        await index.teasers({
+          after: new Date(new Date(newest.publishedAt).getTime() - NEWS_WINDOW_MS).toISOString(),
+        })
+      ).reverse()
+    : [];
+  await Promise.all([
+    writeIfChanged(
+      site,
+      pageKey('/'),
+      renderListPage({ site: config, teasers: latest.slice(0, HOME_COUNT) }),
+      LIST_PAGE,
+    ),
+    writeIfChanged(site, fileKey(feedPath()), renderRss({ site: config, teasers: latest }), FEED),
+    recent.length > 0
+      ? writeIfChanged(site, NEWS_SITEMAP_KEY, renderNewsSitemap(config, recent), SITEMAP)
+      : site.delete([NEWS_SITEMAP_KEY]),
+  ]);
+}
+
+/**
+ * Rewrites one month's sitemap (removing it when the month has no live article left) and the sitemap
+ * index, which names every month that has one.
+ */
+export async function refreshSitemap(deps: ListDeps, month: string): Promise<void> {
+  const { site, index, config } = deps;
+  const inMonth = await index.teasers({ after: monthStart(month), before: monthStart(nextMonth(month)) });
+  if (inMonth.length > 0)
+    await writeIfChanged(site, sitemapKey(month), renderSitemap(config, inMonth), SITEMAP);
+  else await site.delete([sitemapKey(month)]);
+  await refreshSitemapIndex(deps);
+}
+
+/** The months that have live articles, oldest first. */
+export async function sitemapMonths(index: ArticleIndex): Promise<string[]> {
+  const [oldest] = await index.teasers({ after: '', limit: 1 });
+  const [newest] = await index.teasers({ limit: 1 });
+  const months: string[] = [];
+  if (oldest && newest) {
+    const last = sitemapMonth(newest.publishedAt);
+    for (let m = sitemapMonth(oldest.publishedAt); m <= last; m = nextMonth(m)) {
+      const [any] = await index.teasers({ after: monthStart(m), before: monthStart(nextMonth(m)), limit: 1 });
+      if (any) months.push(m);
+    }
+  }
+  return months;
+}
+
+/** The sitemap index (every month with live articles) and the fronts' sitemap. */
+export async function refreshSitemapIndex({ site, index, config }: ListDeps): Promise<void> {
+  const months = await sitemapMonths(index);
+  await Promise.all([
+    writeIfChanged(site, SITEMAP_INDEX_KEY, renderSitemapIndex(config, months), SITEMAP),
+    writeIfChanged(site, FRONT_SITEMAP_KEY, renderFrontSitemap(config), SITEMAP),
+  ]);
+}
+
+/** The sitemap view an article published at this instant belongs to. */
+export function sitemapView(publishedAt: string): ViewId {
+  return `sitemap/${sitemapMonth(publishedAt)}`;
 }
 
 /**
@@ -32,6 +119,14 @@ export async function refreshSection({ site, index, config }: ListDeps, section:
     const body = renderListPage({ site: config, section, teasers, page, pageCount });
     writes.push(writeIfChanged(site, pageKey(sectionPath(section, page)), body, LIST_PAGE));
   }
+  writes.push(
+    writeIfChanged(
+      site,
+      fileKey(feedPath(section)),
+      renderRss({ site: config, section, teasers: all }),
+      FEED,
+    ),
+  );
   await Promise.all(writes);
   const pagePrefix = `${section}/page/`;
   const stale = (await site.list(pagePrefix)).filter((key) => {
@@ -50,7 +145,11 @@ export function allLists(config: SiteConfig): ViewId[] {
   return listsFor(config.sections.map((s) => s.slug));
 }
 
-/** Rewrites the home page and every section's list. */
+/** Rewrites the home page, every section's list, the feeds and the sitemap index. */
 export async function refreshAllLists(deps: ListDeps): Promise<void> {
-  await Promise.all([refreshHome(deps), ...deps.config.sections.map((s) => refreshSection(deps, s.slug))]);
+  await Promise.all([
+    refreshHome(deps),
+    ...deps.config.sections.map((s) => refreshSection(deps, s.slug)),
+    refreshSitemapIndex(deps),
+  ]);
 }

@@ -1,6 +1,7 @@
 import { pageKey } from '../domain/article.ts';
 import type { ViewId } from '../ports.ts';
-import { allLists } from './lists.ts';
+import { sitemapKey } from '../render/feeds.ts';
+import { allLists, refreshSitemapIndex, sitemapMonths, sitemapView } from './lists.ts';
 import { renderViews } from './render.ts';
 import { publishSiteFrame } from './site-frame.ts';
 import { classifyKey, type SyncDeps, syncChange } from './sync-draft.ts';
@@ -45,11 +46,18 @@ export async function rebuildSite(
 
   await publishSiteFrame(site, config);
   const articles = await index.teasers({});
-  const views: ViewId[] = [...articles.map((t): ViewId => `article/${t.id}`), ...allLists(config)];
+  const months = new Set(articles.map((t) => sitemapView(t.publishedAt)));
+  const views: ViewId[] = [
+    ...articles.map((t): ViewId => `article/${t.id}`),
+    ...allLists(config),
+    ...[...months].sort(),
+  ];
   for (let i = 0; i < views.length; i++) {
     await renderViews(deps, [{ view: views[i] as ViewId }]);
     options.onProgress?.({ phase: 'pages', done: i + 1, total: views.length });
   }
+
+  await refreshSitemapIndex(deps);
 
   // Pages no view owns any more (articles down, list pages beyond the last): media and assets stay.
   const owned = new Set([...articles.map((t) => pageKey(t.path))]);
@@ -62,6 +70,13 @@ export async function rebuildSite(
           config.sections.map((s) => s.slug),
         ),
     );
+  // Sitemaps of months that have no live article any more.
+  const ownedSitemaps = new Set((await sitemapMonths(index)).map(sitemapKey));
+  stray.push(
+    ...(await site.list('sitemaps/')).filter(
+      (k) => /^sitemaps\/\d{4}-\d{2}\.xml$/.test(k) && !ownedSitemaps.has(k),
+    ),
+  );
   if (stray.length > 0) await site.delete(stray);
   return { drafts: keys.length, pages: views.length, removed: stray.length };
 }

@@ -2,7 +2,7 @@ import { type ArticleRecord, pageKey } from '../domain/article.ts';
 import type { CdnInvalidator, Expectation, Log, RenderJob, ViewId } from '../ports.ts';
 import { renderArticlePage } from '../render/pages.ts';
 import { CACHE_CONTROL, HTML } from './cache.ts';
-import { type ListDeps, refreshHome, refreshSection } from './lists.ts';
+import { type ListDeps, refreshHome, refreshSection, refreshSitemap } from './lists.ts';
 import { relatedFor } from './related.ts';
 import { writeIfChanged } from './site-writes.ts';
 
@@ -62,6 +62,7 @@ async function renderView(deps: RenderDeps, view: ViewId, delivery: Delivery): P
   if (kind === 'section' && deps.config.sections.some((s) => s.slug === name))
     return refreshSection(deps, name);
   if (kind === 'article' && name !== '') return renderArticle(deps, name, delivery);
+  if (kind === 'sitemap' && /^\d{4}-(0[1-9]|1[0-2])$/.test(name)) return refreshSitemap(deps, name);
   throw new UnknownViewError(`"${view}" is not a view of this site`);
 }
 

@@ -1,12 +1,16 @@
 import type { SiteConfig } from '../domain/site.ts';
 import type { SiteStore } from '../ports.ts';
 import { ASSETS } from '../render/assets.ts';
+import { renderRobotsTxt } from '../render/feeds.ts';
 import { renderNotFoundPage } from '../render/pages.ts';
 import { CACHE_CONTROL, HTML } from './cache.ts';
 
 export const NOT_FOUND_KEY = '404.html';
 
-/** Writes what every page relies on: stylesheet, clock script and the not-found page. Safe to repeat. */
+/**
+ * Writes what every page relies on: stylesheet, clock script, the not-found page and robots.txt. Safe to
+ * repeat.
+ */
 export async function publishSiteFrame(site: SiteStore, config: SiteConfig): Promise<void> {
   await Promise.all([
     ...ASSETS.map((a) =>
@@ -14,6 +18,10 @@ export async function publishSiteFrame(site: SiteStore, config: SiteConfig): Pro
     ),
     site.put(NOT_FOUND_KEY, renderNotFoundPage(config), {
       contentType: HTML,
+      cacheControl: CACHE_CONTROL.list,
+    }),
+    site.put('robots.txt', renderRobotsTxt(config), {
+      contentType: 'text/plain; charset=utf-8',
       cacheControl: CACHE_CONTROL.list,
     }),
   ]);

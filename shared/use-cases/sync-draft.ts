@@ -24,7 +24,7 @@ import {
 } from '../ports.ts';
 import { renderArticlePage } from '../render/pages.ts';
 import { CACHE_CONTROL, HTML } from './cache.ts';
-import { type ListDeps, listsFor } from './lists.ts';
+import { type ListDeps, listsFor, sitemapView } from './lists.ts';
 import { mayShowAsRelated, relatedFor } from './related.ts';
 
 export interface SyncDeps extends ListDeps {
@@ -356,6 +356,8 @@ async function jobsFor(
   const views = new Set<ViewId>([
     `article/${record.id}`,
     ...listsFor([record.section, ...(from ? [from.section] : [])]),
+    sitemapView(record.publishedAt),
+    ...(from ? [sitemapView(instantOf(from.sortKey))] : []),
   ]);
   for (const at of [positionOf(record), ...(from ? [from] : [])]) {
     for (const t of await mayShowAsRelated(deps.index, deps.config, at)) {
@@ -363,6 +365,11 @@ async function jobsFor(
     }
   }
   return [...views].map((view) => ({ view, expect }));
+}
+
+/** The publication instant a sort key starts with. */
+function instantOf(sortKey: string): string {
+  return sortKey.slice(0, sortKey.indexOf('#'));
 }
 
 async function takeDown(

@@ -170,11 +170,21 @@ describe('ingest handler, as Lambda runs it', () => {
       ],
       ['home', { view: 'home', expect: { id, version: 1 } }],
       ['section/xa-hoi', { view: 'section/xa-hoi', expect: { id, version: 1 } }],
+      [
+        'sitemap/2024-01',
+        { view: 'sitemap/2024-01', expect: { id, version: 1 } },
+      ],
     ]);
     expect(new Set(jobs.map((m) => m.deduplicationId)).size).toBe(jobs.length);
     expect(await renderQueued()).toEqual({ batchItemFailures: [] });
     expect(await read('site', 'xa-hoi/index.html')).toContain('href="/xa-hoi/tin-tuc-moi"');
     expect(await read('site', 'index.html')).toContain('href="/xa-hoi/tin-tuc-moi"');
+    const url = 'https://baolaichau.example/xa-hoi/tin-tuc-moi';
+    expect(await read('site', 'rss.xml')).toContain(`<link>${url}</link>`);
+    expect(await read('site', 'xa-hoi/rss.xml')).toContain(`<link>${url}</link>`);
+    expect(await read('site', 'sitemaps/2024-01.xml')).toContain(`<loc>${url}</loc>`);
+    expect(await read('site', 'sitemap.xml')).toContain('/sitemaps/2024-01.xml</loc>');
+    expect(await read('site', 'news-sitemap.xml')).toContain(`<loc>${url}</loc>`);
   });
 
   it('invoked directly (as after a deployment), the render function builds the site frame and every list', async () => {

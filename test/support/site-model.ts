@@ -1,3 +1,4 @@
+import { XMLParser } from 'fast-xml-parser';
 import type { MemoryEdgeRules } from '#shared/adapters/memory/index.ts';
 import {
   articlePath,
@@ -9,6 +10,7 @@ import {
 } from '#shared/domain/article.ts';
 import { parseDraft } from '#shared/domain/draft.ts';
 import type { SiteStore } from '#shared/ports.ts';
+import { FEED_COUNT, sitemapMonth } from '#shared/render/feeds.ts';
 import { parsePage } from './html.ts';
 import { SITE } from './site.ts';
 
@@ -51,6 +53,71 @@ export function expectedRelated(article: ModelArticle, live: readonly ModelArtic
   const same = older.filter((a) => a.section === article.section).slice(0, RELATED_COUNT);
   const others = older.filter((a) => a.section !== article.section).slice(0, RELATED_COUNT - same.length);
   return [...same, ...others].map((a) => a.path);
+}
+
+const xml = new XMLParser({ isArray: (name) => ['item', 'url', 'sitemap'].includes(name) });
+
+/** The item links of an RSS feed, in order. */
+export function feedLinks(feed: string): string[] {
+  const items: { link: string }[] = xml.parse(feed)?.rss?.channel?.item ?? [];
+  return items.map((i) => i.link);
+}
+
+/** The `<loc>`s of a sitemap or sitemap index, in order. */
+export function sitemapLocs(map: string): string[] {
+  const parsed = xml.parse(map);
+  const entries: { loc: string }[] = parsed?.urlset?.url ?? parsed?.sitemapindex?.sitemap ?? [];
+  return entries.map((e) => e.loc);
+}
+
+/** What feeds and sitemaps must say of the live articles: the same as the lists, in their own formats. */
+async function feedDifferences(site: SiteStore, live: readonly ModelArticle[]): Promise<string[]> {
+  const problems: string[] = [];
+  const url = (path: string) => `${SITE.siteUrl}${path}`;
+  const same = (what: string, got: readonly string[], want: readonly string[]) => {
+    if (got.join() !== want.join()) problems.push(`${what} ${got} ≠ ${want}`);
+  };
+  same(
+    'rss.xml',
+    feedLinks((await text(site, 'rss.xml')) ?? ''),
+    live.slice(0, FEED_COUNT).map((a) => url(a.path)),
+  );
+  for (const section of SITE.sections) {
+    const inSection = live.filter((a) => a.section === section.slug).slice(0, FEED_COUNT);
+    same(
+      `${section.slug}/rss.xml`,
+      feedLinks((await text(site, `${section.slug}/rss.xml`)) ?? ''),
+      inSection.map((a) => url(a.path)),
+    );
+  }
+  const months = [...new Set(live.map((a) => sitemapMonth(a.sortKey.split('#')[0] ?? '')))].sort();
+  const index = sitemapLocs((await text(site, 'sitemap.xml')) ?? '');
+  same(
+    'sitemap.xml',
+    index,
+    [
+      'sitemaps/front.xml',
+      ...(live.length > 0 ? ['news-sitemap.xml'] : []),
+      ...months.map((m) => `sitemaps/${m}.xml`),
+    ].map((k) => url(`/${k}`)),
+  );
+  for (const month of months) {
+    const want = live
+      .filter((a) => sitemapMonth(a.sortKey.split('#')[0] ?? '') === month)
+      .map((a) => url(a.path));
+    same(`sitemaps/${month}.xml`, sitemapLocs((await text(site, `sitemaps/${month}.xml`)) ?? ''), want);
+  }
+  for (const key of await site.list('sitemaps/')) {
+    if (key !== 'sitemaps/front.xml' && !months.some((m) => key === `sitemaps/${m}.xml`))
+      problems.push(`${key} left for a month without live articles`);
+  }
+  const news = sitemapLocs((await text(site, 'news-sitemap.xml')) ?? '');
+  const livePaths = new Set(live.map((a) => url(a.path)));
+  for (const loc of news)
+    if (!livePaths.has(loc)) problems.push(`news sitemap lists ${loc}, which is not live`);
+  if (live[0] && !news.includes(url(live[0].path)))
+    problems.push(`news sitemap lacks the newest ${live[0].path}`);
+  return problems;
 }
 
 async function text(site: SiteStore, key: string): Promise<string | undefined> {
@@ -117,6 +184,7 @@ export async function differences(
     }
     if (listed.join() !== inSection.join()) problems.push(`${section.slug} ${listed} ≠ ${inSection}`);
   }
+  problems.push(...(await feedDifferences(site, live)));
   for (const key of await site.list('')) {
     if (!key.endsWith('.html')) continue;
     for (const href of teaserLinks((await text(site, key)) ?? '')) {

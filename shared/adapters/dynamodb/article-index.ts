@@ -36,6 +36,7 @@ function toTeaser(item: Record<string, unknown>): Teaser {
     excerpt: String(item.excerpt),
     publishedAt: String(item.publishedAt),
     sortKey: String(item.sortKey),
+    ...(typeof item.updatedAt === 'string' ? { updatedAt: item.updatedAt } : {}),
   };
 }
 
@@ -62,12 +63,21 @@ export class DynamoArticleIndex implements ArticleIndex {
 
   async teasers(query: TeaserQuery): Promise<Teaser[]> {
     const index = query.section ? indexes.bySection : indexes.byTime;
-    const ascending = query.after !== undefined;
+    const range = query.after !== undefined && query.before !== undefined;
+    const ascending = query.after !== undefined && !range;
     const bound = query.before ?? (query.after === '' ? undefined : query.after);
+    // Sort keys end in `#<id>`, so a range's bounds (instants) never equal one: BETWEEN is exclusive here.
+    const condition = range
+      ? ' AND #s BETWEEN :a AND :s'
+      : bound === undefined
+        ? ''
+        : ascending
+          ? ' AND #s > :s'
+          : ' AND #s < :s';
     const input: QueryCommandInput = {
       TableName: this.table,
       IndexName: index.name,
-      KeyConditionExpression: `#p = :p${bound === undefined ? '' : ascending ? ' AND #s > :s' : ' AND #s < :s'}`,
+      KeyConditionExpression: `#p = :p${condition}`,
       ExpressionAttributeNames: {
         '#p': index.partitionKey,
         ...(bound === undefined ? {} : { '#s': 'sortKey' }),
@@ -75,6 +85,7 @@ export class DynamoArticleIndex implements ArticleIndex {
       ExpressionAttributeValues: {
         ':p': query.section ?? LIVE_FEED,
         ...(bound === undefined ? {} : { ':s': bound }),
+        ...(range ? { ':a': query.after } : {}),
       },
       ScanIndexForward: ascending,
     };

@@ -14,7 +14,7 @@ export const ARTICLE_TABLE = {
     byDraft: { name: 'byDraft', partitionKey: 'draftKey' },
   },
   /** Attributes the list indexes carry besides their keys: exactly what a teaser shows. */
-  teaserAttributes: ['id', 'section', 'title', 'path', 'excerpt', 'publishedAt'],
+  teaserAttributes: ['id', 'section', 'title', 'path', 'excerpt', 'publishedAt', 'updatedAt'],
 } as const;
 
 export const LIVE_FEED = 'live';

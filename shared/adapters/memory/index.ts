@@ -123,6 +123,11 @@ export class MemoryArticleIndex implements ArticleIndex {
   async teasers(query: TeaserQuery): Promise<Teaser[]> {
     const { section, before, after, limit } = query;
     const list = section ? (this.#bySection.get(section) ?? []) : this.#overall;
+    if (after !== undefined && before !== undefined) {
+      const end = firstAtOrBelow(list, after);
+      const start = firstAtOrBelow(list, before, true);
+      return list.slice(start, limit === undefined ? end : Math.min(end, start + limit));
+    }
     if (after !== undefined) {
       // Oldest first from just after `after`: walk towards the front of the newest-first list.
       const end = firstAtOrBelow(list, after);
