@@ -1,3 +1,4 @@
+import type { Photo } from './body.ts';
 import { excerpt } from './excerpt.ts';
 
 /** What a list needs to show an article: headline, link and excerpt. */
@@ -29,6 +30,8 @@ export interface ArticleRecord extends Teaser {
   readonly contentHash: string;
   /** The rendered body, so that pages linking to this one can be re-rendered without re-reading drafts. */
   readonly bodyHtml: string;
+  /** The body's photos, in order (absent on records written before photos were kept). */
+  readonly photos?: readonly Photo[];
   /** Counts the changes recorded for this article; render jobs name the version they must see. */
   readonly version: number;
   /**

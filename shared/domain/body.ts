@@ -70,7 +70,16 @@ rules.image = (tokens, idx, options, env) => {
   const image = (env as unknown as RenderEnv).resolveImage(src);
   if (!image) return esc(caption);
   const size = image.width && image.height ? ` width="${image.width}" height="${image.height}"` : '';
-  const img = `<img src="${esc(image.url)}" alt="${esc(caption)}"${size} loading="lazy" decoding="async">`;
+  const { photos } = env as unknown as RenderEnv;
+  // The first photo is usually in the first screen: it loads at once; the others when scrolled near.
+  const loading = photos.length === 0 ? '' : ' loading="lazy"';
+  photos.push({
+    url: image.url,
+    caption,
+    credit: credit.replace(/^ảnh\s*:\s*/iu, ''),
+    ...(image.width && image.height ? { width: image.width, height: image.height } : {}),
+  });
+  const img = `<img src="${esc(image.url)}" alt="${esc(caption)}"${size}${loading} decoding="async">`;
   if (!token.meta?.figure) return img;
   const parts = [
     caption ? `<span class="caption">${esc(caption)}</span>` : '',
@@ -82,6 +91,17 @@ rules.image = (tokens, idx, options, env) => {
 
 interface RenderEnv {
   resolveImage: ImageResolver;
+  photos: Photo[];
+}
+
+/** A published photo of the body, as structured data describes it. */
+export interface Photo {
+  readonly url: string;
+  readonly caption: string;
+  /** Who took it: the credit line without its `Ảnh:` prefix. */
+  readonly credit: string;
+  readonly width?: number;
+  readonly height?: number;
 }
 
 function headingLevel(token: Token | undefined): number {
@@ -104,6 +124,19 @@ export function parseBody(markdown: string): ParsedBody {
 
 /** Renders a parsed body to HTML; the output contains no markup from the draft itself. */
 export function renderBody(body: ParsedBody, resolveImage: ImageResolver): string {
-  const env: RenderEnv = { resolveImage };
-  return md.renderer.render(body.tokens as Token[], md.options, env as unknown as Record<string, unknown>);
+  return renderBodyWithPhotos(body, resolveImage).html;
+}
+
+/** The body's HTML, and its photos in order, for the page's structured data and link previews. */
+export function renderBodyWithPhotos(
+  body: ParsedBody,
+  resolveImage: ImageResolver,
+): { html: string; photos: Photo[] } {
+  const env: RenderEnv = { resolveImage, photos: [] };
+  const html = md.renderer.render(
+    body.tokens as Token[],
+    md.options,
+    env as unknown as Record<string, unknown>,
+  );
+  return { html, photos: env.photos };
 }

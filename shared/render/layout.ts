@@ -12,6 +12,12 @@ export interface LayoutInput {
   readonly main: SafeHtml;
   /** The section this page belongs to, marked in the navigation. */
   readonly currentSection?: string;
+  /** More for the head: an article's link preview and structured data. */
+  readonly head?: SafeHtml;
+  /** Open Graph type: `website` unless the page says otherwise. */
+  readonly ogType?: 'website' | 'article';
+  /** The RSS feed readers' apps find from this page (the site's, or its section's). */
+  readonly feed?: { readonly title: string; readonly path: string };
 }
 
 /** The page shell every page shares: header with the clock and sections, main content, footer. */
@@ -25,6 +31,12 @@ export function layout(input: LayoutInput): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${documentTitle}</title>
 ${input.description ? html`<meta name="description" content="${input.description}">\n` : ''}<link rel="canonical" href="${site.siteUrl}${input.path}">
+<meta property="og:site_name" content="${site.siteName}">
+<meta property="og:locale" content="vi_VN">
+<meta property="og:type" content="${input.ogType ?? 'website'}">
+<meta property="og:title" content="${input.title}">
+${input.description ? html`<meta property="og:description" content="${input.description}">\n` : ''}<meta property="og:url" content="${site.siteUrl}${input.path}">
+${input.head ?? ''}<link rel="alternate" type="application/rss+xml" title="${input.feed?.title ?? site.siteName}" href="${input.feed?.path ?? '/rss.xml'}">
 <link rel="icon" href="${FAVICON.path}" type="image/svg+xml">
 <link rel="stylesheet" href="${STYLESHEET.path}">
 <script src="${CLOCK_SCRIPT.path}" defer></script>

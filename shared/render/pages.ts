@@ -1,6 +1,8 @@
 import { type ArticleRecord, sectionPath, type Teaser } from '../domain/article.ts';
 import { formatDateLine, formatIsoVietnam } from '../domain/dates.ts';
 import { findSection, type SiteConfig } from '../domain/site.ts';
+import { FAVICON } from './assets.ts';
+import { feedPath } from './feeds.ts';
 import { html, type SafeHtml, trustedHtml } from './html.ts';
 import { layout } from './layout.ts';
 
@@ -70,7 +72,79 @@ ${related.map((t) => teaserItem(site, t, 'h3', false))}</ul>
     path: article.path,
     main,
     currentSection: article.section,
+    ogType: 'article',
+    head: articleHead(site, article),
+    feed: {
+      title: `${sectionName(site, article.section)} - ${site.siteName}`,
+      path: feedPath(article.section),
+    },
   });
+}
+
+/**
+ * What search engines and link previews read of an article: `NewsArticle` structured data (JSON-LD) and
+ * the Open Graph and Twitter card tags.
+ */
+function articleHead(site: SiteConfig, article: ArticleRecord): SafeHtml {
+  const url = `${site.siteUrl}${article.path}`;
+  const published = formatIsoVietnam(new Date(article.publishedAt));
+  const modified = article.updatedAt ? formatIsoVietnam(new Date(article.updatedAt)) : published;
+  const photos = article.photos ?? [];
+  const photo = photos[0];
+  const absolute = (path: string) => `${site.siteUrl}${path}`;
+  const data = {
+    '@context': 'https://schema.org',
+    '@type': 'NewsArticle',
+    headline: article.title,
+    description: article.excerpt,
+    url,
+    mainEntityOfPage: { '@type': 'WebPage', '@id': url },
+    datePublished: published,
+    dateModified: modified,
+    inLanguage: 'vi',
+    articleSection: sectionName(site, article.section),
+    ...(article.tags.length > 0 ? { keywords: article.tags.join(', ') } : {}),
+    author: [
+      {
+        '@type': 'Person',
+        name: article.author.name,
+        ...(article.author.role ? { jobTitle: article.author.role } : {}),
+      },
+    ],
+    ...(photos.length > 0
+      ? {
+          image: photos.map((p) => ({
+            '@type': 'ImageObject',
+            url: absolute(p.url),
+            ...(p.caption ? { caption: p.caption } : {}),
+            ...(p.credit ? { creditText: p.credit } : {}),
+            ...(p.width && p.height ? { width: p.width, height: p.height } : {}),
+          })),
+        }
+      : {}),
+    publisher: {
+      '@type': 'NewsMediaOrganization',
+      name: site.siteName,
+      url: `${site.siteUrl}/`,
+      logo: { '@type': 'ImageObject', url: absolute(FAVICON.path) },
+    },
+  };
+  // JSON inside <script>: `<` escaped, so no value can close the element.
+  const json = JSON.stringify(data).replace(/</g, '\\u003c');
+  return html`<meta property="article:published_time" content="${published}">
+<meta property="article:modified_time" content="${modified}">
+<meta property="article:section" content="${sectionName(site, article.section)}">
+${article.tags.map((t) => html`<meta property="article:tag" content="${t}">\n`)}${
+  photo
+    ? html`<meta property="og:image" content="${absolute(photo.url)}">
+${photo.width && photo.height ? html`<meta property="og:image:width" content="${photo.width}">\n<meta property="og:image:height" content="${photo.height}">\n` : ''}${photo.caption ? html`<meta property="og:image:alt" content="${photo.caption}">\n` : ''}<meta name="twitter:card" content="summary_large_image">
+<meta name="twitter:image" content="${absolute(photo.url)}">
+`
+    : html`<meta name="twitter:card" content="summary">\n`
+}<meta name="twitter:title" content="${article.title}">
+<meta name="twitter:description" content="${article.excerpt}">
+<script type="application/ld+json">${trustedHtml(json)}</script>
+`;
 }
 
 export interface ListPageInput {
@@ -109,7 +183,12 @@ ${teasers.map((t) => teaserItem(site, t, 'h2', isHome))}</ul>\n`
     description: isHome ? `${site.siteName}: tin mới nhất` : `${heading} - ${site.siteName}`,
     path: isHome ? '/' : sectionPath(section, page),
     main,
-    ...(isHome ? {} : { currentSection: section }),
+    ...(isHome
+      ? {}
+      : {
+          currentSection: section,
+          feed: { title: `${heading} - ${site.siteName}`, path: feedPath(section) },
+        }),
   });
 }
 

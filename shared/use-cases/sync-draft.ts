@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
 import { type ArticleRecord, articlePath, pageKey, sortKeyOf, teaserFields } from '../domain/article.ts';
-import { type PublishedImage, renderBody } from '../domain/body.ts';
+import { type PublishedImage, renderBodyWithPhotos } from '../domain/body.ts';
 import { type Draft, defaultIdForKey, parseDraft } from '../domain/draft.ts';
 import { MAX_DRAFT_BYTES } from '../domain/encoding.ts';
 import { IMAGE_LIMITS, imageTypeOfName, inspectImage } from '../domain/images.ts';
@@ -292,7 +292,7 @@ async function publish(
     sortKey,
     status: 'live',
     contentHash,
-    bodyHtml: renderBody(draft.body, (src) => images.get(src)),
+    ...bodyOf(draft, images),
     version: (prev?.version ?? 0) + 1,
     formerPaths,
     settled: false,
@@ -367,6 +367,11 @@ async function jobsFor(
   return [...views].map((view) => ({ view, expect }));
 }
 
+function bodyOf(draft: Draft, images: ReadonlyMap<string, PublishedImage>) {
+  const { html, photos } = renderBodyWithPhotos(draft.body, (src) => images.get(src));
+  return { bodyHtml: html, ...(photos.length > 0 ? { photos } : {}) };
+}
+
 /** The publication instant a sort key starts with. */
 function instantOf(sortKey: string): string {
   return sortKey.slice(0, sortKey.indexOf('#'));
@@ -435,6 +440,8 @@ interface ImageToPublish {
   readonly siteKey: string;
   readonly bytes: Uint8Array;
   readonly contentType: string;
+  readonly width?: number;
+  readonly height?: number;
 }
 
 /** Reads the draft's images; each gets a content-addressed name on the site. Missing images reject the draft. */
@@ -456,11 +463,13 @@ async function readImages(deps: SyncDeps, draft: Draft): Promise<ImageToPublish[
     const ext = posix.extname(image.key).slice(1).toLowerCase();
     const name = `${slugify(posix.basename(image.key, posix.extname(image.key))) || 'anh'}.${ext}`;
     const hash = createHash('sha256').update(object.bytes).digest('hex').slice(0, 16);
+    const { width, height } = inspectImage(object.bytes);
     found.push({
       src: image.src,
       siteKey: `media/${hash}/${name}`,
       bytes: object.bytes,
       contentType: IMAGE_TYPES[ext] ?? 'application/octet-stream',
+      ...(width && height ? { width, height } : {}),
     });
   }
   if (problems.length > 0) throw new DraftRejectedError(problems);
@@ -517,7 +526,12 @@ async function publishImages(
       }),
     ),
   );
-  return new Map(images.map((i) => [i.src, { url: `/${i.siteKey}` }]));
+  return new Map(
+    images.map((i) => [
+      i.src,
+      { url: `/${i.siteKey}`, ...(i.width && i.height ? { width: i.width, height: i.height } : {}) },
+    ]),
+  );
 }
 
 /** An image changed: re-publish the drafts beside it (in its folder or the one above) that use it. */

@@ -1,17 +1,17 @@
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
 import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
+import { FileDraftStore, FileSiteStore } from '#shared/adapters/file/stores.ts';
 import {
   MemoryArticleIndex,
   MemoryDraftStore,
   MemoryLeaseStore,
   MemorySiteStore,
 } from '#shared/adapters/memory/index.ts';
-import { FileDraftStore, FileSiteStore } from '#shared/adapters/file/stores.ts';
 import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
 import type { ArticleRecord } from '#shared/domain/article.ts';
 import type { ArticleIndex, DraftStore, LeaseStore, SiteStore } from '#shared/ports.ts';

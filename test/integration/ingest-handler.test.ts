@@ -170,10 +170,7 @@ describe('ingest handler, as Lambda runs it', () => {
       ],
       ['home', { view: 'home', expect: { id, version: 1 } }],
       ['section/xa-hoi', { view: 'section/xa-hoi', expect: { id, version: 1 } }],
-      [
-        'sitemap/2024-01',
-        { view: 'sitemap/2024-01', expect: { id, version: 1 } },
-      ],
+      ['sitemap/2024-01', { view: 'sitemap/2024-01', expect: { id, version: 1 } }],
     ]);
     expect(new Set(jobs.map((m) => m.deduplicationId)).size).toBe(jobs.length);
     expect(await renderQueued()).toEqual({ batchItemFailures: [] });

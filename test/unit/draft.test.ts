@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderBody } from '#shared/domain/body.ts';
+import { renderBody, renderBodyWithPhotos } from '#shared/domain/body.ts';
 import { parseDraft } from '#shared/domain/draft.ts';
 import { draftText, EXAMPLE_KEYS, example, SEED_KEY, SEED_SLUG, SITE } from '../support/site.ts';
 
@@ -160,8 +160,28 @@ describe('the body', () => {
 
   it('renders a photo paragraph as a figure with caption and credit', () => {
     expect(render('![Bà con bản Sin Suối Hồ.](images/a.jpg "Ảnh: THANH HOA")')).toBe(
-      '<figure class="photo"><img src="/media/abc/a.jpg" alt="Bà con bản Sin Suối Hồ." loading="lazy" decoding="async"><figcaption><span class="caption">Bà con bản Sin Suối Hồ.</span> <span class="credit">Ảnh: THANH HOA</span></figcaption></figure>\n',
+      '<figure class="photo"><img src="/media/abc/a.jpg" alt="Bà con bản Sin Suối Hồ." decoding="async"><figcaption><span class="caption">Bà con bản Sin Suối Hồ.</span> <span class="credit">Ảnh: THANH HOA</span></figcaption></figure>\n',
     );
+  });
+
+  it('loads the first photo at once and the ones below it lazily, and lists them for structured data', () => {
+    const result = parse(
+      draftText({}, '![Một.](images/a.jpg "Ảnh: THANH HOA")\n\nChữ.\n\n![Hai.](images/b.png)'),
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    const { html, photos } = renderBodyWithPhotos(result.draft.body, (src) => ({
+      url: `/media/abc/${src.split('/').pop()}`,
+      width: 800,
+      height: 600,
+    }));
+    expect(html.match(/<img [^>]*>/g)).toEqual([
+      '<img src="/media/abc/a.jpg" alt="Một." width="800" height="600" decoding="async">',
+      '<img src="/media/abc/b.png" alt="Hai." width="800" height="600" loading="lazy" decoding="async">',
+    ]);
+    expect(photos).toEqual([
+      { url: '/media/abc/a.jpg', caption: 'Một.', credit: 'THANH HOA', width: 800, height: 600 },
+      { url: '/media/abc/b.png', caption: 'Hai.', credit: '', width: 800, height: 600 },
+    ]);
   });
 
   it('passes no raw HTML through', () => {

@@ -10,8 +10,9 @@ import { draftText } from '../support/site.ts';
 type Pipeline = ReturnType<typeof memoryPipeline>;
 
 /**
- * What a published page may contain, whatever the draft said: one script (the external clock), no event
- * handlers, no frames or plugins, links only to http(s), mailto or the site, images only from the site.
+ * What a published page may contain, whatever the draft said: one script (the external clock) and one block
+ * of structured data (JSON, no markup in it), no event handlers, no frames or plugins, links only to
+ * http(s), mailto or the site, images only from the site.
  */
 function unsafeParts(markup: string): string[] {
   const page = parsePage(markup);
@@ -23,8 +24,15 @@ function unsafeParts(markup: string): string[] {
     ) {
       found.push(`<${el.tagName}>`);
     }
-    if (el.tagName === 'script' && !/^\/assets\/clock\.[0-9a-f]+\.js$/.test(page.attr(el, 'src') ?? ''))
+    if (el.tagName === 'script' && page.attr(el, 'type') === 'application/ld+json') {
+      const data = page.text(el);
+      if (data.includes('<') || !isJson(data)) found.push('structured data that is not plain JSON');
+    } else if (
+      el.tagName === 'script' &&
+      !/^\/assets\/clock\.[0-9a-f]+\.js$/.test(page.attr(el, 'src') ?? '')
+    ) {
       found.push('<script>');
+    }
     for (const attr of el.attrs) {
       if (/^on/i.test(attr.name) || attr.name === 'style') found.push(`${el.tagName}[${attr.name}]`);
       if (
@@ -38,6 +46,15 @@ function unsafeParts(markup: string): string[] {
       found.push('img from elsewhere');
   }
   return found;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 describe('hostile and broken drafts', () => {

@@ -67,13 +67,65 @@ describe('article page', () => {
     expect(page.byTag('html')[0]?.attrs).toContainEqual({ name: 'lang', value: 'vi' });
   });
 
-  it('has no inline script: the only script is the external clock', () => {
+  it('runs no inline script: the only script is the external clock; structured data is JSON, not code', () => {
     const page = parsePage(renderArticlePage({ site: SITE, article: article(), related: [] }));
     const scripts = page.byTag('script');
-    expect(scripts).toHaveLength(1);
-    expect(page.attr(scripts[0] as never, 'src')).toMatch(/^\/assets\/clock\.[0-9a-f]+\.js$/);
-    expect(page.text(scripts[0] as never)).toBe('');
+    expect(scripts).toHaveLength(2);
+    expect(page.attr(scripts[0] as never, 'type')).toBe('application/ld+json');
+    expect(page.attr(scripts[1] as never, 'src')).toMatch(/^\/assets\/clock\.[0-9a-f]+\.js$/);
+    expect(page.text(scripts[1] as never)).toBe('');
     expect(page.attributes().filter((a) => /\[on/.test(a))).toEqual([]);
+  });
+
+  it('describes the article to search engines (NewsArticle) and link previews (Open Graph, Twitter)', () => {
+    const markup = renderArticlePage({
+      site: SITE,
+      article: article({
+        title: 'Lũ quét </script><script>alert(1)</script> ở Mường Tè',
+        updatedAt: '2023-12-31T01:00:00.000Z',
+        photos: [
+          {
+            url: '/media/abc/a.jpg',
+            caption: 'Bà con bản Sin Suối Hồ.',
+            credit: 'THANH HOA',
+            width: 1200,
+            height: 800,
+          },
+        ],
+      }),
+      related: [],
+    });
+    const page = parsePage(markup);
+    const [ld] = page.byTag('script');
+    const data = JSON.parse(page.text(ld as never));
+    expect(data).toMatchObject({
+      '@type': 'NewsArticle',
+      headline: 'Lũ quét </script><script>alert(1)</script> ở Mường Tè',
+      datePublished: '2023-12-30T21:00:00+07:00',
+      dateModified: '2023-12-31T08:00:00+07:00',
+      author: [{ '@type': 'Person', name: 'Phóng viên', jobTitle: 'Ban Thời sự' }],
+      image: [
+        {
+          url: 'https://baolaichau.example/media/abc/a.jpg',
+          caption: 'Bà con bản Sin Suối Hồ.',
+          creditText: 'THANH HOA',
+          width: 1200,
+          height: 800,
+        },
+      ],
+      publisher: { '@type': 'NewsMediaOrganization', name: SITE.siteName },
+    });
+    const meta = (property: string) =>
+      page.elements.find(
+        (e) => e.tagName === 'meta' && (page.attr(e, 'property') ?? page.attr(e, 'name')) === property,
+      );
+    expect(page.attr(meta('og:type') as never, 'content')).toBe('article');
+    expect(page.attr(meta('og:image') as never, 'content')).toBe(
+      'https://baolaichau.example/media/abc/a.jpg',
+    );
+    expect(page.attr(meta('twitter:card') as never, 'content')).toBe('summary_large_image');
+    expect(page.attr(meta('description') as never, 'content')).toBe('Sapo.');
+    expect(markup).toContain('<link rel="canonical" href="https://baolaichau.example/xa-hoi/tin">');
   });
 
   it('is byte-identical for the same input', () => {
