@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildSync } from 'esbuild';
 import MarkdownIt from 'markdown-it';
-import { FileDraftStore, FileSiteStore } from '#shared/adapters/file/stores.ts';
+import { FileArticleIndex, FileDraftStore, FileSiteStore } from '#shared/adapters/file/stores.ts';
 import {
   MemoryArticleIndex,
   MemoryCdnInvalidator,
@@ -18,7 +18,7 @@ import {
   MemoryScheduler,
 } from '#shared/adapters/memory/index.ts';
 import { parseSiteConfig } from '#shared/domain/site.ts';
-import type { DraftStore, PutOptions, RenderJob, SiteStore } from '#shared/ports.ts';
+import type { ArticleIndex, DraftStore, PutOptions, RenderJob, SiteStore } from '#shared/ports.ts';
 import { rebuildSite } from '#shared/use-cases/rebuild.ts';
 import { renderViews } from '#shared/use-cases/render.ts';
 import { type SyncDeps, syncChange } from '#shared/use-cases/sync-draft.ts';
@@ -38,7 +38,12 @@ function measure<T>(work: () => Promise<T>): Promise<{ result: T; wallMs: number
 }
 
 /** The pipeline's own code on the given stores, counting what it writes to the site. */
-function pipeline<D extends DraftStore, S extends SiteStore>(drafts: D, siteStore: S, keepJobs = false) {
+function pipeline<D extends DraftStore, S extends SiteStore>(
+  drafts: D,
+  siteStore: S,
+  keepJobs = false,
+  index: ArticleIndex = new MemoryArticleIndex(),
+) {
   const writes = { objects: 0, bytes: 0 };
   const put = siteStore.put.bind(siteStore);
   siteStore.put = async (key: string, body: string | Uint8Array, options: PutOptions) => {
@@ -50,7 +55,7 @@ function pipeline<D extends DraftStore, S extends SiteStore>(drafts: D, siteStor
   const deps: SyncDeps = {
     drafts,
     site: siteStore,
-    index: new MemoryArticleIndex(),
+    index,
     // A rebuild renders every view itself; only the incremental task delivers the jobs a change sends.
     render: { send: async (j) => void (keepJobs ? jobs.push(...j) : undefined) },
     leases: new MemoryLeaseStore(),
@@ -76,11 +81,18 @@ function corpus(count: number, dir: string) {
 /** The rebuild path from a folder of drafts into a folder, as the peers build. */
 async function build(draftsDir: string) {
   const out = mkdtempSync(join(draftsDir, '..', 'site-'));
-  const p = pipeline(new FileDraftStore(draftsDir), new FileSiteStore(out));
+  const records = mkdtempSync(join(draftsDir, '..', 'index-'));
+  const p = pipeline(
+    new FileDraftStore(draftsDir),
+    new FileSiteStore(out),
+    false,
+    new FileArticleIndex(records),
+  );
   const { result, wallMs, cpuMs } = await measure(() =>
     rebuildSite(p.deps, { now: new Date('2026-01-01T00:00:00Z') }),
   );
   rmSync(out, { recursive: true, force: true });
+  rmSync(records, { recursive: true, force: true });
   const count = result.drafts;
   return { task: 'build', count, wallMs, cpuMs, pages: result.pages, ...p.writes, peakRssMb: peakRss() };
 }
@@ -213,7 +225,7 @@ function peakRss(): number {
 const [task = 'build', arg = '', extra = ''] = process.argv.slice(2);
 const tasks: Record<string, () => unknown> = {
   corpus: () => corpus(Number(arg), extra),
-  build: () => build(arg),
+  build: () => build(arg, extra),
   eleventy: () => eleventy(arg),
   hugo: () => hugo(arg),
   floor: () => floor(arg),

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { type Problem, problem } from './problems.ts';
 
 /** How big a draft file may be. Pictures are separate files; 512 KB is a very long article. */
@@ -20,7 +21,13 @@ export function decodeDraft(bytes: Uint8Array): { text: string } | { problem: Pr
         ? 'utf-16be'
         : undefined;
   try {
-    const text = new TextDecoder(utf16 ?? 'utf-8', { fatal: true }).decode(bytes);
+    // Valid UTF-8, the usual case, is checked and decoded by Node's native fast paths.
+    const text =
+      utf16 === undefined && isUtf8(bytes)
+        ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+            .toString('utf8')
+            .replace(/^\uFEFF/, '')
+        : new TextDecoder(utf16 ?? 'utf-8', { fatal: true }).decode(bytes);
     const tcvn3 = tcvn3Sample(text);
     if (tcvn3)
       return {

@@ -6,14 +6,20 @@
  * the editor's keyboard encoded a tone mark.
  */
 
-/** Zero-width characters, bidi controls and the BOM: invisible, and a way to disguise text. */
-const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\u00AD]/gu;
-/** C0 and C1 control characters except tab, line feed and carriage return. */
-const CONTROL = /[^\P{Cc}\t\n\r]/gu;
+/**
+ * Zero-width characters, bidi controls and the BOM: invisible, and a way to disguise text. With C0 and C1
+ * control characters (`\p{Cc}`: U+0000-U+001F, U+007F-U+009F) except tab, line feed and carriage return.
+ * All in the Basic Multilingual Plane, so the pattern needs no `u` flag (and runs faster without it).
+ */
+const STRIPPED =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF]/g;
 
 /** NFC, with control characters removed: for any text (body, lead) where line breaks still matter. */
 export function normalizeText(text: string): string {
-  return text.normalize('NFC').replace(CONTROL, '').replace(INVISIBLE, '');
+  const nfc = text.normalize('NFC');
+  STRIPPED.lastIndex = 0;
+  return STRIPPED.test(nfc) ? nfc.replace(STRIPPED, '') : nfc;
 }
 
 /** NFC, one line: invisible and control characters removed, whitespace runs folded to one space, trimmed. */

@@ -38,11 +38,11 @@ export async function rebuildSite(
     if (record && !draftKeys.includes(record.draftKey)) orphaned.push(record.draftKey);
   }
   const keys = [...draftKeys, ...orphaned];
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
-    await syncChange(deps, { key, eventTime: options.now, force: true });
-    options.onProgress?.({ phase: 'drafts', done: i + 1, total: keys.length });
-  }
+  let applied = 0;
+  await eachConcurrently(keys, async (key) => {
+    await syncChange(deps, { key, eventTime: options.now, force: true, rebuild: true });
+    options.onProgress?.({ phase: 'drafts', done: ++applied, total: keys.length });
+  });
 
   await publishSiteFrame(site, config);
   const articles = await index.teasers({});
@@ -52,10 +52,11 @@ export async function rebuildSite(
     ...allLists(config),
     ...[...months].sort(),
   ];
-  for (let i = 0; i < views.length; i++) {
-    await renderViews(deps, [{ view: views[i] as ViewId }]);
-    options.onProgress?.({ phase: 'pages', done: i + 1, total: views.length });
-  }
+  let rendered = 0;
+  await eachConcurrently(views, async (view) => {
+    await renderViews(deps, [{ view }]);
+    options.onProgress?.({ phase: 'pages', done: ++rendered, total: views.length });
+  });
 
   await refreshSitemapIndex(deps);
 
@@ -79,6 +80,20 @@ export async function rebuildSite(
   );
   if (stray.length > 0) await site.delete(stray);
   return { drafts: keys.length, pages: views.length, removed: stray.length };
+}
+
+/**
+ * Drafts and pages are independent of each other (each draft under its own lease, each view a function of
+ * the index), so several are in flight at once: one waits for its store while another is parsed.
+ */
+const CONCURRENCY = 8;
+
+async function eachConcurrently<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
 }
 
 function isListPage(key: string, sections: readonly string[]): boolean {

@@ -19,6 +19,7 @@ import {
   REPORTS_PREFIX,
   type RenderJob,
   type RenderQueue,
+  reportKey,
   type StoredObject,
   type ViewId,
 } from '../ports.ts';
@@ -69,6 +70,11 @@ export interface DraftChange {
   readonly draftVersion?: string;
   /** Apply the draft again even if nothing changed (a rebuild after the renderer changed). */
   readonly force?: boolean;
+  /**
+   * Part of a rebuild, which renders every page itself once all drafts are applied: a new article's page is
+   * not written ahead of it, and the editor's report is left as it is unless what it says has changed.
+   */
+  readonly rebuild?: boolean;
 }
 
 export type ChangeKind = 'draft' | 'image' | 'ignored';
@@ -119,7 +125,7 @@ async function withDraftLease<T>(deps: SyncDeps, key: string, work: () => Promis
 async function syncDraftReporting(deps: SyncDeps, change: DraftChange): Promise<EditorReport> {
   try {
     const report = await withDraftLease(deps, change.key, () => syncDraft(deps, change));
-    await deps.drafts.putReport(report);
+    if (!change.rebuild || (await reportChanged(deps, report))) await deps.drafts.putReport(report);
     return report;
   } catch (err) {
     const report = failedReport(change, err);
@@ -128,6 +134,19 @@ async function syncDraftReporting(deps: SyncDeps, change: DraftChange): Promise<
       deps.log.error('report could not be written', { draftKey: change.key, error: reportErr });
     });
     throw err;
+  }
+}
+
+/** Whether a report says something other than the one the editor has (its upload time aside). */
+async function reportChanged(deps: SyncDeps, report: EditorReport): Promise<boolean> {
+  const stored = await deps.drafts.get(reportKey(report.draftKey));
+  if (!stored) return true;
+  try {
+    const { uploadedAt: _, ...before } = JSON.parse(new TextDecoder().decode(stored.bytes)) as EditorReport;
+    const { uploadedAt: __, ...now } = report;
+    return JSON.stringify(before) !== JSON.stringify(now);
+  } catch {
+    return true;
   }
 }
 
@@ -301,7 +320,7 @@ async function publish(
 
   // A new page is written before the index names it, so that no list ever links to a missing page; an
   // existing page is rewritten (and its CDN copy invalidated) by its render job.
-  if (!from || from.path !== path) {
+  if ((!from || from.path !== path) && !change.rebuild) {
     const related = await relatedFor(index, record);
     await site.put(pageKey(path), renderArticlePage({ site: config, article: record, related }), {
       contentType: HTML,
