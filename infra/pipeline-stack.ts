@@ -202,7 +202,7 @@ export class PipelineStack extends Stack {
     // --- Functions ---------------------------------------------------------------------------------
     const tableArn = table.tableArn;
     const indexArn = (name: string) => `${tableArn}/index/${name}`;
-    const { byTime, bySection, byDraft } = ARTICLE_TABLE.indexes;
+    const { byTime, bySection, byDraft, byTag } = ARTICLE_TABLE.indexes;
     const siteConfig = JSON.stringify(settings.site);
     const sitePages = [
       new PolicyStatement({
@@ -260,8 +260,22 @@ export class PipelineStack extends Stack {
         }),
         ...sitePages,
         new PolicyStatement({
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
-          resources: [tableArn, indexArn(byTime.name), indexArn(bySection.name), indexArn(byDraft.name)],
+          // UpdateItem appends to an article's audit history; BatchWriteItem writes its tag items.
+          actions: [
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:UpdateItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:BatchWriteItem',
+            'dynamodb:Query',
+          ],
+          resources: [
+            tableArn,
+            indexArn(byTime.name),
+            indexArn(bySection.name),
+            indexArn(byDraft.name),
+            indexArn(byTag.name),
+          ],
         }),
         new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [renderJobs.queueArn] }),
         new PolicyStatement({ actions: ['cloudfront:CreateInvalidation'], resources: [distributionArn] }),
@@ -302,7 +316,7 @@ export class PipelineStack extends Stack {
         ...sitePages,
         new PolicyStatement({
           actions: ['dynamodb:GetItem', 'dynamodb:Query'],
-          resources: [tableArn, indexArn(byTime.name), indexArn(bySection.name)],
+          resources: [tableArn, indexArn(byTime.name), indexArn(bySection.name), indexArn(byTag.name)],
         }),
         new PolicyStatement({ actions: ['cloudfront:CreateInvalidation'], resources: [distributionArn] }),
       ],

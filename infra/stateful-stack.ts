@@ -132,6 +132,13 @@ export class StatefulStack extends Stack {
           partitionKey: { name: indexes.byDraft.partitionKey, type: AttributeType.STRING },
           projectionType: ProjectionType.KEYS_ONLY,
         },
+        {
+          indexName: indexes.byTag.name,
+          partitionKey: { name: indexes.byTag.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: indexes.byTag.sortKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.INCLUDE,
+          nonKeyAttributes: [...teaserAttributes],
+        },
       ],
     });
   }

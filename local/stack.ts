@@ -222,6 +222,7 @@ export async function ensureArticleTable(client: DynamoDBClient, tableName: stri
         { AttributeName: indexes.bySection.partitionKey, AttributeType: 'S' },
         { AttributeName: indexes.byTime.sortKey, AttributeType: 'S' },
         { AttributeName: indexes.byDraft.partitionKey, AttributeType: 'S' },
+        { AttributeName: indexes.byTag.partitionKey, AttributeType: 'S' },
       ],
       KeySchema: [{ AttributeName: ARTICLE_TABLE.partitionKey, KeyType: 'HASH' }],
       GlobalSecondaryIndexes: [
@@ -245,6 +246,14 @@ export async function ensureArticleTable(client: DynamoDBClient, tableName: stri
           IndexName: indexes.byDraft.name,
           KeySchema: [{ AttributeName: indexes.byDraft.partitionKey, KeyType: 'HASH' }],
           Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+        {
+          IndexName: indexes.byTag.name,
+          KeySchema: [
+            { AttributeName: indexes.byTag.partitionKey, KeyType: 'HASH' },
+            { AttributeName: indexes.byTag.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: listProjection,
         },
       ],
     }),

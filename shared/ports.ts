@@ -71,6 +71,8 @@ export interface SiteStore {
 export interface TeaserQuery {
   /** Only this section; all sections when absent. */
   readonly section?: string;
+  /** Only articles with this tag (its slug); not combined with `section`. */
+  readonly tag?: string;
   /** Only articles strictly older than this sort key (newest first). */
   readonly before?: string;
   /**
@@ -156,7 +158,12 @@ export interface Log {
  * (whose related teasers are a list too). Each is rebuilt from the index by one render job at a time: its
  * id is the FIFO message group of its jobs.
  */
-export type ViewId = 'home' | `section/${string}` | `article/${string}` | `sitemap/${string}`;
+export type ViewId =
+  | 'home'
+  | `section/${string}`
+  | `tag/${string}`
+  | `article/${string}`
+  | `sitemap/${string}`;
 
 /** What a render job must see in the index before it renders (lists are read from eventually consistent indexes). */
 export interface Expectation {

@@ -1,5 +1,6 @@
 import type { Photo } from './body.ts';
 import { excerpt } from './excerpt.ts';
+import { slugify } from './slug.ts';
 
 /** What a list needs to show an article: headline, link and excerpt. */
 export interface Teaser {
@@ -41,8 +42,14 @@ export interface ArticleRecord extends Teaser {
   readonly settled: boolean;
   /** Addresses the article had before its slug or section changed: each redirects to its address now. */
   readonly formerPaths: readonly string[];
-  /** While unsettled: where the article stood before the change (section, time and address). */
-  readonly pendingFrom?: { readonly section: string; readonly sortKey: string; readonly path: string };
+  /** While unsettled: where the article stood before the change (section, time, address and tags). */
+  readonly pendingFrom?: {
+    readonly section: string;
+    readonly sortKey: string;
+    readonly path: string;
+    /** Tag slugs (absent on records written before tags had pages). */
+    readonly tags?: readonly string[];
+  };
 }
 
 export const RELATED_COUNT = 5;
@@ -55,6 +62,21 @@ export function articlePath(section: string, slug: string): string {
 
 export function sectionPath(section: string, page = 1): string {
   return page <= 1 ? `/${section}/` : `/${section}/page/${page}`;
+}
+
+/** A tag's address part: its words as a slug (`Lai Châu` → `lai-chau`), so spellings that differ only in case,
+ * tone-mark encoding or spacing share a page. */
+export function tagSlug(tag: string): string {
+  return slugify(tag);
+}
+
+/** The distinct tag slugs of an article, in the order it names them (tags that slug to nothing are left out). */
+export function tagSlugs(tags: readonly string[]): string[] {
+  return [...new Set(tags.map(tagSlug).filter((s) => s !== ''))];
+}
+
+export function tagPath(slug: string, page = 1): string {
+  return page <= 1 ? `/tag/${slug}/` : `/tag/${slug}/page/${page}`;
 }
 
 export function sortKeyOf(publishedAt: Date | string, id: string): string {

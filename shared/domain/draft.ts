@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { isMap, parseDocument } from 'yaml';
 import * as z from 'zod/mini';
+import { tagSlug } from './article.ts';
 import { type ParsedBody, parseBody } from './body.ts';
 import { parseIsoWithOffset } from './dates.ts';
 import { decodeDraft } from './encoding.ts';
@@ -188,6 +189,11 @@ function buildSchema(site: SiteConfig) {
 
 export const BODY_LIMITS = { characters: 200_000, images: 30 } as const;
 
+/** Distinct tags that name a tag page (a tag with no letter or digit has no address and is left out). */
+function usableTags(tags: readonly string[]): string[] {
+  return [...new Set(tags)].filter((t) => tagSlug(t) !== '');
+}
+
 function validate(
   key: string,
   data: Record<string, unknown>,
@@ -199,6 +205,13 @@ function validate(
   const warnings = Object.keys(data)
     .filter((k) => !KNOWN_FIELDS.includes(k))
     .map((k) => problem('unknown_field', { field: k.slice(0, 60), known }));
+  if (Array.isArray(data.tags)) {
+    for (const tag of data.tags) {
+      if (typeof tag === 'string' && tag.trim() !== '' && tagSlug(tag) === '') {
+        warnings.push(problem('tag_without_letters', { field: 'tags', tag: tag.slice(0, 60) }));
+      }
+    }
+  }
 
   const result = schemaFor(site).safeParse(data);
   if (!result.success) {
@@ -248,7 +261,7 @@ function validate(
     lead: f.lead,
     author,
     ...(publishedAt ? { publishedAt } : {}),
-    tags: [...new Set(f.tags ?? [])],
+    tags: usableTags(f.tags ?? []),
     status: f.status ?? 'published',
     body,
     images,

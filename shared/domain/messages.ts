@@ -179,6 +179,10 @@ export const MESSAGES = {
     en: (p) =>
       `The id "${p.id}" already belongs to the draft ${p.other}. Give this draft its own "id:", or remove the other draft.`,
   },
+  tag_without_letters: {
+    vi: (p) => `Từ khóa "${p.tag}" không có chữ hay số nào nên được bỏ qua.`,
+    en: (p) => `The tag "${p.tag}" has no letter or digit and was left out.`,
+  },
   unknown_field: {
     vi: (p) =>
       `Trường "${p.field}" không phải trường của bài viết nên được bỏ qua. Các trường hợp lệ: ${p.known}.`,

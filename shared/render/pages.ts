@@ -1,4 +1,4 @@
-import { type ArticleRecord, sectionPath, type Teaser } from '../domain/article.ts';
+import { type ArticleRecord, sectionPath, type Teaser, tagPath, tagSlug } from '../domain/article.ts';
 import { formatDateLine, formatIsoVietnam } from '../domain/dates.ts';
 import { findSection, type SiteConfig } from '../domain/site.ts';
 import { FAVICON } from './assets.ts';
@@ -53,7 +53,13 @@ ${trustedHtml(article.bodyHtml)}</div>
 <p class="byline">${bylineOf(article.author)}</p>
 ${
   article.tags.length > 0
-    ? html`<p class="tags">Từ khóa: ${article.tags.map((t, i) => html`${i > 0 ? ', ' : ''}<span class="tag">${t}</span>`)}</p>\n`
+    ? html`<p class="tags">Từ khóa: ${article.tags.map((t, i) => {
+        const slug = tagSlug(t);
+        const label = slug
+          ? html`<a class="tag" href="${tagPath(slug)}">${t}</a>`
+          : html`<span class="tag">${t}</span>`;
+        return html`${i > 0 ? ', ' : ''}${label}`;
+      })}</p>\n`
     : ''
 }</article>
 ${
@@ -149,46 +155,58 @@ ${photo.width && photo.height ? html`<meta property="og:image:width" content="${
 
 export interface ListPageInput {
   readonly site: SiteConfig;
-  /** Section slug, or undefined for the home page. */
+  /** Section slug, or undefined for the home page (or a tag's page). */
   readonly section?: string;
+  /** A tag's page: its slug and the spelling shown. */
+  readonly tag?: { readonly slug: string; readonly name: string };
   readonly teasers: readonly Teaser[];
   /** 1-based page number and page count, for section pages. */
   readonly page?: number;
   readonly pageCount?: number;
 }
 
-/** The home page (latest across sections) or one page of a section's list (latest first). */
-export function renderListPage({ site, section, teasers, page = 1, pageCount = 1 }: ListPageInput): string {
-  const isHome = section === undefined;
-  const heading = isHome ? 'Tin mới nhất' : sectionName(site, section);
+/** The home page (latest across sections), or one page of a section's or a tag's list (latest first). */
+export function renderListPage({
+  site,
+  section,
+  tag,
+  teasers,
+  page = 1,
+  pageCount = 1,
+}: ListPageInput): string {
+  const isHome = section === undefined && tag === undefined;
+  const heading = tag
+    ? `Chủ đề: ${tag.name}`
+    : section === undefined
+      ? 'Tin mới nhất'
+      : sectionName(site, section);
+  const pathOf = (n: number) => (tag ? tagPath(tag.slug, n) : sectionPath(section ?? '', n));
   const pageSuffix = page > 1 ? ` - Trang ${page}` : '';
   const pagination =
     !isHome && pageCount > 1
       ? html`<nav class="pagination" aria-label="Phân trang">
-${page > 1 ? html`<a rel="prev" href="${sectionPath(section, page - 1)}">« Trang trước</a>` : html`<span></span>`}
+${page > 1 ? html`<a rel="prev" href="${pathOf(page - 1)}">« Trang trước</a>` : html`<span></span>`}
 <span>Trang ${page}/${pageCount}</span>
-${page < pageCount ? html`<a rel="next" href="${sectionPath(section, page + 1)}">Trang sau »</a>` : html`<span></span>`}
+${page < pageCount ? html`<a rel="next" href="${pathOf(page + 1)}">Trang sau »</a>` : html`<span></span>`}
 </nav>\n`
       : '';
   const main = html`<h1>${heading}${pageSuffix}</h1>
 ${
   teasers.length > 0
     ? html`<ul class="teasers">
-${teasers.map((t) => teaserItem(site, t, 'h2', isHome))}</ul>\n`
+${teasers.map((t) => teaserItem(site, t, 'h2', section === undefined))}</ul>\n`
     : html`<p class="empty">Chưa có bài viết.</p>\n`
 }${pagination}`;
+  const feed =
+    section === undefined ? undefined : { title: `${heading} - ${site.siteName}`, path: feedPath(section) };
   return layout({
     site,
     title: isHome ? site.siteName : `${heading}${pageSuffix}`,
     description: isHome ? `${site.siteName}: tin mới nhất` : `${heading} - ${site.siteName}`,
-    path: isHome ? '/' : sectionPath(section, page),
+    path: isHome ? '/' : pathOf(page),
     main,
-    ...(isHome
-      ? {}
-      : {
-          currentSection: section,
-          feed: { title: `${heading} - ${site.siteName}`, path: feedPath(section) },
-        }),
+    ...(section === undefined ? {} : { currentSection: section }),
+    ...(feed ? { feed } : {}),
   });
 }
 

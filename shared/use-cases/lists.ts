@@ -1,4 +1,4 @@
-import { HOME_COUNT, PAGE_SIZE, pageKey, sectionPath } from '../domain/article.ts';
+import { HOME_COUNT, PAGE_SIZE, pageKey, sectionPath, tagPath, tagSlug } from '../domain/article.ts';
 import type { SiteConfig } from '../domain/site.ts';
 import type { ArticleIndex, SiteStore, ViewId } from '../ports.ts';
 import {
@@ -132,6 +132,31 @@ export async function refreshSection({ site, index, config }: ListDeps, section:
   const stale = (await site.list(pagePrefix)).filter((key) => {
     const n = Number(key.slice(pagePrefix.length).split('/')[0]);
     return !Number.isInteger(n) || n > pageCount || n < 2;
+  });
+  if (stale.length > 0) await site.delete(stale);
+}
+
+/**
+ * Rewrites every page of a tag's list, latest first, {@link PAGE_SIZE} to a page, under the spelling of the
+ * tag its newest article uses; a tag no live article has any more has no pages.
+ */
+export async function refreshTag({ site, index, config }: ListDeps, tag: string): Promise<void> {
+  const all = await index.teasers({ tag });
+  const newest = all[0] && (await index.get(all[0].id));
+  const name = newest?.tags.find((t) => tagSlug(t) === tag) ?? tag;
+  const pageCount = all.length === 0 ? 0 : Math.ceil(all.length / PAGE_SIZE);
+  const writes: Promise<unknown>[] = [];
+  for (let page = 1; page <= pageCount; page++) {
+    const teasers = all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
+    const body = renderListPage({ site: config, tag: { slug: tag, name }, teasers, page, pageCount });
+    writes.push(writeIfChanged(site, pageKey(tagPath(tag, page)), body, LIST_PAGE));
+  }
+  await Promise.all(writes);
+  const prefix = `tag/${tag}/`;
+  const stale = (await site.list(prefix)).filter((key) => {
+    if (key === `${prefix}index.html`) return pageCount === 0;
+    const n = Number(key.slice(`${prefix}page/`.length).split('/')[0]);
+    return !key.startsWith(`${prefix}page/`) || !Number.isInteger(n) || n > pageCount || n < 2;
   });
   if (stale.length > 0) await site.delete(stale);
 }

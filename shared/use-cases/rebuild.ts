@@ -1,4 +1,4 @@
-import { pageKey } from '../domain/article.ts';
+import { pageKey, tagSlugs } from '../domain/article.ts';
 import type { ViewId } from '../ports.ts';
 import { sitemapKey } from '../render/feeds.ts';
 import { allLists, refreshSitemapIndex, sitemapMonths, sitemapView } from './lists.ts';
@@ -47,10 +47,18 @@ export async function rebuildSite(
   await publishSiteFrame(site, config);
   const articles = await index.teasers({});
   const months = new Set(articles.map((t) => sitemapView(t.publishedAt)));
+  // Every tag a live article has, and every tag that has pages now (those no article has any more go).
+  const tags = new Set(
+    (await site.list('tag/')).map((key) => key.split('/')[1] ?? '').filter((t) => t !== ''),
+  );
+  await eachConcurrently(articles, async (t) => {
+    for (const tag of tagSlugs((await index.get(t.id))?.tags ?? [])) tags.add(tag);
+  });
   const views: ViewId[] = [
     ...articles.map((t): ViewId => `article/${t.id}`),
     ...allLists(config),
     ...[...months].sort(),
+    ...[...tags].sort().map((t): ViewId => `tag/${t}`),
   ];
   let rendered = 0;
   await eachConcurrently(views, async (view) => {
@@ -63,7 +71,8 @@ export async function rebuildSite(
   // Pages no view owns any more (articles down, list pages beyond the last): media and assets stay.
   const owned = new Set([...articles.map((t) => pageKey(t.path))]);
   const stray = (await site.list(''))
-    .filter((key) => key.endsWith('/index.html') && !owned.has(key))
+    // Tag pages are their views' own: rendered above, removed there when no article has the tag.
+    .filter((key) => key.endsWith('/index.html') && !owned.has(key) && !key.startsWith('tag/'))
     .filter(
       (key) =>
         !isListPage(

@@ -1,8 +1,8 @@
-import { type ArticleRecord, pageKey } from '../domain/article.ts';
+import { type ArticleRecord, pageKey, type Teaser, tagSlugs } from '../domain/article.ts';
 import type { CdnInvalidator, Expectation, Log, RenderJob, ViewId } from '../ports.ts';
 import { renderArticlePage } from '../render/pages.ts';
 import { CACHE_CONTROL, HTML } from './cache.ts';
-import { type ListDeps, refreshHome, refreshSection, refreshSitemap } from './lists.ts';
+import { type ListDeps, refreshHome, refreshSection, refreshSitemap, refreshTag } from './lists.ts';
 import { relatedFor } from './related.ts';
 import { writeIfChanged } from './site-writes.ts';
 
@@ -41,7 +41,7 @@ export async function renderViews(
     views.set(job.view, expectations);
   }
   for (const [view, expectations] of views) {
-    for (const expect of expectations) await awaitIndex(deps, expect);
+    for (const expect of expectations) await awaitIndex(deps, expect, view);
     await renderView(deps, view, delivery);
   }
   return [...views.keys()];
@@ -62,6 +62,7 @@ async function renderView(deps: RenderDeps, view: ViewId, delivery: Delivery): P
   if (kind === 'section' && deps.config.sections.some((s) => s.slug === name))
     return refreshSection(deps, name);
   if (kind === 'article' && name !== '') return renderArticle(deps, name, delivery);
+  if (kind === 'tag' && /^[a-z0-9-]{1,100}$/.test(name)) return refreshTag(deps, name);
   if (kind === 'sitemap' && /^\d{4}-(0[1-9]|1[0-2])$/.test(name)) return refreshSitemap(deps, name);
   throw new UnknownViewError(`"${view}" is not a view of this site`);
 }
@@ -95,12 +96,12 @@ export async function renderArticle(deps: RenderDeps, id: string, delivery: Deli
  * wait until they show the change that sent the job; if the article changed again since, that later change
  * sent its own job and this one need not wait.
  */
-async function awaitIndex(deps: RenderDeps, expect: Expectation): Promise<void> {
+async function awaitIndex(deps: RenderDeps, expect: Expectation, view: ViewId): Promise<void> {
   const sleep = deps.sleep ?? defaultSleep;
   for (let attempt = 0; ; attempt++) {
     const record = await deps.index.get(expect.id);
     if (!record || record.version !== expect.version) return;
-    if (await indexShows(deps, record)) return;
+    if (await indexShows(deps, record, view)) return;
     if (attempt >= 8) {
       throw new IndexLagError(`The list indexes do not show version ${expect.version} of "${expect.id}" yet`);
     }
@@ -109,16 +110,25 @@ async function awaitIndex(deps: RenderDeps, expect: Expectation): Promise<void> 
 }
 
 /** Whether both list indexes hold the article as its record says (or, when it is down, do not hold it). */
-async function indexShows(deps: RenderDeps, record: ArticleRecord): Promise<boolean> {
+async function indexShows(deps: RenderDeps, record: ArticleRecord, view: ViewId): Promise<boolean> {
   // The newest entry at or before the article's own sort key: the article itself, when it is listed.
   const atOrBefore = `${record.sortKey}\u0001`;
-  const [inSection, overall] = await Promise.all([
+  // A tag's list: the article must be in it exactly when it is live and has the tag now.
+  const tag = view.startsWith('tag/') ? view.slice('tag/'.length) : undefined;
+  const [inSection, overall, inTag] = await Promise.all([
     deps.index.teasers({ section: record.section, before: atOrBefore, limit: 1 }),
     deps.index.teasers({ before: atOrBefore, limit: 1 }),
+    tag ? deps.index.teasers({ tag, before: atOrBefore, limit: 1 }) : Promise.resolve(undefined),
   ]);
-  return [inSection[0], overall[0]].every((t) => {
+  const shows = (t: Teaser | undefined, shouldList: boolean) => {
     const listed = t?.id === record.id && t.sortKey === record.sortKey;
-    if (record.status !== 'live') return !listed;
+    if (!shouldList) return !listed;
     return listed && t.title === record.title && t.excerpt === record.excerpt && t.path === record.path;
-  });
+  };
+  const live = record.status === 'live';
+  return (
+    shows(inSection[0], live) &&
+    shows(overall[0], live) &&
+    (inTag === undefined || shows(inTag[0], live && tagSlugs(record.tags).includes(tag ?? '')))
+  );
 }

@@ -1,6 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
-import { type ArticleRecord, articlePath, pageKey, sortKeyOf, teaserFields } from '../domain/article.ts';
+import {
+  type ArticleRecord,
+  articlePath,
+  pageKey,
+  sortKeyOf,
+  tagSlugs,
+  teaserFields,
+} from '../domain/article.ts';
 import { type PublishedImage, renderBodyWithPhotos } from '../domain/body.ts';
 import { type Draft, defaultIdForKey, parseDraft } from '../domain/draft.ts';
 import { MAX_DRAFT_BYTES } from '../domain/encoding.ts';
@@ -358,7 +365,7 @@ function auditEntry(change: DraftChange, record: ArticleRecord, action: AuditEnt
 }
 
 function positionOf(record: ArticleRecord): Position {
-  return { section: record.section, sortKey: record.sortKey, path: record.path };
+  return { section: record.section, sortKey: record.sortKey, path: record.path, tags: tagSlugs(record.tags) };
 }
 
 /**
@@ -377,6 +384,7 @@ async function jobsFor(
     ...listsFor([record.section, ...(from ? [from.section] : [])]),
     sitemapView(record.publishedAt),
     ...(from ? [sitemapView(instantOf(from.sortKey))] : []),
+    ...[...tagSlugs(record.tags), ...(from?.tags ?? [])].map((t): ViewId => `tag/${t}`),
   ]);
   for (const at of [positionOf(record), ...(from ? [from] : [])]) {
     for (const t of await mayShowAsRelated(deps.index, deps.config, at)) {

@@ -83,6 +83,8 @@ const PAGES: Record<string, { path: string; status: number }> = {
   section: { path: '/xa-hoi/', status: 200 },
   'section-page-2': { path: '/xa-hoi/page/2', status: 200 },
   article: { path: SEED_PATH, status: 200 },
+  tag: { path: '/tag/phong-tho/', status: 200 },
+  'tag-page-2': { path: '/tag/phong-tho/page/2', status: 200 },
   'not-found': { path: '/xa-hoi/khong-co-bai-nay', status: 404 },
   gone: { path: GONE_PATH, status: 410 },
 };
@@ -215,6 +217,22 @@ describe('every page type', () => {
     expect(colours[0]).toBe('rgb(255, 255, 255)');
     expect(colours[1]).not.toBe(colours[0]);
   }, 60_000);
+});
+
+describe('tag pages', () => {
+  it('lists every live article with a tag, latest first, 20 a page, linked from the articles', async () => {
+    const first = await fetchText('/tag/phong-tho/');
+    expect(first.body).toContain('<h1>Chủ đề: Phong Thổ</h1>');
+    const links = (body: string) => [...body.matchAll(/<h2><a href="([^"]+)"/g)].map((m) => m[1]);
+    const second = await fetchText('/tag/phong-tho/page/2');
+    expect(links(first.body)).toHaveLength(20);
+    expect(links(second.body)).toHaveLength(2);
+    expect(new Set([...links(first.body), ...links(second.body)]).size).toBe(22);
+    expect(second.body).toContain('href="/tag/phong-tho/">« Trang trước</a>');
+    const article = await fetchText(links(first.body)[0] ?? '');
+    expect(article.body).toContain('<a class="tag" href="/tag/phong-tho/">Phong Thổ</a>');
+    expect((await fetchText('/tag/khong-ai-dung/')).status).toBe(404);
+  });
 });
 
 describe('feeds and sitemaps', () => {

@@ -189,6 +189,35 @@ describe('pipeline stack', () => {
     for (const [, role] of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
+  it('lets the ingest function make every DynamoDB call the adapters make, and the render function every read', () => {
+    const calls = (file: string) =>
+      [
+        ...readFileSync(new URL(`../../shared/adapters/dynamodb/${file}`, import.meta.url), 'utf8').matchAll(
+          /new (\w+)Command\(/g,
+        ),
+      ]
+        .map((m) => `dynamodb:${m[1]}`)
+        .map((a) =>
+          /^dynamodb:(Get|Put|Update|Delete)$/.test(a)
+            ? `${a}Item`
+            : a === 'dynamodb:BatchWrite'
+              ? 'dynamodb:BatchWriteItem'
+              : a,
+        );
+    const made = new Set([...calls('article-index.ts'), ...calls('leases.ts')]);
+    expect(made.size).toBeGreaterThan(4);
+    const actionsOfRole = (prefix: string) =>
+      new Set(
+        Object.entries(pipeline.findResources('AWS::IAM::Policy'))
+          .filter(([id]) => id.startsWith(prefix))
+          .flatMap(([, p]) => (p.Properties.PolicyDocument.Statement as Statement[]).flatMap(actionsOf)),
+      );
+    const ingest = actionsOfRole('IngestRole');
+    expect([...made].filter((a) => !ingest.has(a))).toEqual([]);
+    const render = actionsOfRole('RenderRole');
+    expect(['dynamodb:GetItem', 'dynamodb:Query'].filter((a) => !render.has(a))).toEqual([]);
+  });
+
   it('grants only named actions: no "*" in any action, "*" as a resource only for X-Ray', () => {
     const all = statements(pipeline);
     expect(all.flatMap(actionsOf).filter((a) => a.includes('*'))).toEqual([]);
@@ -214,7 +243,9 @@ describe('pipeline stack', () => {
         's3:DeleteObject',
         'dynamodb:GetItem',
         'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
         'dynamodb:DeleteItem',
+        'dynamodb:BatchWriteItem',
         'dynamodb:Query',
         'sqs:SendMessage',
         'cloudfront:CreateInvalidation',

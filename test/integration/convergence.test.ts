@@ -24,6 +24,9 @@ const EVERY_PATH = LETTERS.flatMap((l) =>
   SECTIONS.flatMap((s) => [0, 1].map((v) => articlePath(s, `bai-${l}-${v}`))),
 );
 
+/** Tag sets a draft may carry: spellings that share a slug share a page. */
+const TAG_SETS = [[], ['Lai Châu'], ['Lai Châu', 'Nông thôn mới'], ['Nông thôn mới'], ['LAI CHÂU']];
+
 type Op =
   | {
       kind: 'upload';
@@ -32,6 +35,7 @@ type Op =
       section: number;
       slug: number;
       time: number;
+      tags: number;
       withdrawn: boolean;
     }
   | { kind: 'delete'; key: number }
@@ -49,6 +53,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       slug: fc.integer({ min: 0, max: 1 }),
       // 5: a time in the future, the draft is scheduled.
       time: fc.integer({ min: 0, max: 5 }),
+      tags: fc.integer({ min: 0, max: TAG_SETS.length - 1 }),
       withdrawn: fc.boolean().map((b) => b && Math.random() < 0.3),
     }),
   },
@@ -79,6 +84,7 @@ function draftFor(op: Extract<Op, { kind: 'upload' }>): string {
     publishedAt:
       op.time === 5 ? `2040-01-01T08:0${op.key}:00+07:00` : `2024-01-0${op.time + 1}T08:0${op.key}:00+07:00`,
     ...(op.withdrawn ? { status: 'withdrawn' } : {}),
+    ...(TAG_SETS[op.tags]?.length ? { tags: TAG_SETS[op.tags] } : {}),
   });
 }
 

@@ -7,6 +7,8 @@ import {
   pageKey,
   RELATED_COUNT,
   sectionPath,
+  tagPath,
+  tagSlugs,
 } from '#shared/domain/article.ts';
 import { parseDraft } from '#shared/domain/draft.ts';
 import type { SiteStore } from '#shared/ports.ts';
@@ -21,6 +23,8 @@ export interface ModelArticle {
   readonly section: string;
   readonly path: string;
   readonly sortKey: string;
+  /** Tag slugs. */
+  readonly tags: readonly string[];
 }
 
 /**
@@ -42,6 +46,7 @@ export function liveArticles(drafts: ReadonlyMap<string, string>): ModelArticle[
       section: draft.section,
       path: articlePath(draft.section, draft.slug),
       sortKey: `${draft.publishedAt?.toISOString()}#${draft.id}`,
+      tags: tagSlugs(draft.tags),
     });
   }
   return live.sort((a, b) => (a.sortKey < b.sortKey ? 1 : -1));
@@ -185,6 +190,18 @@ export async function differences(
     if (listed.join() !== inSection.join()) problems.push(`${section.slug} ${listed} ≠ ${inSection}`);
   }
   problems.push(...(await feedDifferences(site, live)));
+  const tags = [...new Set(live.flatMap((a) => a.tags))];
+  for (const tag of tags) {
+    const tagged = live.filter((a) => a.tags.includes(tag)).map((a) => a.path);
+    const listed: string[] = [];
+    for (let page = 1; page <= Math.ceil(tagged.length / PAGE_SIZE); page++) {
+      listed.push(...teaserLinks((await text(site, pageKey(tagPath(tag, page)))) ?? ''));
+    }
+    if (listed.join() !== tagged.join()) problems.push(`tag ${tag} ${listed} ≠ ${tagged}`);
+  }
+  for (const key of await site.list('tag/')) {
+    if (!tags.includes(key.split('/')[1] ?? '')) problems.push(`${key} left for a tag no live article has`);
+  }
   for (const key of await site.list('')) {
     if (!key.endsWith('.html')) continue;
     for (const href of teaserLinks((await text(site, key)) ?? '')) {

@@ -122,6 +122,16 @@ describe('parsing drafts', () => {
       expect(result.warnings.map((w) => [w.field, w.code])).toEqual([['category', 'unknown_field']]);
   });
 
+  it('leaves out, with a warning, a tag that could have no tag page', () => {
+    const result = parse(draftText({ tags: ['Lai Châu', '!!!', 'Nông thôn mới'] }));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.draft.tags).toEqual(['Lai Châu', 'Nông thôn mới']);
+    expect(result.warnings.map((w) => [w.field, w.code, w.message])).toEqual([
+      ['tags', 'tag_without_letters', 'Từ khóa "!!!" không có chữ hay số nào nên được bỏ qua.'],
+    ]);
+  });
+
   it('accepts images only from the draft folder', () => {
     const body =
       '![a](../khac/anh.jpg)\n\n![b](/etc/passwd.jpg)\n\n![c](https://x.example/a.jpg)\n\n![d](images/tai-lieu.pdf)';

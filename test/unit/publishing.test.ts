@@ -229,6 +229,29 @@ describe('publishing drafts', () => {
     expect(linksIn(p, '/')).toHaveLength(20);
   });
 
+  it('lists an article on the page of each of its tags, and follows its corrections and takedown', async () => {
+    const tagged = (tags: string[], title = 'Mùa lúa chín ở Phong Thổ') =>
+      draftText({ title, tags, publishedAt: '2024-01-03T08:00:00+07:00' });
+    await p.change('xa-hoi/lua.md', tagged(['Phong Thổ', 'nông nghiệp']));
+    await p.change(
+      'kinh-te/che.md',
+      draftText({ title: 'Chè Tam Đường', section: 'kinh-te', tags: ['PHONG THỔ'] }),
+    );
+    expect(linksIn(p, '/tag/phong-tho/')).toEqual([
+      '/xa-hoi/mua-lua-chin-o-phong-tho',
+      '/kinh-te/che-tam-duong',
+    ]);
+    expect(linksIn(p, '/tag/nong-nghiep/')).toEqual(['/xa-hoi/mua-lua-chin-o-phong-tho']);
+    // The newest article's spelling names the page.
+    expect(p.site.text(pageKey('/tag/phong-tho/'))).toContain('<h1>Chủ đề: Phong Thổ</h1>');
+    // A correction that drops a tag drops the article from that tag's page; a tag nobody has loses its page.
+    await p.change('xa-hoi/lua.md', tagged(['Phong Thổ']));
+    expect(p.site.objects.has(pageKey('/tag/nong-nghiep/'))).toBe(false);
+    expect(linksIn(p, '/tag/phong-tho/')).toHaveLength(2);
+    await p.change('xa-hoi/lua.md', undefined);
+    expect(linksIn(p, '/tag/phong-tho/')).toEqual(['/kinh-te/che-tam-duong']);
+  });
+
   it('a change that failed half-way is redone in full when retried', async () => {
     await publishExamples(p);
     const key = 'xa-hoi/ngan-chan-lua-dao-qua-dien-thoai.md';

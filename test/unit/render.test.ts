@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ArticleRecord, Teaser } from '#shared/domain/article.ts';
+import { type ArticleRecord, type Teaser, tagSlug } from '#shared/domain/article.ts';
 import { normalizeLine } from '#shared/domain/text.ts';
 import { renderArticlePage, renderListPage } from '#shared/render/pages.ts';
 import { parsePage } from '../support/html.ts';
@@ -160,7 +160,8 @@ describe('article page', () => {
           lead: normalizeLine(lead) || 'x',
           excerpt: normalizeLine(lead) || 'x',
           author: { name: normalizeLine(name) || 'x', role: normalizeLine(role) || 'x' },
-          tags: [normalizeLine(tag) || 'x'],
+          // As drafts give them: a tag with no letter or digit is left out when the draft is read.
+          tags: [tagSlug(normalizeLine(tag)) ? normalizeLine(tag) : 'x'],
         });
         const markup = renderArticlePage({
           site: SITE,

@@ -1,4 +1,5 @@
 import {
+  BatchWriteCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -7,7 +8,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { ArticleRecord, Teaser } from '../../domain/article.ts';
+import { type ArticleRecord, type Teaser, tagSlugs, teaserOf } from '../../domain/article.ts';
 import type { ArticleIndex, AuditEntry, TeaserQuery } from '../../ports.ts';
 import { isConditionFailure } from './errors.ts';
 import { ARTICLE_TABLE, LIVE_FEED } from './schema.ts';
@@ -17,9 +18,14 @@ const articleKey = (id: string) => `article#${id}`;
 const pathKey = (path: string) => `path#${path}`;
 // One item per article: its history as a list, appended to atomically.
 const auditKey = (id: string) => `audit#${id}`;
+// One item per tag of a live article: the tag's list is a Query on the byTag index.
+const tagKey = (tag: string, id: string) => `tag#${tag}#${id}`;
 
-/** Index attributes that are not part of the record. */
-const STORAGE_ONLY = new Set(['pk', 'feed', 'sectionFeed']);
+/**
+ * Index attributes that are not part of the record. `indexedTags`: the tags whose items may exist for the
+ * article, always a superset of them, so that a put interrupted half-way still knows what to clean up.
+ */
+const STORAGE_ONLY = new Set(['pk', 'feed', 'sectionFeed', 'indexedTags']);
 
 function toRecord(item: Record<string, unknown>): ArticleRecord {
   return Object.fromEntries(
@@ -56,13 +62,53 @@ export class DynamoArticleIndex implements ArticleIndex {
 
   async put(record: ArticleRecord): Promise<void> {
     const live = record.status === 'live' ? { feed: LIVE_FEED, sectionFeed: record.section } : {};
-    await this.client.send(
-      new PutCommand({ TableName: this.table, Item: { pk: articleKey(record.id), ...record, ...live } }),
+    const tags = record.status === 'live' ? tagSlugs(record.tags) : [];
+    const before = await this.client.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: articleKey(record.id) },
+        ProjectionExpression: 'indexedTags',
+        ConsistentRead: true,
+      }),
     );
+    const indexed = (before.Item?.indexedTags as string[] | undefined) ?? [];
+    // Tag items first, then the record naming every tag item that may exist, then the stale items go.
+    const teaser = teaserOf(record);
+    await this.#batch(
+      tags.map((tag) => ({ PutRequest: { Item: { pk: tagKey(tag, record.id), tagFeed: tag, ...teaser } } })),
+    );
+    const stale = indexed.filter((t) => !tags.includes(t));
+    const item = { pk: articleKey(record.id), ...record, ...live };
+    await this.client.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...item, indexedTags: [...new Set([...tags, ...stale])] },
+      }),
+    );
+    if (stale.length > 0) {
+      await this.#batch(stale.map((tag) => ({ DeleteRequest: { Key: { pk: tagKey(tag, record.id) } } })));
+      await this.client.send(new PutCommand({ TableName: this.table, Item: { ...item, indexedTags: tags } }));
+    }
+  }
+
+  /** BatchWriteItem in chunks of 25, retrying what DynamoDB leaves unprocessed (throttling) a few times. */
+  async #batch(requests: Record<string, unknown>[]): Promise<void> {
+    for (let i = 0; i < requests.length; i += 25) {
+      let pending: Record<string, unknown>[] | undefined = requests.slice(i, i + 25);
+      for (let attempt = 0; pending && pending.length > 0; attempt++) {
+        if (attempt >= 8)
+          throw new Error(`DynamoDB left ${pending.length} tag items unwritten after 8 tries`);
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        const out = await this.client.send(
+          new BatchWriteCommand({ RequestItems: { [this.table]: pending as never } }),
+        );
+        pending = out.UnprocessedItems?.[this.table] as Record<string, unknown>[] | undefined;
+      }
+    }
   }
 
   async teasers(query: TeaserQuery): Promise<Teaser[]> {
-    const index = query.section ? indexes.bySection : indexes.byTime;
+    const index = query.tag ? indexes.byTag : query.section ? indexes.bySection : indexes.byTime;
     const range = query.after !== undefined && query.before !== undefined;
     const ascending = query.after !== undefined && !range;
     const bound = query.before ?? (query.after === '' ? undefined : query.after);
@@ -83,7 +129,7 @@ export class DynamoArticleIndex implements ArticleIndex {
         ...(bound === undefined ? {} : { '#s': 'sortKey' }),
       },
       ExpressionAttributeValues: {
-        ':p': query.section ?? LIVE_FEED,
+        ':p': query.tag ?? query.section ?? LIVE_FEED,
         ...(bound === undefined ? {} : { ':s': bound }),
         ...(range ? { ':a': query.after } : {}),
       },

@@ -4,7 +4,9 @@
  * One partition key, `pk`: `article#<id>` for articles, `path#<url path>` for URL claims. Live articles also
  * carry `feed` ("live") and `sectionFeed` (their section): two sparse indexes sorted by `sortKey` (publication
  * time, then id) answer "latest N overall" and "latest N in section X" by Query. A third index finds an
- * article by the draft key that published it.
+ * article by the draft key that published it. A live article's tags are items of their own,
+ * `tag#<tag slug>#<id>`, carrying `tagFeed` (the slug) and the teaser: the fourth index answers "latest N
+ * with tag X".
  */
 export const ARTICLE_TABLE = {
   partitionKey: 'pk',
@@ -12,6 +14,7 @@ export const ARTICLE_TABLE = {
     byTime: { name: 'byTime', partitionKey: 'feed', sortKey: 'sortKey' },
     bySection: { name: 'bySection', partitionKey: 'sectionFeed', sortKey: 'sortKey' },
     byDraft: { name: 'byDraft', partitionKey: 'draftKey' },
+    byTag: { name: 'byTag', partitionKey: 'tagFeed', sortKey: 'sortKey' },
   },
   /** Attributes the list indexes carry besides their keys: exactly what a teaser shows. */
   teaserAttributes: ['id', 'section', 'title', 'path', 'excerpt', 'publishedAt', 'updatedAt'],

@@ -1,5 +1,5 @@
 import type { ArticleRecord, Teaser } from '../../domain/article.ts';
-import { teaserOf } from '../../domain/article.ts';
+import { tagSlugs, teaserOf } from '../../domain/article.ts';
 import { encodeEdgeRule } from '../../domain/edge-rules.ts';
 import {
   type ArticleIndex,
@@ -107,6 +107,7 @@ export class MemoryArticleIndex implements ArticleIndex {
   readonly paths = new Map<string, string>();
   readonly #overall: Teaser[] = [];
   readonly #bySection = new Map<string, Teaser[]>();
+  readonly #byTag = new Map<string, Teaser[]>();
   /** Ids by draft key, in the order they were first stored (as a scan of `records` would find them). */
   readonly #byDraft = new Map<string, string[]>();
 
@@ -124,6 +125,7 @@ export class MemoryArticleIndex implements ArticleIndex {
     if (previous?.status === 'live') {
       remove(this.#overall, previous.sortKey);
       remove(this.#sectionList(previous.section), previous.sortKey);
+      for (const tag of tagSlugs(previous.tags)) remove(this.#list(this.#byTag, tag), previous.sortKey);
     }
     if (previous && previous.draftKey !== record.draftKey) {
       const ids = this.#byDraft.get(previous.draftKey)?.filter((id) => id !== record.id) ?? [];
@@ -137,12 +139,17 @@ export class MemoryArticleIndex implements ArticleIndex {
     if (record.status === 'live') {
       insert(this.#overall, teaserOf(record));
       insert(this.#sectionList(record.section), teaserOf(record));
+      for (const tag of tagSlugs(record.tags)) insert(this.#list(this.#byTag, tag), teaserOf(record));
     }
   }
 
   async teasers(query: TeaserQuery): Promise<Teaser[]> {
-    const { section, before, after, limit } = query;
-    const list = section ? (this.#bySection.get(section) ?? []) : this.#overall;
+    const { section, tag, before, after, limit } = query;
+    const list = tag
+      ? (this.#byTag.get(tag) ?? [])
+      : section
+        ? (this.#bySection.get(section) ?? [])
+        : this.#overall;
     if (after !== undefined && before !== undefined) {
       const end = firstAtOrBelow(list, after);
       const start = firstAtOrBelow(list, before, true);
@@ -161,10 +168,14 @@ export class MemoryArticleIndex implements ArticleIndex {
   }
 
   #sectionList(section: string): Teaser[] {
-    let list = this.#bySection.get(section);
+    return this.#list(this.#bySection, section);
+  }
+
+  #list(lists: Map<string, Teaser[]>, name: string): Teaser[] {
+    let list = lists.get(name);
     if (!list) {
       list = [];
-      this.#bySection.set(section, list);
+      lists.set(name, list);
     }
     return list;
   }
