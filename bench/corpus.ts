@@ -58,7 +58,8 @@ export function generateCorpus(count: number, site: SiteConfig, seed = 20231230)
   for (let i = 0; i < count; i++) {
     const section = pick(site.sections).slug;
     const key = `${section}/bai-${String(i).padStart(6, '0')}.md`;
-    const title = `${sentence().slice(0, -1).split(' ').slice(0, 10).join(' ')} (${i})`;
+    // The number first: a slug is cut at 100 characters, and every article needs its own.
+    const title = `Tin ${i}: ${sentence().slice(0, -1).split(' ').slice(0, 10).join(' ')}`;
     const at = new Date(start + i * 37 * 60_000 + Math.floor(random() * 30) * 60_000);
     const withPhoto = random() < 0.2;
     const paragraphs = Array.from({ length: 6 + Math.floor(random() * 5) }, paragraph);

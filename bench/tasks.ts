@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildSync } from 'esbuild';
 import MarkdownIt from 'markdown-it';
-import { FileArticleIndex, FileDraftStore, FileSiteStore } from '#shared/adapters/file/stores.ts';
+import { FileDraftStore, FileSiteStore } from '#shared/adapters/file/stores.ts';
 import {
   MemoryArticleIndex,
   MemoryCdnInvalidator,
@@ -81,18 +81,11 @@ function corpus(count: number, dir: string) {
 /** The rebuild path from a folder of drafts into a folder, as the peers build. */
 async function build(draftsDir: string) {
   const out = mkdtempSync(join(draftsDir, '..', 'site-'));
-  const records = mkdtempSync(join(draftsDir, '..', 'index-'));
-  const p = pipeline(
-    new FileDraftStore(draftsDir),
-    new FileSiteStore(out),
-    false,
-    new FileArticleIndex(records),
-  );
+  const p = pipeline(new FileDraftStore(draftsDir), new FileSiteStore(out));
   const { result, wallMs, cpuMs } = await measure(() =>
     rebuildSite(p.deps, { now: new Date('2026-01-01T00:00:00Z') }),
   );
   rmSync(out, { recursive: true, force: true });
-  rmSync(records, { recursive: true, force: true });
   const count = result.drafts;
   return { task: 'build', count, wallMs, cpuMs, pages: result.pages, ...p.writes, peakRssMb: peakRss() };
 }
@@ -208,6 +201,8 @@ function bundle(entry: string, outfile: string): { bytes: number; gzip: number }
     target: 'node20',
     minify: true,
     mainFields: ['module', 'main'],
+    // Native code is installed beside the bundle, as the CDK does for the ingest function.
+    external: ['sharp'],
     outfile,
     banner: {
       js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
@@ -225,7 +220,7 @@ function peakRss(): number {
 const [task = 'build', arg = '', extra = ''] = process.argv.slice(2);
 const tasks: Record<string, () => unknown> = {
   corpus: () => corpus(Number(arg), extra),
-  build: () => build(arg, extra),
+  build: () => build(arg),
   eleventy: () => eleventy(arg),
   hugo: () => hugo(arg),
   floor: () => floor(arg),

@@ -231,6 +231,8 @@ export class PipelineStack extends Stack {
       description: 'Publishes, corrects and takes down articles when drafts change',
       service: 'ingest',
       timeout: ingestTimeout,
+      // Photo renditions (sharp, libvips): native code, installed for the function's platform.
+      nativeModules: ['sharp'],
       logRetention,
       environment: {
         DRAFTS_BUCKET: drafts.bucketName,

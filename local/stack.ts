@@ -17,6 +17,7 @@ import { FileEdgeRules } from '#shared/adapters/file/edge-rules.ts';
 import { TimerPublishScheduler } from '#shared/adapters/file/timer-scheduler.ts';
 import { MemoryCdnInvalidator } from '#shared/adapters/memory/index.ts';
 import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
+import { SharpRenditions } from '#shared/adapters/sharp/renditions.ts';
 import { messageGroupOf } from '#shared/adapters/sqs/render-queue.ts';
 import type { SiteConfig } from '#shared/domain/site.ts';
 import type { Log, RenderQueue } from '#shared/ports.ts';
@@ -135,6 +136,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     leases: new DynamoLeaseStore(documents, LOCAL_NAMES.articleTable),
     edge: edgeRules,
     scheduler,
+    images: new SharpRenditions(),
   };
   const ingest = makeIngestHandler({ ...ingestDeps, draftsBucket: LOCAL_NAMES.draftsBucket });
   const queue = new LocalQueue((event) => ingest(event) as Promise<SQSBatchResponse | undefined>, {

@@ -146,6 +146,20 @@ export interface PublishScheduler {
   cancel(draftKey: string): Promise<void>;
 }
 
+/** One size of a photo, for readers' screens: `srcset` offers them and the browser picks. */
+export interface Rendition {
+  readonly width: number;
+  readonly height: number;
+  /** `webp`, or the original's own format. */
+  readonly format: 'webp' | 'jpeg' | 'png';
+  readonly bytes: Uint8Array;
+}
+
+/** Makes smaller copies of a photo: each width narrower than the original, as WebP and in its own format. */
+export interface ImageRenditions {
+  renditions(image: Uint8Array, widths: readonly number[]): Promise<Rendition[]>;
+}
+
 /** Where use cases say what they did; Powertools' Logger fits it, and so does `console`. */
 export interface Log {
   info(message: string, ...extra: Record<string, unknown>[]): void;

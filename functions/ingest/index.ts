@@ -12,6 +12,7 @@ import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
 import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
 import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
 import { EventBridgePublishScheduler } from '#shared/adapters/scheduler/eventbridge.ts';
+import { SharpRenditions } from '#shared/adapters/sharp/renditions.ts';
 import { SqsRenderQueue } from '#shared/adapters/sqs/render-queue.ts';
 import { requireEnv, siteConfigFromEnv } from '#shared/config.ts';
 import { makeIngestHandler } from './handler.ts';
@@ -45,6 +46,7 @@ export const handler = makeIngestHandler({
     targetArn: scheduleTargetArn,
     roleArn: schedulerRoleArn,
   }),
+  images: new SharpRenditions(),
   config: site,
   log: new Logger({ serviceName: 'ingest' }),
 });

@@ -19,6 +19,11 @@ export interface PipelineFunctionProps {
   /** A fixed name, for a function whose ARN must be known before it exists (a schedule's target). */
   readonly functionName?: string;
   readonly timeout?: Duration;
+  /**
+   * Packages with native code, installed beside the bundle (for Linux on arm64, whatever machine builds
+   * it) instead of bundled into it.
+   */
+  readonly nativeModules?: readonly string[];
 }
 
 /**
@@ -67,6 +72,13 @@ export class PipelineFunction extends Construct {
         minify: true,
         sourceMap: true,
         externalModules: [],
+        ...(props.nativeModules?.length
+          ? {
+              nodeModules: [...props.nativeModules],
+              // npm installs the prebuilt binaries for the Lambda's platform, not the building machine's.
+              environment: { npm_config_os: 'linux', npm_config_cpu: 'arm64', npm_config_libc: 'glibc' },
+            }
+          : {}),
         mainFields: ['module', 'main'],
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",

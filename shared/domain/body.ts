@@ -12,7 +12,12 @@ export interface PublishedImage {
   readonly url: string;
   readonly width?: number;
   readonly height?: number;
+  /** Renditions for readers' screens, as `srcset` values: WebP, and the original's format. */
+  readonly sources?: { readonly webp: string; readonly original: string };
 }
+
+/** The width a photo takes on the page: the article column on wide screens, the screen on phones. */
+export const PHOTO_SIZES = '(min-width: 48rem) 46rem, calc(100vw - 2rem)';
 
 /** Looks up where an image the draft refers to (by its `src` as written) was published. */
 export type ImageResolver = (src: string) => PublishedImage | undefined;
@@ -79,7 +84,10 @@ rules.image = (tokens, idx, options, env) => {
     credit: credit.replace(/^ảnh\s*:\s*/iu, ''),
     ...(image.width && image.height ? { width: image.width, height: image.height } : {}),
   });
-  const img = `<img src="${esc(image.url)}" alt="${esc(caption)}"${size}${loading} decoding="async">`;
+  const sources = image.sources;
+  const img = sources
+    ? `<picture><source type="image/webp" srcset="${esc(sources.webp)}" sizes="${PHOTO_SIZES}"><img src="${esc(image.url)}" srcset="${esc(sources.original)}" sizes="${PHOTO_SIZES}" alt="${esc(caption)}"${size}${loading} decoding="async"></picture>`
+    : `<img src="${esc(image.url)}" alt="${esc(caption)}"${size}${loading} decoding="async">`;
   if (!token.meta?.figure) return img;
   const parts = [
     caption ? `<span class="caption">${esc(caption)}</span>` : '',

@@ -20,6 +20,7 @@ import {
   type DraftStore,
   type EdgeRules,
   type EditorReport,
+  type ImageRenditions,
   type LeaseStore,
   type Log,
   type PublishScheduler,
@@ -33,6 +34,7 @@ import {
 import { renderArticlePage } from '../render/pages.ts';
 import { CACHE_CONTROL, HTML } from './cache.ts';
 import { type ListDeps, listsFor, sitemapView } from './lists.ts';
+import { publishPhoto } from './photos.ts';
 import { mayShowAsRelated, relatedFor } from './related.ts';
 
 export interface SyncDeps extends ListDeps {
@@ -47,6 +49,8 @@ export interface SyncDeps extends ListDeps {
   readonly now?: () => Date;
   /** Waits while another instance holds a draft's lease; tests pass a fake. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Makes photo renditions for readers' screens; without it photos are published as uploaded. */
+  readonly images?: ImageRenditions;
   /** How long a draft's lease lasts; {@link DRAFT_LEASE_MS} unless a test needs stale leases to expire sooner. */
   readonly leaseMs?: number;
 }
@@ -545,20 +549,8 @@ async function publishImages(
   deps: SyncDeps,
   images: readonly ImageToPublish[],
 ): Promise<Map<string, PublishedImage>> {
-  await Promise.all(
-    images.map((i) =>
-      deps.site.put(i.siteKey, i.bytes, {
-        contentType: i.contentType,
-        cacheControl: CACHE_CONTROL.immutable,
-      }),
-    ),
-  );
-  return new Map(
-    images.map((i) => [
-      i.src,
-      { url: `/${i.siteKey}`, ...(i.width && i.height ? { width: i.width, height: i.height } : {}) },
-    ]),
-  );
+  const published = await Promise.all(images.map(async (i) => [i.src, await publishPhoto(deps, i)] as const));
+  return new Map(published);
 }
 
 /** An image changed: re-publish the drafts beside it (in its folder or the one above) that use it. */

@@ -174,7 +174,15 @@ describe('every page type', () => {
     // Width and height attributes reserve the photo's space before it loads: no layout shift.
     expect(await photo.getAttribute('width')).toBe('1200');
     expect(await photo.getAttribute('height')).toBe('800');
-    expect(await photo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1200);
+    // On a phone the browser picks the smallest WebP rendition, which exists and decodes.
+    await photo.evaluate((img: HTMLImageElement) => img.decode());
+    const shown = await photo.evaluate((img: HTMLImageElement) => ({
+      src: img.currentSrc,
+      width: img.naturalWidth,
+    }));
+    expect(shown.src).toMatch(/\/media\/[0-9a-f]{16}\/sin-suoi-ho-480\.webp$/);
+    // (Its intrinsic width is in CSS pixels: the 480w file shown 358 px wide.)
+    expect(shown.width).toBe(358);
     await context.close();
   }, 60_000);
 
