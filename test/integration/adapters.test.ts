@@ -5,7 +5,7 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
 import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
-import { FileDraftStore, FileSiteStore } from '#shared/adapters/file/stores.ts';
+import { FileArticleIndex, FileDraftStore, FileSiteStore } from '#shared/adapters/file/stores.ts';
 import {
   MemoryArticleIndex,
   MemoryDraftStore,
@@ -72,6 +72,7 @@ function record(n: number, fields: Partial<ArticleRecord> = {}): ArticleRecord {
 // The same contract holds for the in-memory fake and the real adapter, so domain tests on the fake mean something.
 describe.each([
   ['in-memory', async (): Promise<ArticleIndex> => new MemoryArticleIndex()],
+  ['in memory, records in a folder', async (): Promise<ArticleIndex> => new FileArticleIndex(freshFolder())],
   [
     'DynamoDB (dynalite)',
     async (): Promise<ArticleIndex> => new DynamoArticleIndex(standIns.documents, await standIns.table()),

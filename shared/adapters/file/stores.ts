@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+import type { ArticleRecord } from '../../domain/article.ts';
 import {
   type DraftStore,
   type EditorReport,
@@ -8,6 +10,7 @@ import {
   type SiteStore,
   type StoredObject,
 } from '../../ports.ts';
+import { MemoryArticleIndex, type RecordStore } from '../memory/index.ts';
 
 /**
  * Drafts and site as folders on a local disk: the site folder is what a static server would serve, and
@@ -140,5 +143,38 @@ export class FileSiteStore implements SiteStore {
 
   async list(prefix: string): Promise<string[]> {
     return this.#folder.keys(prefix);
+  }
+}
+
+/**
+ * An article index whose whole records (rendered bodies included) live as JSON files in a folder, while the
+ * sorted teaser lists it answers queries from stay in memory: a site of any size in little memory.
+ */
+export class FileArticleIndex extends MemoryArticleIndex {
+  constructor(root: string) {
+    super(new RecordFolder(root));
+  }
+}
+
+class RecordFolder implements RecordStore {
+  readonly #folder: Folder;
+
+  constructor(root: string) {
+    this.#folder = new Folder(root);
+  }
+
+  get(id: string): ArticleRecord | undefined {
+    const got = this.#folder.read(RecordFolder.key(id));
+    return got && (JSON.parse(Buffer.from(got.bytes).toString('utf8')) as ArticleRecord);
+  }
+
+  set(id: string, record: ArticleRecord): void {
+    this.#folder.write(RecordFolder.key(id), JSON.stringify(record));
+  }
+
+  /** One flat file per article: ids may hold slashes and any letter; a long one is named by its hash. */
+  static key(id: string): string {
+    const name = encodeURIComponent(id);
+    return `${name.length <= 200 ? name : createHash('sha256').update(id).digest('hex')}.json`;
   }
 }

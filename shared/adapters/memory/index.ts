@@ -82,18 +82,38 @@ export class MemorySiteStore implements SiteStore {
   }
 }
 
+/** Where an in-memory index keeps whole records: a map by default; a folder keeps memory small. */
+export interface RecordStore {
+  get(id: string): ArticleRecord | undefined;
+  set(id: string, record: ArticleRecord): void;
+}
+
+class RecordMap implements RecordStore {
+  readonly #records = new Map<string, ArticleRecord>();
+  get(id: string): ArticleRecord | undefined {
+    return this.#records.get(id);
+  }
+  set(id: string, record: ArticleRecord): void {
+    this.#records.set(id, structuredClone(record));
+  }
+}
+
 /**
  * In-memory article index with the same query semantics as the DynamoDB one. Live articles are kept sorted
  * newest first, overall and per section, so that queries cost a binary search, as an index would.
  */
 export class MemoryArticleIndex implements ArticleIndex {
-  readonly records = new Map<string, ArticleRecord>();
+  readonly records: RecordStore;
   readonly paths = new Map<string, string>();
   readonly #overall: Teaser[] = [];
   readonly #bySection = new Map<string, Teaser[]>();
   readonly #byTag = new Map<string, Teaser[]>();
   /** Ids by draft key, in the order they were first stored (as a scan of `records` would find them). */
   readonly #byDraft = new Map<string, string[]>();
+
+  constructor(records: RecordStore = new RecordMap()) {
+    this.records = records;
+  }
 
   async get(id: string): Promise<ArticleRecord | undefined> {
     const record = this.records.get(id);
@@ -115,7 +135,7 @@ export class MemoryArticleIndex implements ArticleIndex {
     if (!previous || previous.draftKey !== record.draftKey) {
       this.#byDraft.set(record.draftKey, [...(this.#byDraft.get(record.draftKey) ?? []), record.id]);
     }
-    this.records.set(record.id, structuredClone(record));
+    this.records.set(record.id, record);
     if (record.status === 'live') {
       insert(this.#overall, teaserOf(record));
       insert(this.#sectionList(record.section), teaserOf(record));
