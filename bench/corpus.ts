@@ -60,7 +60,8 @@ export function generateCorpus(count: number, site: SiteConfig, seed = 20231230)
     const key = `${section}/bai-${String(i).padStart(6, '0')}.md`;
     // The number first: a slug is cut at 100 characters, and every article needs its own.
     const title = `Tin ${i}: ${sentence().slice(0, -1).split(' ').slice(0, 10).join(' ')}`;
-    const at = new Date(start + i * 37 * 60_000 + Math.floor(random() * 30) * 60_000);
+    // Five minutes apart: even 100,000 articles lie in the past (a future one would be scheduled, not built).
+    const at = new Date(start + i * 5 * 60_000 + Math.floor(random() * 4) * 60_000);
     const withPhoto = random() < 0.2;
     const paragraphs = Array.from({ length: 6 + Math.floor(random() * 5) }, paragraph);
     if (withPhoto) paragraphs.splice(2, 0, `![${sentence()}](images/anh-${i}.jpg "Ảnh: PHÓNG VIÊN")`);

@@ -95,7 +95,7 @@ const cell = (r: Record<string, unknown>, field: string, format: (v: unknown) =>
 
 print(`# Benchmarks\n`);
 print(
-  `Run ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. Reproduce: \`npm run bench\` (\`-- --quick\`: 1k articles, no peers at 100k, under a minute).\n`,
+  `Run ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. Reproduce: \`npm run bench\` (\`-- --quick\`: 1k articles and a burst of 100, about a minute, writes nothing).\n`,
 );
 print('## Full build, against the peers and the floor\n');
 print(

@@ -64,6 +64,8 @@ function pipeline<D extends DraftStore, S extends SiteStore>(
     scheduler: new MemoryScheduler(),
     config: site,
     log: quiet,
+    // A fixed clock: every article of the corpus is in its past, whenever the benchmark runs.
+    now: () => new Date('2026-01-01T00:00:00Z'),
     sleep: async () => {},
   };
   return { deps, drafts, siteStore, writes, jobs };

@@ -137,11 +137,18 @@ export async function refreshSection({ site, index, config }: ListDeps, section:
 }
 
 /**
- * Rewrites every page of a tag's list, latest first, {@link PAGE_SIZE} to a page, under the spelling of the
+ * How deep a tag's pages go: its latest {@link TAG_PAGES} × {@link PAGE_SIZE} articles. A tag can be on a
+ * large share of the archive (the province's name); bounded, a publish rewrites a few tag pages, not
+ * thousands, and reads a few hundred index entries. Older articles stay in their sections and sitemaps.
+ */
+export const TAG_PAGES = 10;
+
+/**
+ * Rewrites the pages of a tag's list, latest first, {@link PAGE_SIZE} to a page, under the spelling of the
  * tag its newest article uses; a tag no live article has any more has no pages.
  */
 export async function refreshTag({ site, index, config }: ListDeps, tag: string): Promise<void> {
-  const all = await index.teasers({ tag });
+  const all = await index.teasers({ tag, limit: TAG_PAGES * PAGE_SIZE });
   const newest = all[0] && (await index.get(all[0].id));
   const name = newest?.tags.find((t) => tagSlug(t) === tag) ?? tag;
   const pageCount = all.length === 0 ? 0 : Math.ceil(all.length / PAGE_SIZE);

@@ -13,6 +13,7 @@ import {
 import { parseDraft } from '#shared/domain/draft.ts';
 import type { SiteStore } from '#shared/ports.ts';
 import { FEED_COUNT, sitemapMonth } from '#shared/render/feeds.ts';
+import { TAG_PAGES } from '#shared/use-cases/lists.ts';
 import { parsePage } from './html.ts';
 import { SITE } from './site.ts';
 
@@ -192,7 +193,10 @@ export async function differences(
   problems.push(...(await feedDifferences(site, live)));
   const tags = [...new Set(live.flatMap((a) => a.tags))];
   for (const tag of tags) {
-    const tagged = live.filter((a) => a.tags.includes(tag)).map((a) => a.path);
+    const tagged = live
+      .filter((a) => a.tags.includes(tag))
+      .slice(0, TAG_PAGES * PAGE_SIZE)
+      .map((a) => a.path);
     const listed: string[] = [];
     for (let page = 1; page <= Math.ceil(tagged.length / PAGE_SIZE); page++) {
       listed.push(...teaserLinks((await text(site, pageKey(tagPath(tag, page)))) ?? ''));

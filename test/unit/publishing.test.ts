@@ -252,6 +252,27 @@ describe('publishing drafts', () => {
     expect(linksIn(p, '/tag/phong-tho/')).toEqual(['/kinh-te/che-tam-duong']);
   });
 
+  it("keeps a tag's pages to its latest 200 articles; its section still lists them all", async () => {
+    for (let i = 0; i < 205; i++) {
+      const at = new Date(Date.UTC(2024, 0, 1, 0, i)).toISOString().replace('.000Z', '+00:00');
+      await p.change(
+        `xa-hoi/tin-${i}.md`,
+        draftText({ title: `Tin số ${i}`, publishedAt: at, tags: ['Lai Châu'] }),
+      );
+    }
+    expect(linksIn(p, '/tag/lai-chau/')[0]).toBe('/xa-hoi/tin-so-204');
+    expect(linksIn(p, '/tag/lai-chau/page/10')).toHaveLength(20);
+    expect(linksIn(p, '/tag/lai-chau/page/10').at(-1)).toBe('/xa-hoi/tin-so-5');
+    expect(p.site.objects.has(pageKey('/tag/lai-chau/page/11'))).toBe(false);
+    expect(linksIn(p, '/xa-hoi/page/11')).toEqual([
+      '/xa-hoi/tin-so-4',
+      '/xa-hoi/tin-so-3',
+      '/xa-hoi/tin-so-2',
+      '/xa-hoi/tin-so-1',
+      '/xa-hoi/tin-so-0',
+    ]);
+  }, 60_000);
+
   it('a change that failed half-way is redone in full when retried', async () => {
     await publishExamples(p);
     const key = 'xa-hoi/ngan-chan-lua-dao-qua-dien-thoai.md';
@@ -410,6 +431,24 @@ describe('publishing drafts', () => {
       const result = await rebuild();
       expect(result).toMatchObject({ drafts: 3, removed: 0 });
       expect(p.snapshot()).toEqual(incremental);
+    });
+
+    it("leaves an editor's report as it is unless what it says changed", async () => {
+      await publishExamples(p);
+      const before = p.drafts.report(SEED_KEY);
+      await rebuild();
+      // The report still names the editor's upload, not the rebuild.
+      expect(p.drafts.report(SEED_KEY)).toEqual(before);
+      // A draft that no longer passes (here: its section left the site's settings) gets a new report.
+      const moved = example(SEED_KEY)
+        .toString('utf8')
+        .replace('section: xay-dung-dang', 'section: khong-con');
+      p.drafts.put(SEED_KEY, moved);
+      await rebuild();
+      expect(p.drafts.report(SEED_KEY)).toMatchObject({
+        status: 'rejected',
+        uploadedAt: '2024-06-01T00:00:00.000Z',
+      });
     });
 
     it('catches up with drafts whose events were lost', async () => {

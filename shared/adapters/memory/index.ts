@@ -137,9 +137,11 @@ export class MemoryArticleIndex implements ArticleIndex {
     }
     this.records.set(record.id, record);
     if (record.status === 'live') {
-      insert(this.#overall, teaserOf(record));
-      insert(this.#sectionList(record.section), teaserOf(record));
-      for (const tag of tagSlugs(record.tags)) insert(this.#list(this.#byTag, tag), teaserOf(record));
+      // One teaser object in every list it is in (teasers are never changed in place).
+      const teaser = teaserOf(record);
+      insert(this.#overall, teaser);
+      insert(this.#sectionList(record.section), teaser);
+      for (const tag of tagSlugs(record.tags)) insert(this.#list(this.#byTag, tag), teaser);
     }
   }
 
