@@ -67,8 +67,18 @@ export function sectionPath(section: string, page = 1): string {
 /** A tag's address part: its words as a slug (`Lai Châu` → `lai-chau`), so spellings that differ only in case,
  * tone-mark encoding or spacing share a page. */
 export function tagSlug(tag: string): string {
-  return slugify(tag);
+  let slug = tagSlugCache.get(tag);
+  if (slug === undefined) {
+    slug = slugify(tag);
+    // A newsroom uses a few thousand tags; the bound only keeps a stream of odd ones from growing it.
+    if (tagSlugCache.size >= 10_000) tagSlugCache.clear();
+    tagSlugCache.set(tag, slug);
+  }
+  return slug;
 }
+
+/** Tags recur on every article that has them, and every index write asks for their slugs. */
+const tagSlugCache = new Map<string, string>();
 
 /** The distinct tag slugs of an article, in the order it names them (tags that slug to nothing are left out). */
 export function tagSlugs(tags: readonly string[]): string[] {

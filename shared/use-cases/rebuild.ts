@@ -32,11 +32,13 @@ export async function rebuildSite(
   const draftKeys = (await deps.drafts.listAll()).filter((k) => classifyKey(k) === 'draft');
   // Drafts that are gone while their article is still listed: their deletion event was lost.
   const live = await index.teasers({});
+  const present = new Set(draftKeys);
   const orphaned: string[] = [];
-  for (const teaser of live) {
+  await eachConcurrently(live, async (teaser) => {
     const record = await index.get(teaser.id);
-    if (record && !draftKeys.includes(record.draftKey)) orphaned.push(record.draftKey);
-  }
+    if (record && !present.has(record.draftKey)) orphaned.push(record.draftKey);
+  });
+  orphaned.sort();
   const keys = [...draftKeys, ...orphaned];
   let applied = 0;
   await eachConcurrently(keys, async (key) => {
