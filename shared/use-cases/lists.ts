@@ -1,4 +1,12 @@
-import { HOME_COUNT, PAGE_SIZE, pageKey, sectionPath, tagPath, tagSlug } from '../domain/article.ts';
+import {
+  HOME_COUNT,
+  PAGE_SIZE,
+  pageKey,
+  sectionPath,
+  type Teaser,
+  tagPath,
+  tagSlug,
+} from '../domain/article.ts';
 import type { SiteConfig } from '../domain/site.ts';
 import type { ArticleIndex, SiteStore, ViewId } from '../ports.ts';
 import {
@@ -107,33 +115,26 @@ export function sitemapView(publishedAt: string): ViewId {
 }
 
 /**
- * Rewrites every page of a section's list, latest first, {@link PAGE_SIZE} to a page, and removes pages
- * that the list no longer reaches. Pages whose bytes would not change are not written.
+ * Rewrites every page of a section's list, latest first, {@link PAGE_SIZE} to a page, and the section's
+ * feed. Pages whose bytes would not change are not written.
  */
 export async function refreshSection({ site, index, config }: ListDeps, section: string): Promise<void> {
   const all = await index.teasers({ section });
-  const pageCount = Math.max(1, Math.ceil(all.length / PAGE_SIZE));
-  const writes: Promise<unknown>[] = [];
-  for (let page = 1; page <= pageCount; page++) {
-    const teasers = all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
-    const body = renderListPage({ site: config, section, teasers, page, pageCount });
-    writes.push(writeIfChanged(site, pageKey(sectionPath(section, page)), body, LIST_PAGE));
-  }
-  writes.push(
+  await Promise.all([
+    writeListPages(site, all, `${section}/`, {
+      // A section has its front page even before its first article.
+      minimumPages: 1,
+      pathOf: (page) => sectionPath(section, page),
+      render: (teasers, page, pageCount) =>
+        renderListPage({ site: config, section, teasers, page, pageCount }),
+    }),
     writeIfChanged(
       site,
       fileKey(feedPath(section)),
       renderRss({ site: config, section, teasers: all }),
       FEED,
     ),
-  );
-  await Promise.all(writes);
-  const pagePrefix = `${section}/page/`;
-  const stale = (await site.list(pagePrefix)).filter((key) => {
-    const n = Number(key.slice(pagePrefix.length).split('/')[0]);
-    return !Number.isInteger(n) || n > pageCount || n < 2;
-  });
-  if (stale.length > 0) await site.delete(stale);
+  ]);
 }
 
 /**
@@ -151,20 +152,41 @@ export async function refreshTag({ site, index, config }: ListDeps, tag: string)
   const all = await index.teasers({ tag, limit: TAG_PAGES * PAGE_SIZE });
   const newest = all[0] && (await index.get(all[0].id));
   const name = newest?.tags.find((t) => tagSlug(t) === tag) ?? tag;
-  const pageCount = all.length === 0 ? 0 : Math.ceil(all.length / PAGE_SIZE);
+  await writeListPages(site, all, `tag/${tag}/`, {
+    minimumPages: 0,
+    pathOf: (page) => tagPath(tag, page),
+    render: (teasers, page, pageCount) =>
+      renderListPage({ site: config, tag: { slug: tag, name }, teasers, page, pageCount }),
+  });
+}
+
+/**
+ * Writes a list's pages under `folder` (`folder/index.html`, then `folder/page/2/index.html`, ...) and
+ * removes the pages past its end, the front page too when the list may have none.
+ */
+async function writeListPages(
+  site: SiteStore,
+  all: readonly Teaser[],
+  folder: string,
+  list: {
+    readonly minimumPages: 0 | 1;
+    readonly pathOf: (page: number) => string;
+    readonly render: (teasers: readonly Teaser[], page: number, pageCount: number) => string;
+  },
+): Promise<void> {
+  const pageCount = Math.max(list.minimumPages, Math.ceil(all.length / PAGE_SIZE));
   const writes: Promise<unknown>[] = [];
   for (let page = 1; page <= pageCount; page++) {
-    const teasers = all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
-    const body = renderListPage({ site: config, tag: { slug: tag, name }, teasers, page, pageCount });
-    writes.push(writeIfChanged(site, pageKey(tagPath(tag, page)), body, LIST_PAGE));
+    const body = list.render(all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE), page, pageCount);
+    writes.push(writeIfChanged(site, pageKey(list.pathOf(page)), body, LIST_PAGE));
   }
   await Promise.all(writes);
-  const prefix = `tag/${tag}/`;
-  const stale = (await site.list(prefix)).filter((key) => {
-    if (key === `${prefix}index.html`) return pageCount === 0;
-    const n = Number(key.slice(`${prefix}page/`.length).split('/')[0]);
-    return !key.startsWith(`${prefix}page/`) || !Number.isInteger(n) || n > pageCount || n < 2;
+  const pages = `${folder}page/`;
+  const stale = (await site.list(pages)).filter((key) => {
+    const n = Number(key.slice(pages.length).split('/')[0]);
+    return !Number.isInteger(n) || n > pageCount || n < 2;
   });
+  if (pageCount === 0) stale.push(`${folder}index.html`);
   if (stale.length > 0) await site.delete(stale);
 }
 
