@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { isMap, parseDocument } from 'yaml';
+import { CORE_SCHEMA, load } from 'js-yaml';
 import * as z from 'zod/mini';
 import { tagSlug } from './article.ts';
 import { type ParsedBody, parseBody } from './body.ts';
@@ -72,31 +72,48 @@ export function defaultIdForKey(key: string): string {
 export function parseDraft(key: string, bytes: Uint8Array, site: SiteConfig): ParseResult {
   const decoded = decodeDraft(bytes);
   if ('problem' in decoded) return rejected(decoded.problem);
-  const text = normalizeText(decoded.text.replace(/\r\n?/g, '\n'));
+  const raw = decoded.text.includes('\r') ? decoded.text.replace(/\r\n?/g, '\n') : decoded.text;
+  const text = normalizeText(raw);
 
   const split = splitFrontMatter(text);
   if ('problem' in split) return rejected(split.problem);
 
-  const doc = parseDocument(split.frontMatter, {
-    schema: 'core',
-    customTags: [],
-    uniqueKeys: true,
-    prettyErrors: false,
-    strict: true,
-  });
-  const yamlProblems = [...doc.errors, ...doc.warnings].map((e) =>
-    problem('invalid_yaml', { field: 'front matter', detail: e.message.split('\n')[0] }),
-  );
-  if (yamlProblems.length > 0) return { ok: false, problems: yamlProblems };
-  if (!isMap(doc.contents)) return rejected(problem('not_a_mapping', { field: 'front matter' }));
   let data: unknown;
   try {
-    // Aliases are expanded here: a "billion laughs" document stops at the limit instead of eating memory.
-    data = doc.toJS({ maxAliasCount: 50 });
+    // The core schema: strings, numbers, booleans, null, lists and groups; no tags that build objects or run
+    // code, and a repeated key is an error.
+    data = load(split.frontMatter, { schema: CORE_SCHEMA });
   } catch (err) {
-    return rejected(problem('invalid_yaml', { field: 'front matter', detail: (err as Error).message }));
+    const detail = (err as Error).message.split('\n')[0] ?? '';
+    return rejected(problem('invalid_yaml', { field: 'front matter', detail }));
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    return rejected(problem('not_a_mapping', { field: 'front matter' }));
+  // An alias (`*name`) of a list or group shares it: a few lines can then stand for millions of values (a
+  // "billion laughs" document) to whatever walks them. Front matter never needs one.
+  if (repeatsCollection(data)) {
+    return rejected(
+      problem('invalid_yaml', {
+        field: 'front matter',
+        detail: 'a list or group is repeated with an alias (*name); write it out instead',
+      }),
+    );
   }
   return validate(key, data as Record<string, unknown>, split.body, site);
+}
+
+/** Whether a loaded YAML value holds the same list or group twice (only an alias makes that happen). */
+function repeatsCollection(root: object): boolean {
+  const seen = new Set<object>();
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (value === null || typeof value !== 'object') continue;
+    if (seen.has(value)) return true;
+    seen.add(value);
+    stack.push(...Object.values(value));
+  }
+  return false;
 }
 
 function rejected(p: Problem): ParseResult {
@@ -104,16 +121,26 @@ function rejected(p: Problem): ParseResult {
 }
 
 function splitFrontMatter(text: string): { frontMatter: string; body: string } | { problem: Problem } {
-  const lines = text.split('\n');
-  const first = lines[0]?.trimEnd();
+  const firstEnd = text.indexOf('\n');
+  const first = (firstEnd < 0 ? text : text.slice(0, firstEnd)).trimEnd();
   if (first !== '---') {
-    return first?.startsWith('---')
+    return first.startsWith('---')
       ? { problem: problem('unsupported_front_matter', { field: 'front matter', found: first.slice(0, 20) }) }
       : { problem: problem('missing_front_matter', { field: 'front matter' }) };
   }
-  const end = lines.findIndex((l, i) => i > 0 && (l.trimEnd() === '---' || l.trimEnd() === '...'));
-  if (end < 0) return { problem: problem('unterminated_front_matter', { field: 'front matter' }) };
-  return { frontMatter: lines.slice(1, end).join('\n'), body: lines.slice(end + 1).join('\n') };
+  // The first line after the opening one that is `---` or `...` (trailing spaces allowed) closes it.
+  let start = firstEnd + 1;
+  while (firstEnd >= 0 && start <= text.length) {
+    const end = text.indexOf('\n', start);
+    const lineEnd = end < 0 ? text.length : end;
+    const candidate = text.slice(start, lineEnd).trimEnd();
+    if (candidate === '---' || candidate === '...') {
+      return { frontMatter: text.slice(firstEnd + 1, start - 1), body: text.slice(lineEnd + 1) };
+    }
+    if (end < 0) break;
+    start = end + 1;
+  }
+  return { problem: problem('unterminated_front_matter', { field: 'front matter' }) };
 }
 
 /** Text on one line: normalised first, then checked (empty after normalising counts as empty). */
@@ -219,7 +246,8 @@ function validate(
   }
 
   if (bodyText.trim() === '') problems.push(problem('empty_body', { field: 'body' }));
-  const length = charLength(bodyText);
+  // A string never has more characters than UTF-16 units: only a long one needs counting.
+  const length = bodyText.length > BODY_LIMITS.characters ? charLength(bodyText) : bodyText.length;
   if (length > BODY_LIMITS.characters) {
     problems.push(problem('body_too_long', { field: 'body', length, max: BODY_LIMITS.characters }));
     return { ok: false, problems };

@@ -63,12 +63,16 @@ function windows1258Sample(bytes: Uint8Array): string | undefined {
 const TCVN3_SYMBOLS = /[¸µ¶·¹¨©ª«¬®§¡¢£¤¥¦]/gu;
 const VIETNAMESE_LETTERS = /[ăâđêôơưĂÂĐÊÔƠƯ\u1EA0-\u1EF9]/u;
 
+const TCVN3_SYMBOL = /[¸µ¶·¹¨©ª«¬®§¡¢£¤¥¦]/u;
+
 function tcvn3Sample(text: string): string | undefined {
+  // Almost every draft has none of these symbols at all: one scan settles it.
+  if (!TCVN3_SYMBOL.test(text)) return undefined;
   // Line by line: a TCVN3 paragraph pasted into an otherwise Unicode draft is still caught.
   for (const line of text.normalize('NFC').split(/\r\n?|\n/)) {
     const hits = line.match(TCVN3_SYMBOLS)?.length ?? 0;
     if (hits < 4 || VIETNAMESE_LETTERS.test(line)) continue;
-    const word = line.split(/\s+/).find((w) => /[¸µ¶·¹¨©ª«¬®§¡¢£¤¥¦]/u.test(w));
+    const word = line.split(/\s+/).find((w) => TCVN3_SYMBOL.test(w));
     return word?.slice(0, 30);
   }
   return undefined;
