@@ -99,7 +99,7 @@ print(
 );
 print('## Full build, against the peers and the floor\n');
 print(
-  `The same deterministic corpus (Vietnamese news prose from the seed article, 6-10 paragraphs, 5-8 KB, one in five with a photo, 7 sections, tags) built three ways into a folder${data === work ? '' : ' (on tmpfs)'}: by this pipeline's rebuild path (every draft parsed, validated, rendered with related teasers; article pages, home, paginated section lists, feeds and sitemaps written; folder-backed stores through the same ports; the article index in memory, or with its records in a folder), by Eleventy 3 and by Debian's Hugo (article pages in a layout, home, section lists 20 a page: less work than ours). Hugo uses both cores, this pipeline one. CPU counts every thread. The floor is markdown-it alone rendering the same bodies in memory.\n`,
+  `The same deterministic corpus (Vietnamese news prose from the seed article, 6-10 paragraphs, 5-8 KB, one in five with a photo, 7 sections, tags) built three ways into a folder${data === work ? '' : ' (on tmpfs)'}: by this pipeline's rebuild path (every draft parsed, validated, rendered with related teasers; article pages, home, paginated section lists, feeds and sitemaps written; folder-backed stores through the same ports; the article index in memory, or with its records in a folder), by Eleventy 3 and by Debian's Hugo (article pages in a layout, home, section lists 20 a page: less work than ours). Hugo uses every core; so does this pipeline, which parses drafts on worker threads (one per other core) while its main thread keeps the index and writes the site; it is also shown on one thread, and on one thread with the index records in a folder (its smallest footprint). CPU counts every thread. The floor is markdown-it alone rendering the same bodies in memory.\n`,
 );
 print('| articles | tool | wall (s) | CPU (s) | articles/s | peak RSS (MB) | our articles/s ÷ theirs |');
 print('|---|---|---|---|---|---|---|');
@@ -113,10 +113,12 @@ for (const n of sizes) {
   run('corpus', String(n), dir);
   const ours = run('build', join(dir, 'drafts'));
   builds.set(n, ours);
-  const onDisk = run('build', join(dir, 'drafts'), 'records-on-disk');
+  const oneThread = run('build', join(dir, 'drafts'), 'memory', 'one-thread');
+  const onDisk = run('build', join(dir, 'drafts'), 'records-on-disk', 'one-thread');
   const peers: [string, Record<string, unknown>][] = [
     ['this pipeline', ours],
-    ['this pipeline, index records on disk', onDisk],
+    ['this pipeline, one thread', oneThread],
+    ['this pipeline, one thread, index records on disk', onDisk],
   ];
   if (!quick || n <= 1000) {
     peers.push(['Eleventy 3', runWith([tasks], ['eleventy', join(dir, 'eleventy')], 10 * 60_000)]);
@@ -131,7 +133,8 @@ for (const n of sizes) {
       `| ${n} | ${label} | ${cell(r, 'wallMs', seconds)} | ${cell(r, 'cpuMs', seconds)} | ${cell(r, 'wallMs', () => String(Math.round(rate(r))))} | ${cell(r, 'peakRssMb')} | ${name.startsWith('this pipeline') || r.failed || r.missing || ours.failed ? '' : `${(rate(ours) / rate(r)).toFixed(2)}×`} |`,
     );
   }
-  const overhead = (ours.cpuMs as number) / (floor.cpuMs as number);
+  // Work done, not time taken: the one-thread build's CPU (the threaded one adds the hand-offs between threads).
+  const overhead = (oneThread.cpuMs as number) / (floor.cpuMs as number);
   print(
     `| ${n} | markdown-it alone (the floor) | ${seconds(floor.wallMs)} | ${seconds(floor.cpuMs)} | ${Math.round(rate(floor))} | ${floor.peakRssMb} | overhead: our CPU is ${overhead.toFixed(1)}× the parser's |`,
   );
@@ -150,7 +153,7 @@ for (const n of sizes) {
     const rss = ours.peakRssMb as number;
     const small = onDisk.peakRssMb as number;
     targets.push(
-      `Peak RSS ≤ 150 MB at 10k: ${rss} MB with the records in memory, ${verdict(rss <= 150)}; ${small} MB with them in a folder (at ${(rate(onDisk) / rate(ours)).toFixed(2)}× the speed), ${verdict(small <= 150)}.`,
+      `Peak RSS ≤ 150 MB at 10k: ${rss} MB with the records in memory, ${verdict(rss <= 150)}; ${small} MB on one thread with them in a folder (at ${(rate(onDisk) / rate(ours)).toFixed(2)}× the speed), ${verdict(small <= 150)}.`,
     );
     targets.push(
       `Pipeline overhead ≤ 1.5× the parser: ${overhead.toFixed(1)}×, ${verdict(overhead <= 1.5)}.`,

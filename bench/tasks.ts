@@ -17,6 +17,7 @@ import {
   MemoryLeaseStore,
   MemoryScheduler,
 } from '#shared/adapters/memory/index.ts';
+import { isDraftParserWorker, WorkerDraftParser } from '#shared/adapters/workers/draft-parser.ts';
 import { parseSiteConfig } from '#shared/domain/site.ts';
 import type { ArticleIndex, DraftStore, PutOptions, RenderJob, SiteStore } from '#shared/ports.ts';
 import { rebuildSite } from '#shared/use-cases/rebuild.ts';
@@ -85,14 +86,18 @@ function corpus(count: number, dir: string) {
  * from memory; its whole records (rendered bodies included) stay in memory too, or (`records-on-disk`) in
  * a folder, which trades some speed for a smaller footprint.
  */
-async function build(draftsDir: string, variant: string) {
+async function build(draftsDir: string, variant: string, threads: string) {
   const out = mkdtempSync(join(draftsDir, '..', 'site-'));
   const records = mkdtempSync(join(draftsDir, '..', 'index-'));
   const index = variant === 'records-on-disk' ? new FileArticleIndex(records) : new MemoryArticleIndex();
   const p = pipeline(new FileDraftStore(draftsDir), new FileSiteStore(out), false, index);
+  // Drafts parsed on worker threads (the other cores), or, with "one-thread", all on this one.
+  const parser = threads === 'one-thread' ? undefined : new WorkerDraftParser(site);
+  const deps = parser ? { ...p.deps, parse: parser.parse } : p.deps;
   const { result, wallMs, cpuMs } = await measure(() =>
-    rebuildSite(p.deps, { now: new Date('2026-01-01T00:00:00Z') }),
+    rebuildSite(deps, { now: new Date('2026-01-01T00:00:00Z') }),
   );
+  await parser?.close();
   rmSync(out, { recursive: true, force: true });
   rmSync(records, { recursive: true, force: true });
   const count = result.drafts;
@@ -229,13 +234,16 @@ function peakRss(): number {
 const [task = 'build', arg = '', extra = ''] = process.argv.slice(2);
 const tasks: Record<string, () => unknown> = {
   corpus: () => corpus(Number(arg), extra),
-  build: () => build(arg, extra),
+  build: () => build(arg, extra, process.argv[5] ?? ''),
   eleventy: () => eleventy(arg),
   hugo: () => hugo(arg),
   floor: () => floor(arg),
   incremental: () => incremental(Number(arg)),
   bundle: () => ({ task, entry: arg, ...bundle(arg, extra) }),
 };
-const out = await tasks[task]?.();
-if (!out) throw new Error(`unknown task ${task}`);
-console.log(JSON.stringify(out));
+// The parser's worker threads run this file too: there, only the parser's own code runs.
+if (!isDraftParserWorker) {
+  const out = await tasks[task]?.();
+  if (!out) throw new Error(`unknown task ${task}`);
+  console.log(JSON.stringify(out));
+}

@@ -19,6 +19,7 @@ import { MemoryCdnInvalidator } from '#shared/adapters/memory/index.ts';
 import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
 import { SharpRenditions } from '#shared/adapters/sharp/renditions.ts';
 import { messageGroupOf } from '#shared/adapters/sqs/render-queue.ts';
+import { WorkerDraftParser } from '#shared/adapters/workers/draft-parser.ts';
 import type { SiteConfig } from '#shared/domain/site.ts';
 import type { Log, RenderQueue } from '#shared/ports.ts';
 import { refreshAllLists } from '#shared/use-cases/lists.ts';
@@ -158,9 +159,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
 
   const rebuild = async (onProgress: (progress: RebuildProgress) => void) => {
-    const result = await rebuildSite(ingestDeps, { now: new Date(), onProgress });
-    await whenIdle();
-    return result;
+    // The drafts are parsed on the machine's other cores while this thread writes the site.
+    const parser = new WorkerDraftParser(options.site);
+    try {
+      const result = await rebuildSite(
+        { ...ingestDeps, parse: parser.parse },
+        { now: new Date(), onProgress },
+      );
+      await whenIdle();
+      return result;
+    } finally {
+      await parser.close();
+    }
   };
   const server: Server = createSiteServer(site, options.site, (path) => edgeRules.value(path), rebuild);
   server.listen(options.sitePort, '127.0.0.1');

@@ -23,7 +23,9 @@ export const PHOTO_SIZES = '(min-width: 48rem) 46rem, calc(100vw - 2rem)';
 export type ImageResolver = (src: string) => PublishedImage | undefined;
 
 export interface ParsedBody {
-  readonly tokens: readonly Token[];
+  /** The rendered body in pieces, an image between each two: one more piece than images. */
+  readonly html: readonly string[];
+  readonly images: readonly ImageSlot[];
   /** Every image `src` as written in the body, in order of appearance, without repeats. */
   readonly imageSrcs: readonly string[];
 }
@@ -68,14 +70,40 @@ rules.heading_close = (tokens, idx) => `</h${headingLevel(tokens[idx])}>\n`;
 rules.image = (tokens, idx, options, env) => {
   const token = tokens[idx];
   if (!token) return '';
+  // Where an image goes is only known once it is published: the body keeps a slot for it.
+  (env as unknown as ParseEnv).slots.push({
+    src: String(token.attrGet('src') ?? ''),
+    caption: md.renderer.renderInlineAsText(token.children ?? [], options, env).trim(),
+    credit: String(token.attrGet('title') ?? '').trim(),
+    figure: token.meta?.figure === true,
+  });
+  return SLOT;
+};
+
+/**
+ * Marks an image's place in the rendered body. Markdown-it turns any U+0000 in its input into U+FFFD, so the
+ * character appears in its output only where an image rule put it.
+ */
+const SLOT = '\u0000';
+
+interface ParseEnv {
+  slots: ImageSlot[];
+}
+
+/** An image of the body, as written: rendered once its published address is known. */
+export interface ImageSlot {
+  readonly src: string;
+  readonly caption: string;
+  readonly credit: string;
+  /** Alone in its paragraph: shown as a photo with its caption and credit. */
+  readonly figure: boolean;
+}
+
+function renderImage(slot: ImageSlot, image: PublishedImage | undefined, photos: Photo[]): string {
   const esc = md.utils.escapeHtml;
-  const caption = md.renderer.renderInlineAsText(token.children ?? [], options, env).trim();
-  const credit = String(token.attrGet('title') ?? '').trim();
-  const src = String(token.attrGet('src') ?? '');
-  const image = (env as unknown as RenderEnv).resolveImage(src);
+  const { caption, credit } = slot;
   if (!image) return esc(caption);
   const size = image.width && image.height ? ` width="${image.width}" height="${image.height}"` : '';
-  const { photos } = env as unknown as RenderEnv;
   // The first photo is usually in the first screen: it loads at once; the others when scrolled near.
   const loading = photos.length === 0 ? '' : ' loading="lazy"';
   photos.push({
@@ -88,18 +116,13 @@ rules.image = (tokens, idx, options, env) => {
   const img = sources
     ? `<picture><source type="image/webp" srcset="${esc(sources.webp)}" sizes="${PHOTO_SIZES}"><img src="${esc(image.url)}" srcset="${esc(sources.original)}" sizes="${PHOTO_SIZES}" alt="${esc(caption)}"${size}${loading} decoding="async"></picture>`
     : `<img src="${esc(image.url)}" alt="${esc(caption)}"${size}${loading} decoding="async">`;
-  if (!token.meta?.figure) return img;
+  if (!slot.figure) return img;
   const parts = [
     caption ? `<span class="caption">${esc(caption)}</span>` : '',
     credit ? `<span class="credit">${esc(credit)}</span>` : '',
   ].filter((p) => p !== '');
   const figcaption = parts.length > 0 ? `<figcaption>${parts.join(' ')}</figcaption>` : '';
   return `<figure class="photo">${img}${figcaption}</figure>\n`;
-};
-
-interface RenderEnv {
-  resolveImage: ImageResolver;
-  photos: Photo[];
 }
 
 /** A published photo of the body, as structured data describes it. */
@@ -117,7 +140,10 @@ function headingLevel(token: Token | undefined): number {
   return Math.min(level + 1, 6);
 }
 
-/** Parses a Markdown body once; the result is rendered later, when its images have URLs. */
+/**
+ * Parses and renders a Markdown body once, when the draft is read; its images are filled in later, when
+ * they have addresses. The result is plain data: it can be stored, or passed between threads.
+ */
 export function parseBody(markdown: string): ParsedBody {
   const tokens = md.parse(markdown, {});
   const imageSrcs: string[] = [];
@@ -127,7 +153,9 @@ export function parseBody(markdown: string): ParsedBody {
       if (src !== null && !imageSrcs.includes(String(src))) imageSrcs.push(String(src));
     }
   }
-  return { tokens, imageSrcs };
+  const env: ParseEnv = { slots: [] };
+  const html = md.renderer.render(tokens, md.options, env as unknown as Record<string, unknown>);
+  return { html: env.slots.length === 0 ? [html] : html.split(SLOT), images: env.slots, imageSrcs };
 }
 
 /** Renders a parsed body to HTML; the output contains no markup from the draft itself. */
@@ -140,11 +168,10 @@ export function renderBodyWithPhotos(
   body: ParsedBody,
   resolveImage: ImageResolver,
 ): { html: string; photos: Photo[] } {
-  const env: RenderEnv = { resolveImage, photos: [] };
-  const html = md.renderer.render(
-    body.tokens as Token[],
-    md.options,
-    env as unknown as Record<string, unknown>,
-  );
-  return { html, photos: env.photos };
+  const photos: Photo[] = [];
+  let html = body.html[0] ?? '';
+  body.images.forEach((slot, i) => {
+    html += renderImage(slot, resolveImage(slot.src), photos) + (body.html[i + 1] ?? '');
+  });
+  return { html, photos };
 }

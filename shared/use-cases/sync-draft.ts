@@ -9,7 +9,7 @@ import {
   teaserFields,
 } from '../domain/article.ts';
 import { type PublishedImage, renderBodyWithPhotos } from '../domain/body.ts';
-import { type Draft, defaultIdForKey, parseDraft } from '../domain/draft.ts';
+import { type Draft, defaultIdForKey, type ParseResult, parseDraft } from '../domain/draft.ts';
 import { MAX_DRAFT_BYTES } from '../domain/encoding.ts';
 import { IMAGE_LIMITS, imageTypeOfName, inspectImage } from '../domain/images.ts';
 import { DraftRejectedError, type Problem, problem } from '../domain/problems.ts';
@@ -51,6 +51,11 @@ export interface SyncDeps extends ListDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Makes photo renditions for readers' screens; without it photos are published as uploaded. */
   readonly images?: ImageRenditions;
+  /**
+   * Parses a draft's bytes: {@link parseDraft} on this thread unless given (a rebuild parses on worker
+   * threads). Whatever parses, the bytes are the ones read under the draft's lease.
+   */
+  readonly parse?: (key: string, bytes: Uint8Array) => Promise<ParseResult>;
   /** How long a draft's lease lasts; {@link DRAFT_LEASE_MS} unless a test needs stale leases to expire sooner. */
   readonly leaseMs?: number;
 }
@@ -184,7 +189,7 @@ async function syncDraft(deps: SyncDeps, change: DraftChange): Promise<EditorRep
     const id = (await deps.index.idForDraft(change.key)) ?? defaultIdForKey(change.key);
     return takeDown(deps, change, id);
   }
-  const parsed = parseDraft(change.key, object.bytes, deps.config);
+  const parsed = await parseWith(deps, change.key, object.bytes);
   if (!parsed.ok) return rejectedReport(change, parsed.problems);
   const { draft, warnings } = parsed;
   try {
@@ -201,6 +206,10 @@ async function syncDraft(deps: SyncDeps, change: DraftChange): Promise<EditorRep
     if (err instanceof DraftRejectedError) return rejectedReport(change, err.problems, warnings);
     throw err;
   }
+}
+
+function parseWith(deps: SyncDeps, key: string, bytes: Uint8Array): Promise<ParseResult> {
+  return deps.parse ? deps.parse(key, bytes) : Promise.resolve(parseDraft(key, bytes, deps.config));
 }
 
 function rejectedReport(change: DraftChange, errors: readonly Problem[], warnings: readonly Problem[] = []) {
@@ -341,7 +350,8 @@ async function publish(
   // Whatever the address answered before (gone, or a redirect of an article that used it), it is this page now.
   await deps.edge.set(path, undefined);
   await index.put(record);
-  await deps.render.send(await jobsFor(deps, record, from));
+  // A rebuild renders every view itself once all drafts are applied.
+  if (!change.rebuild) await deps.render.send(await jobsFor(deps, record, from));
   for (const former of formerPaths) await deps.edge.set(former, { status: 301, location: path });
   if (from && from.path !== path) {
     await site.delete([pageKey(from.path)]);
@@ -563,7 +573,7 @@ async function syncImage(deps: SyncDeps, change: DraftChange): Promise<EditorRep
       if (classifyKey(key) !== 'draft') continue;
       const object = await deps.drafts.get(key);
       if (!object) continue;
-      const parsed = parseDraft(key, object.bytes, deps.config);
+      const parsed = await parseWith(deps, key, object.bytes);
       if (parsed.ok && parsed.draft.images.some((i) => i.key === change.key)) {
         reports.push(await syncDraftReporting(deps, { key, eventTime: change.eventTime }));
       }

@@ -36,12 +36,12 @@ class Folder {
 
   read(key: string, maxBytes?: number): { bytes: Uint8Array; size: number } | undefined {
     const file = this.path(key);
+    // A missing file is common (a first build asks for every page before writing it): no exception for it.
+    const stat = statSync(file, { throwIfNoEntry: false });
+    if (!stat?.isFile()) return undefined;
+    if (maxBytes !== undefined && stat.size > maxBytes) return { bytes: new Uint8Array(), size: stat.size };
     try {
-      if (maxBytes !== undefined) {
-        const { size } = statSync(file);
-        if (size > maxBytes) return { bytes: new Uint8Array(), size };
-      }
-      const bytes = new Uint8Array(readFileSync(file));
+      const bytes = readFileSync(file);
       return { bytes, size: bytes.byteLength };
     } catch (error) {
       if (isMissing(error)) return undefined;

@@ -1,0 +1,95 @@
+import { availableParallelism } from 'node:os';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { type ParseResult, parseDraft } from '../../domain/draft.ts';
+import type { SiteConfig } from '../../domain/site.ts';
+
+/**
+ * Drafts parsed on worker threads: reading, validating and rendering a body is most of the CPU a rebuild
+ * spends, and each draft is independent of the others, so a machine's other cores take that part while the
+ * main thread keeps the index and writes the pages. A parse result is plain data (the body is rendered HTML
+ * with slots for its images), so it crosses threads as it is.
+ *
+ * The worker runs this same module: bundled or not, the file that holds this code starts the workers.
+ */
+export class WorkerDraftParser {
+  readonly #workers: { worker: Worker; pending: number }[];
+  readonly #waiting = new Map<number, { resolve: (r: ParseResult) => void; reject: (e: Error) => void }>();
+  #next = 0;
+
+  constructor(site: SiteConfig, threads = Math.max(1, availableParallelism() - 1)) {
+    this.#workers = Array.from({ length: threads }, () => {
+      const worker = startWorker({ role: ROLE, site });
+      const slot = { worker, pending: 0 };
+      worker.on('message', (message: Reply) => {
+        slot.pending -= 1;
+        if (slot.pending === 0) worker.unref();
+        const waiting = this.#waiting.get(message.id);
+        this.#waiting.delete(message.id);
+        if (!waiting) return;
+        if ('error' in message) waiting.reject(new Error(message.error));
+        else waiting.resolve(message.result);
+      });
+      worker.on('error', (error) => {
+        for (const w of this.#waiting.values()) w.reject(error);
+        this.#waiting.clear();
+      });
+      // An idle worker does not keep the process alive; one with drafts to parse does.
+      worker.unref();
+      return slot;
+    });
+  }
+
+  /** Parses on the least busy worker; the same result as {@link parseDraft} on this thread. */
+  parse = (key: string, bytes: Uint8Array): Promise<ParseResult> => {
+    const id = this.#next++;
+    const slot = this.#workers.reduce((a, b) => (b.pending < a.pending ? b : a));
+    slot.pending += 1;
+    slot.worker.ref();
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject });
+      slot.worker.postMessage({ id, key, bytes } satisfies Request);
+    });
+  };
+
+  async close(): Promise<void> {
+    await Promise.all(this.#workers.map(({ worker }) => worker.terminate()));
+  }
+}
+
+const ROLE = 'newsroom-draft-parser';
+
+/**
+ * A worker running this module. Bundled, that is the bundle itself. From TypeScript source (`npm start`
+ * runs under tsx), the worker registers tsx's loader first: Node 20 does not pass `--import` loaders on to
+ * worker threads.
+ */
+function startWorker(data: { role: string; site: SiteConfig }): Worker {
+  const self = new URL(import.meta.url);
+  if (!self.pathname.endsWith('.ts')) return new Worker(self, { workerData: data });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(self.href)}); });`;
+  return new Worker(boot, { eval: true, workerData: data });
+}
+interface Request {
+  readonly id: number;
+  readonly key: string;
+  readonly bytes: Uint8Array;
+}
+type Reply =
+  | { readonly id: number; readonly result: ParseResult }
+  | { readonly id: number; readonly error: string };
+
+if (!isMainThread && (workerData as { role?: string } | null)?.role === ROLE && parentPort) {
+  const port = parentPort;
+  const { site } = workerData as { site: SiteConfig };
+  port.on('message', ({ id, key, bytes }: Request) => {
+    try {
+      port.postMessage({ id, result: parseDraft(key, bytes, site) } satisfies Reply);
+    } catch (error) {
+      port.postMessage({ id, error: error instanceof Error ? error.message : String(error) } satisfies Reply);
+    }
+  });
+}
+
+/** Whether this thread is one of the parser's workers (a bundle that holds the parser skips its own work). */
+export const isDraftParserWorker = !isMainThread && (workerData as { role?: string } | null)?.role === ROLE;

@@ -1,0 +1,27 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../support/site.ts';
+
+const run = promisify(execFile);
+
+describe('drafts parsed on worker threads', () => {
+  it('give a rebuild the same site and the same editors’ reports, byte for byte', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'test/support/rebuild-in-workers.ts')],
+      { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 },
+    );
+    type Site = { objects: Record<string, string>; reports: Record<string, string> };
+    const { inThread, inWorkers } = JSON.parse(stdout) as { inThread: Site; inWorkers: Site };
+    // The hostile drafts are rejected with the same reasons, the others published the same way.
+    expect(Object.keys(inThread.reports).length).toBeGreaterThan(60);
+    expect(Object.values(inThread.reports).some((r) => r.includes('"rejected"'))).toBe(true);
+    expect(Object.keys(inThread.objects).filter((k) => k.endsWith('/index.html')).length).toBeGreaterThan(60);
+    expect(inWorkers.reports).toEqual(inThread.reports);
+    expect(Object.keys(inWorkers.objects).sort()).toEqual(Object.keys(inThread.objects).sort());
+    for (const [key, bytes] of Object.entries(inThread.objects))
+      expect(inWorkers.objects[key], key).toBe(bytes);
+  }, 60_000);
+});
