@@ -61,7 +61,12 @@ function runWith(prefix: string[], args: string[], timeoutMs = 30 * 60_000): Rec
     const reason =
       e.signal === 'SIGTERM'
         ? `did not finish in ${Math.round(timeoutMs / 60_000)} min`
-        : ((e.stderr ?? e.message).split('\n').find((l) => /error/i.test(l)) ?? e.message).trim();
+        : // The thrown error's own line ("SomethingError: what went wrong"), not a line of code quoted with it.
+          (
+            (e.stderr ?? e.message).split('\n').find((l) => /^\s*\[?\w*Error\b[^(]*:\s/.test(l)) ??
+            (e.stderr ?? e.message).split('\n').find((l) => /error/i.test(l)) ??
+            e.message
+          ).trim();
     return { failed: reason };
   }
 }
