@@ -9,7 +9,10 @@ const ELLIPSIS = '...';
  */
 export function excerpt(lead: string, max = MAX_EXCERPT_LENGTH): string {
   const text = normalizeLine(lead);
-  const chars = Array.from(text);
+  // Characters as readers count them (code points), only as far as the cut needs.
+  if (text.length <= max) return text;
+  const chars: string[] = [];
+  for (const char of text) if (chars.push(char) > max) break;
   if (chars.length <= max) return text;
   const room = max - ELLIPSIS.length;
   // Cut at the last space that leaves room for the ellipsis; a space right after the cut is a boundary too.
