@@ -8,6 +8,13 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
+
+/**
+ * A call to a stand-in that stalls (no answer, no reset) fails after a while instead of waiting forever; the
+ * SDK retries it like any other transient failure.
+ */
+const STALLED_CALL = { connectionTimeout: 5_000, requestTimeout: 30_000 };
+
 import { ensureArticleTable } from '../../local/stack.ts';
 
 /** s3rver and dynalite on free loopback ports, with SDK clients set up as the handlers' would be. */
@@ -34,8 +41,14 @@ export async function startStandIns(buckets: string[] = ['drafts', 'site']) {
     credentials,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: STALLED_CALL,
   });
-  const dynamoClient = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamoEndpoint, credentials });
+  const dynamoClient = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: dynamoEndpoint,
+    credentials,
+    requestHandler: STALLED_CALL,
+  });
   const documents = DynamoDBDocumentClient.from(dynamoClient, {
     marshallOptions: { removeUndefinedValues: true },
   });
@@ -132,8 +145,14 @@ export function clientsFor(endpoints: { s3Endpoint: string; dynamoEndpoint: stri
     credentials,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: STALLED_CALL,
   });
-  const dynamo = new DynamoDBClient({ region: 'us-east-1', endpoint: endpoints.dynamoEndpoint, credentials });
+  const dynamo = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: endpoints.dynamoEndpoint,
+    credentials,
+    requestHandler: STALLED_CALL,
+  });
   const documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   return { s3, dynamo, documents };
 }
