@@ -37,7 +37,13 @@ for await (const chunk of response.body) {
       done?: number;
       total?: number;
       result?: Record<string, number>;
+      error?: string;
     };
+    if (message.error) {
+      for (const bar of bars.values()) bar.stop();
+      console.error(`The rebuild failed: ${message.error}`);
+      process.exit(1);
+    }
     if (message.result) {
       for (const bar of bars.values()) bar.stop();
       const { drafts, pages, removed } = message.result;

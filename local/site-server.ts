@@ -42,8 +42,13 @@ export function createSiteServer(
       // since the stand-ins' files belong to this process. Progress streams back one JSON line at a time.
       if (req.method === 'POST' && req.url === REBUILD_PATH && rebuild) {
         res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-        const result = await rebuild((progress) => res.write(`${JSON.stringify(progress)}\n`));
-        res.end(`${JSON.stringify({ result })}\n`);
+        try {
+          const result = await rebuild((progress) => res.write(`${JSON.stringify(progress)}\n`));
+          res.end(`${JSON.stringify({ result })}\n`);
+        } catch (err) {
+          // The status line is long gone: the failure is the stream's last line.
+          res.end(`${JSON.stringify({ error: String(err) })}\n`);
+        }
         return;
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
