@@ -13,8 +13,8 @@ import {
   MemorySiteStore,
 } from '#shared/adapters/memory/index.ts';
 import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
-import type { ArticleRecord } from '#shared/domain/article.ts';
 import type { ArticleIndex, DraftStore, LeaseStore, SiteStore } from '#shared/ports.ts';
+import { articleRecord } from '../support/site.ts';
 import { startStandIns } from '../support/stand-ins.ts';
 
 let standIns: Awaited<ReturnType<typeof startStandIns>>;
@@ -42,32 +42,7 @@ async function freshBucket(): Promise<string> {
   return name;
 }
 
-function record(n: number, fields: Partial<ArticleRecord> = {}): ArticleRecord {
-  const section = fields.section ?? (n % 2 === 0 ? 'kinh-te' : 'xa-hoi');
-  const publishedAt = new Date(Date.UTC(2024, 0, 1, 0, n)).toISOString();
-  const id = fields.id ?? `bai-${n}`;
-  return {
-    id,
-    draftKey: `${section}/${id}.md`,
-    section,
-    slug: id,
-    path: `/${section}/${id}`,
-    title: `Bài ${n}: “Gỡ khó” cho đồng bào`,
-    lead: 'Sapo',
-    excerpt: 'Sapo',
-    author: { name: 'Phóng viên' },
-    tags: [],
-    publishedAt,
-    sortKey: `${publishedAt}#${id}`,
-    status: 'live',
-    contentHash: 'h',
-    bodyHtml: '<p>x</p>',
-    version: 1,
-    formerPaths: [],
-    settled: true,
-    ...fields,
-  };
-}
+const record = articleRecord;
 
 // The same contract holds for the in-memory fake and the real adapter, so domain tests on the fake mean something.
 describe.each([

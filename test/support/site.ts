@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ArticleRecord } from '#shared/domain/article.ts';
 import { parseSiteConfig, type SiteConfig } from '#shared/domain/site.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -44,4 +45,35 @@ export function draftText(fields: Record<string, unknown> = {}, body = 'Nội du
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
   return `---\n${lines.join('\n')}\n---\n\n${body}\n`;
+}
+
+/**
+ * An index record for article `n`, published `minute` minutes after 2024-01-01 00:00 UTC (by default `n`),
+ * live, in kinh-te (even `n`) or xa-hoi (odd); `fields` override any of it.
+ */
+export function articleRecord(n: number, fields: Partial<ArticleRecord> = {}, minute = n): ArticleRecord {
+  const section = fields.section ?? (n % 2 === 0 ? 'kinh-te' : 'xa-hoi');
+  const publishedAt = new Date(Date.UTC(2024, 0, 1, 0, minute)).toISOString();
+  const id = fields.id ?? `bai-${n}`;
+  return {
+    id,
+    draftKey: `${section}/${id}.md`,
+    section,
+    slug: id,
+    path: `/${section}/${id}`,
+    title: `Bài ${n}: “Gỡ khó” cho đồng bào`,
+    lead: 'Sapo',
+    excerpt: 'Sapo',
+    author: { name: 'Phóng viên' },
+    tags: [],
+    publishedAt,
+    sortKey: `${publishedAt}#${id}`,
+    status: 'live',
+    contentHash: 'h',
+    bodyHtml: '<p>x</p>',
+    version: 1,
+    formerPaths: [],
+    settled: true,
+    ...fields,
+  };
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryArticleIndex } from '#shared/adapters/memory/index.ts';
 import { type ArticleRecord, sortKeyOf, type Teaser } from '#shared/domain/article.ts';
 import type { TeaserQuery } from '#shared/ports.ts';
+import { articleRecord } from '../support/site.ts';
 
 // The in-memory index answers the rebuild path of a whole site (benchmarks, `npm run rebuild` into a
 // folder), so its lists must stay exactly ordered across thousands of inserts and removals in any order,
@@ -12,28 +13,7 @@ const SECTIONS = ['xa-hoi', 'kinh-te', 'the-thao'];
 const TAGS = ['lai-chau', 'nong-thon-moi', 'giao-thong'];
 
 function record(n: number, minute: number, section: string, tags: string[], live: boolean): ArticleRecord {
-  const id = `bai-${n}`;
-  const publishedAt = new Date(Date.UTC(2024, 0, 1, 0, minute)).toISOString();
-  return {
-    id,
-    draftKey: `${section}/${id}.md`,
-    section,
-    slug: id,
-    path: `/${section}/${id}`,
-    title: `Bài ${n}`,
-    lead: 'Sapo',
-    excerpt: 'Sapo',
-    author: { name: 'Phóng viên' },
-    tags,
-    publishedAt,
-    sortKey: sortKeyOf(publishedAt, id),
-    status: live ? 'live' : 'withdrawn',
-    contentHash: 'h',
-    bodyHtml: '<p>x</p>',
-    version: 1,
-    formerPaths: [],
-    settled: true,
-  };
+  return articleRecord(n, { section, tags, status: live ? 'live' : 'withdrawn' }, minute);
 }
 
 const change = fc.record({
