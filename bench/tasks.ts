@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { buildSync } from 'esbuild';
+import { build as esbuild } from 'esbuild';
 import MarkdownIt from 'markdown-it';
 import { FileArticleIndex, FileDraftStore, FileSiteStore } from '#shared/adapters/file/stores.ts';
 import {
@@ -23,6 +23,7 @@ import type { ArticleIndex, DraftStore, PutOptions, RenderJob, SiteStore } from 
 import { rebuildSite } from '#shared/use-cases/rebuild.ts';
 import { renderViews } from '#shared/use-cases/render.ts';
 import { type SyncDeps, syncChange } from '#shared/use-cases/sync-draft.ts';
+import { functionBuildOptions } from '../infra/bundling/function-bundle.ts';
 import { generateCorpus } from './corpus.ts';
 import { writeDrafts, writeEleventyProject, writeHugoProject } from './peers.ts';
 
@@ -205,24 +206,10 @@ function medianBy<T>(items: readonly T[], by: (item: T) => number): T | undefine
   return [...items].sort((a, b) => by(a) - by(b))[Math.floor(items.length / 2)];
 }
 
-/** Bundles a function entry as the CDK does (esbuild, ESM, minified, the AWS SDK inside). */
-function bundle(entry: string, outfile: string): { bytes: number; gzip: number } {
-  buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    minify: true,
-    mainFields: ['module', 'main'],
-    // Native code is installed beside the bundle, as the CDK does for the ingest function.
-    external: ['sharp'],
-    outfile,
-    banner: {
-      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-    },
-    logLevel: 'error',
-  });
+/** Bundles a function entry as it is deployed (`infra/bundling/function-bundle.ts`), sharp left beside it. */
+async function bundle(entry: string, outfile: string): Promise<{ bytes: number; gzip: number }> {
+  // The tasks run from the repository's root.
+  await esbuild(functionBuildOptions(entry, outfile, ['sharp'], process.cwd()));
   const code = readFileSync(outfile);
   return { bytes: code.byteLength, gzip: gzipSync(code).byteLength };
 }
@@ -239,7 +226,7 @@ const tasks: Record<string, () => unknown> = {
   hugo: () => hugo(arg),
   floor: () => floor(arg),
   incremental: () => incremental(Number(arg)),
-  bundle: () => ({ task, entry: arg, ...bundle(arg, extra) }),
+  bundle: async () => ({ task, entry: arg, ...(await bundle(arg, extra)) }),
 };
 // The parser's worker threads run this file too: there, only the parser's own code runs.
 if (!isDraftParserWorker) {

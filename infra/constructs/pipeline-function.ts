@@ -1,9 +1,13 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { execFileSync } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AssetHashType, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { type PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+
+const BUNDLER = resolve(dirname(fileURLToPath(import.meta.url)), '../bundling/cli.ts');
 
 export interface PipelineFunctionProps {
   /** Path of the handler module (its `handler` export is the entry). */
@@ -32,7 +36,7 @@ export interface PipelineFunctionProps {
  * policies: only the statements it is given, plus writing its own logs and traces), JSON logs, tracing.
  */
 export class PipelineFunction extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: LambdaFunction;
   readonly role: Role;
 
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
@@ -47,9 +51,30 @@ export class PipelineFunction extends Construct {
     });
     logGroup.grantWrite(this.role);
     for (const statement of props.permissions) this.role.addToPolicy(statement);
-    this.fn = new NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: 'handler',
+    const entry = resolve(props.entry);
+    const nativeModules = props.nativeModules ?? [];
+    this.fn = new LambdaFunction(this, 'Function', {
+      // Bundled by `infra/bundling/function-bundle.ts` (see there for what it cuts from the AWS SDK); the
+      // asset is named by a hash of the bundle, so an unchanged function is not uploaded again.
+      code: Code.fromAsset(dirname(entry), {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          image: Runtime.NODEJS_24_X.bundlingImage,
+          local: {
+            tryBundle(outputDir) {
+              execFileSync(
+                process.execPath,
+                ['--import', 'tsx', BUNDLER, entry, outputDir, ...nativeModules],
+                {
+                  stdio: ['ignore', 'inherit', 'inherit'],
+                },
+              );
+              return true;
+            },
+          },
+        },
+      }),
+      handler: 'index.handler',
       description: props.description,
       ...(props.functionName ? { functionName: props.functionName } : {}),
       role: this.role,
@@ -65,23 +90,6 @@ export class PipelineFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: 'INFO',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         ...props.environment,
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        externalModules: [],
-        ...(props.nativeModules?.length
-          ? {
-              nodeModules: [...props.nativeModules],
-              // npm installs the prebuilt binaries for the Lambda's platform, not the building machine's.
-              environment: { npm_config_os: 'linux', npm_config_cpu: 'arm64', npm_config_libc: 'glibc' },
-            }
-          : {}),
-        mainFields: ['module', 'main'],
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },
     });
     Validations.of(this.role).acknowledge({

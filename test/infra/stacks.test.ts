@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -35,9 +36,12 @@ const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Act
 
 let stateful: Template;
 let pipeline: Template;
+let outdir: string;
 
 beforeAll(() => {
-  ({ stateful, pipeline } = synth({ alertEmail: 'ops@baolaichau.example' }));
+  let app: App;
+  ({ stateful, pipeline, app } = synth({ alertEmail: 'ops@baolaichau.example' }));
+  outdir = app.outdir;
 });
 
 describe('stateful stack', () => {
@@ -154,6 +158,23 @@ describe('pipeline stack', () => {
       expect(rules).toContain(`s3:ObjectRemoved:* suffix=${suffix}`);
     }
     expect(rules.some((r) => r.includes('.json'))).toBe(false);
+  });
+
+  it('deploys each function as one ESM bundle with its source map, and sharp for Linux on arm64 beside ingest', () => {
+    const functions = Object.values(pipeline.findResources('AWS::Lambda::Function')).filter(
+      (f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
+    );
+    for (const f of functions) {
+      const service = f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME;
+      expect(f.Properties.Handler).toBe('index.handler');
+      expect(f.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+      const asset = join(outdir, `asset.${String(f.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+      expect(readFileSync(join(asset, 'index.mjs'), 'utf8')).toMatch(/export\{\w+ as handler\}/);
+      expect(existsSync(join(asset, 'index.mjs.map'))).toBe(true);
+      expect(existsSync(join(asset, 'node_modules/@img/sharp-linux-arm64/lib')), service).toBe(
+        service === 'ingest',
+      );
+    }
   });
 
   it('runs each function on arm64 Node 24 with tracing, its configuration wired, no managed policies', () => {

@@ -1,0 +1,13 @@
+/**
+ * `node --import tsx infra/bundling/cli.ts <entry> <outdir> [native module...]`: bundles one function. The
+ * CDK's local bundling hook is synchronous and esbuild plugins need its asynchronous API, so the CDK runs
+ * this in a child process.
+ */
+import { bundleFunction } from './function-bundle.ts';
+
+const [entry, outdir, ...nativeModules] = process.argv.slice(2);
+if (!entry || !outdir) {
+  console.error('usage: cli.ts <entry> <outdir> [native module...]');
+  process.exit(2);
+}
+await bundleFunction({ entry, outdir, nativeModules });
