@@ -6,6 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AWS_CLIENT_OPTIONS } from '#shared/adapters/client-options.ts';
 import { KeyValueStoreEdgeRules } from '#shared/adapters/cloudfront/edge-rules.ts';
 import { CloudFrontInvalidator } from '#shared/adapters/cloudfront/invalidator.ts';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
@@ -28,8 +29,8 @@ const edgeRulesStoreArn = requireEnv('EDGE_RULES_STORE_ARN');
 const scheduleTargetArn = requireEnv('SCHEDULE_TARGET_ARN');
 const schedulerRoleArn = requireEnv('SCHEDULER_ROLE_ARN');
 
-const s3 = new S3Client({});
-const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+const s3 = new S3Client(AWS_CLIENT_OPTIONS);
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient(AWS_CLIENT_OPTIONS), {
   marshallOptions: { removeUndefinedValues: true },
 });
 
@@ -38,11 +39,11 @@ export const handler = makeIngestHandler({
   drafts: new S3DraftStore(s3, draftsBucket),
   site: new S3SiteStore(s3, siteBucket),
   index: new DynamoArticleIndex(documents, articleTable),
-  render: new SqsRenderQueue(new SQSClient({}), renderQueueUrl),
+  render: new SqsRenderQueue(new SQSClient(AWS_CLIENT_OPTIONS), renderQueueUrl),
   leases: new DynamoLeaseStore(documents, articleTable),
-  cdn: new CloudFrontInvalidator(new CloudFrontClient({}), distributionId),
-  edge: new KeyValueStoreEdgeRules(new CloudFrontKeyValueStoreClient({}), edgeRulesStoreArn),
-  scheduler: new EventBridgePublishScheduler(new SchedulerClient({}), {
+  cdn: new CloudFrontInvalidator(new CloudFrontClient(AWS_CLIENT_OPTIONS), distributionId),
+  edge: new KeyValueStoreEdgeRules(new CloudFrontKeyValueStoreClient(AWS_CLIENT_OPTIONS), edgeRulesStoreArn),
+  scheduler: new EventBridgePublishScheduler(new SchedulerClient(AWS_CLIENT_OPTIONS), {
     targetArn: scheduleTargetArn,
     roleArn: schedulerRoleArn,
   }),

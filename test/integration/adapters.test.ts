@@ -1,8 +1,11 @@
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AWS_CLIENT_OPTIONS } from '#shared/adapters/client-options.ts';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
 import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
 import { FileArticleIndex, FileDraftStore, FileSiteStore } from '#shared/adapters/file/stores.ts';
@@ -251,4 +254,36 @@ describe.each([
     await new Promise((r) => setTimeout(r, 5));
     expect(await leases.acquire('draft#a.md', 'three', 60_000)).toBe(true);
   });
+});
+
+describe('AWS clients as the functions make them', () => {
+  it('give up on a call that is never answered instead of holding the function until Lambda ends it', async () => {
+    // Accepts connections, reads the requests, never answers: a dropped keep-alive socket or a stuck endpoint.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => {
+      sockets.push(socket);
+      socket.resume();
+    });
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const client = new S3Client({
+      ...AWS_CLIENT_OPTIONS,
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      // One try, so the test waits for one timeout; the functions keep the SDK's three.
+      maxAttempts: 1,
+    });
+    try {
+      await expect(new S3SiteStore(client, 'site').get('xa-hoi/index.html')).rejects.toThrow(
+        /timed out|timeout/i,
+      );
+      expect(sockets).toHaveLength(1);
+    } finally {
+      client.destroy();
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  }, 30_000);
 });

@@ -3,7 +3,7 @@
  * The test runs it twice, from source and bundled as the functions are deployed, and compares both runs:
  * their results and the requests they sent. S3 and DynamoDB calls go to the stand-ins; SQS, CloudFront,
  * its KeyValueStore and EventBridge Scheduler, which have none, go to a recorder that answers as they would.
- * Credentials come from the environment, as they do in Lambda.
+ * Clients are made with the functions' options; credentials come from the environment, as in Lambda.
  */
 import { Agent } from 'node:http';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
@@ -13,6 +13,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AWS_CLIENT_OPTIONS } from '#shared/adapters/client-options.ts';
 import { KeyValueStoreEdgeRules } from '#shared/adapters/cloudfront/edge-rules.ts';
 import { CloudFrontInvalidator } from '#shared/adapters/cloudfront/invalidator.ts';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
@@ -31,22 +32,32 @@ const env = (name: string): string => {
 const region = 'us-east-1';
 const recorder = env('PROBE_RECORDER');
 const s3 = new S3Client({
+  ...AWS_CLIENT_OPTIONS,
   region,
   endpoint: env('PROBE_S3'),
   forcePathStyle: true,
   requestChecksumCalculation: 'WHEN_REQUIRED',
   responseChecksumValidation: 'WHEN_REQUIRED',
 });
-const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region, endpoint: env('PROBE_DYNAMO') }), {
-  marshallOptions: { removeUndefinedValues: true },
-});
+const documents = DynamoDBDocumentClient.from(
+  new DynamoDBClient({ ...AWS_CLIENT_OPTIONS, region, endpoint: env('PROBE_DYNAMO') }),
+  {
+    marshallOptions: { removeUndefinedValues: true },
+  },
+);
 const table = env('PROBE_TABLE');
 const site = new S3SiteStore(s3, 'site');
 const drafts = new S3DraftStore(s3, 'drafts');
 const index = new DynamoArticleIndex(documents, table);
 const leases = new DynamoLeaseStore(documents, table);
-const queue = new SqsRenderQueue(new SQSClient({ region, endpoint: recorder }), `${recorder}/0/render.fifo`);
-const cdn = new CloudFrontInvalidator(new CloudFrontClient({ region, endpoint: recorder }), 'E2PROBE');
+const queue = new SqsRenderQueue(
+  new SQSClient({ ...AWS_CLIENT_OPTIONS, region, endpoint: recorder }),
+  `${recorder}/0/render.fifo`,
+);
+const cdn = new CloudFrontInvalidator(
+  new CloudFrontClient({ ...AWS_CLIENT_OPTIONS, region, endpoint: recorder }),
+  'E2PROBE',
+);
 // The KeyValueStore's endpoint puts the account in the host name (`123456789012.localhost`), which only
 // this lookup sends to the recorder.
 const loopback = new Agent({
@@ -57,14 +68,17 @@ const edge = new KeyValueStoreEdgeRules(
   new CloudFrontKeyValueStoreClient({
     region,
     endpoint: recorder.replace('127.0.0.1', 'localhost'),
-    requestHandler: { httpAgent: loopback },
+    requestHandler: { ...AWS_CLIENT_OPTIONS.requestHandler, httpAgent: loopback },
   }),
   'arn:aws:cloudfront::123456789012:key-value-store/0f0e0d0c-0b0a-4909-8807-060504030201',
 );
-const scheduler = new EventBridgePublishScheduler(new SchedulerClient({ region, endpoint: recorder }), {
-  targetArn: 'arn:aws:lambda:us-east-1:123456789012:function:ingest',
-  roleArn: 'arn:aws:iam::123456789012:role/scheduler',
-});
+const scheduler = new EventBridgePublishScheduler(
+  new SchedulerClient({ ...AWS_CLIENT_OPTIONS, region, endpoint: recorder }),
+  {
+    targetArn: 'arn:aws:lambda:us-east-1:123456789012:function:ingest',
+    roleArn: 'arn:aws:iam::123456789012:role/scheduler',
+  },
+);
 
 const at = '2026-11-26T08:30:00.000Z';
 const record: ArticleRecord = {

@@ -10,10 +10,10 @@ import dynalite from 'dynalite';
 import S3rver from 's3rver';
 
 /**
- * A call to a stand-in that stalls (no answer, no reset) fails after a while instead of waiting forever; the
- * SDK retries it like any other transient failure.
+ * A call to a stand-in that stalls (no answer, no reset) fails after 30 s without a byte instead of waiting
+ * forever; the SDK retries it like any other transient failure.
  */
-const STALLED_CALL = { connectionTimeout: 5_000, requestTimeout: 30_000 };
+const STALLED_CALL = { connectionTimeout: 5_000, socketTimeout: 30_000 };
 
 import { ensureArticleTable } from '../../local/stack.ts';
 
