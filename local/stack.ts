@@ -10,6 +10,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse } from 'aws-lambda';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
+import { AWS_CLIENT_OPTIONS } from '#shared/adapters/client-options.ts';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
 import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
 import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
@@ -103,8 +104,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
   });
 
-  const s3 = new S3Client({});
-  const dynamoClient = new DynamoDBClient({});
+  // Made as the functions make theirs.
+  const s3 = new S3Client(AWS_CLIENT_OPTIONS);
+  const dynamoClient = new DynamoDBClient(AWS_CLIENT_OPTIONS);
   await ensureArticleTable(dynamoClient, LOCAL_NAMES.articleTable);
   const site = new S3SiteStore(s3, LOCAL_NAMES.siteBucket);
   const documents = DynamoDBDocumentClient.from(dynamoClient, {
