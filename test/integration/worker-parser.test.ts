@@ -13,15 +13,29 @@ describe('drafts parsed on worker threads', () => {
       ['--import', 'tsx', join(ROOT, 'test/support/rebuild-in-workers.ts')],
       { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 },
     );
-    type Site = { objects: Record<string, string>; reports: Record<string, string> };
-    const { inThread, inWorkers } = JSON.parse(stdout) as { inThread: Site; inWorkers: Site };
+    type Site = {
+      objects: Record<string, string>;
+      reports: Record<string, string>;
+      parsed?: { inWorkers: number; here: number };
+    };
+    const { inThread, inWorkers, shared } = JSON.parse(stdout) as Record<
+      'inThread' | 'inWorkers' | 'shared',
+      Site
+    >;
     // The hostile drafts are rejected with the same reasons, the others published the same way.
     expect(Object.keys(inThread.reports).length).toBeGreaterThan(60);
     expect(Object.values(inThread.reports).some((r) => r.includes('"rejected"'))).toBe(true);
     expect(Object.keys(inThread.objects).filter((k) => k.endsWith('/index.html')).length).toBeGreaterThan(60);
-    expect(inWorkers.reports).toEqual(inThread.reports);
-    expect(Object.keys(inWorkers.objects).sort()).toEqual(Object.keys(inThread.objects).sort());
-    for (const [key, bytes] of Object.entries(inThread.objects))
-      expect(inWorkers.objects[key], key).toBe(bytes);
+    // All on the workers, and shared between them and the thread that keeps the index (a busy worker's
+    // overflow parsed there).
+    expect(inWorkers.parsed?.here).toBe(0);
+    expect(shared.parsed?.here).toBeGreaterThan(0);
+    expect(shared.parsed?.inWorkers).toBeGreaterThan(0);
+    for (const other of [inWorkers, shared]) {
+      expect(other.reports).toEqual(inThread.reports);
+      expect(Object.keys(other.objects).sort()).toEqual(Object.keys(inThread.objects).sort());
+      for (const [key, bytes] of Object.entries(inThread.objects))
+        expect(other.objects[key], key).toBe(bytes);
+    }
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 // Run by test/integration/worker-parser.test.ts in a child process (`node --import tsx`), where worker
-// threads can load TypeScript: rebuilds the same drafts twice, with drafts parsed on this thread and on
-// worker threads, and prints what each rebuild wrote.
+// threads can load TypeScript: rebuilds the same drafts three times, with drafts parsed on this thread, on
+// worker threads, and on both, and prints what each rebuild wrote.
 import { isMainThread } from 'node:worker_threads';
 import {
   MemoryArticleIndex,
@@ -57,9 +57,15 @@ async function rebuild(parser?: WorkerDraftParser) {
   return { objects, reports };
 }
 
-if (isMainThread) {
-  const parser = new WorkerDraftParser(SITE, 2);
-  const inWorkers = await rebuild(parser);
+async function rebuildWith(parser: WorkerDraftParser) {
+  const built = await rebuild(parser);
   await parser.close();
-  console.log(JSON.stringify({ inThread: await rebuild(), inWorkers }));
+  return { ...built, parsed: parser.parsed };
+}
+
+if (isMainThread) {
+  // Every draft on the workers; then with a backlog of one, so that this thread parses its share too.
+  const inWorkers = await rebuildWith(new WorkerDraftParser(SITE, 2, Number.POSITIVE_INFINITY));
+  const shared = await rebuildWith(new WorkerDraftParser(SITE, 1, 1));
+  console.log(JSON.stringify({ inThread: await rebuild(), inWorkers, shared }));
 }

@@ -6,20 +6,33 @@ import type { SiteConfig } from '../../domain/site.ts';
 /**
  * Drafts parsed on worker threads: reading, validating and rendering a body is most of the CPU a rebuild
  * spends, and each draft is independent of the others, so a machine's other cores take that part while the
- * main thread keeps the index and writes the pages. A parse result is plain data (the body is rendered HTML
- * with slots for its images), so it crosses threads as it is.
+ * main thread keeps the index and writes the pages. When every worker already has a few drafts queued, the
+ * main thread parses the next one itself, so that neither waits for the other. A parse result is plain data
+ * (the body is rendered HTML with slots for its images), so it crosses threads as it is.
  *
  * The worker runs this same module: bundled or not, the file that holds this code starts the workers.
  */
 export class WorkerDraftParser {
-  readonly #workers: { worker: Worker; pending: number }[];
+  readonly #site: SiteConfig;
+  readonly #backlog: number;
+  /** Per worker: replies not yet handled here (`pending`), and drafts not yet parsed there (`queued`, shared). */
+  readonly #workers: { worker: Worker; pending: number; queued: Int32Array }[];
   readonly #waiting = new Map<number, { resolve: (r: ParseResult) => void; reject: (e: Error) => void }>();
   #next = 0;
+  /** How many drafts were parsed where: the workers' share against this thread's. */
+  readonly parsed = { inWorkers: 0, here: 0 };
 
-  constructor(site: SiteConfig, threads = Math.max(1, availableParallelism() - 1)) {
+  /**
+   * @param backlog drafts queued on a worker before this thread parses the next one itself: enough that a
+   *   worker never waits for work, few enough that this thread, when it has nothing else to do, shares it.
+   */
+  constructor(site: SiteConfig, threads = Math.max(1, availableParallelism() - 1), backlog = 4) {
+    this.#site = site;
+    this.#backlog = backlog;
     this.#workers = Array.from({ length: threads }, () => {
-      const worker = startWorker({ role: ROLE, site });
-      const slot = { worker, pending: 0 };
+      const queued = new Int32Array(new SharedArrayBuffer(4));
+      const worker = startWorker({ role: ROLE, site, queued });
+      const slot = { worker, pending: 0, queued };
       worker.on('message', (message: Reply) => {
         slot.pending -= 1;
         if (slot.pending === 0) worker.unref();
@@ -39,11 +52,27 @@ export class WorkerDraftParser {
     });
   }
 
-  /** Parses on the least busy worker; the same result as {@link parseDraft} on this thread. */
+  /**
+   * Parses on the least busy worker, or on this thread when every worker has its backlog; the same result as
+   * {@link parseDraft} either way.
+   */
   parse = (key: string, bytes: Uint8Array): Promise<ParseResult> => {
+    // What a worker has left to do, as it counts it: replies it sent may still wait for this thread.
+    const slot = this.#workers.reduce((a, b) =>
+      Atomics.load(b.queued, 0) < Atomics.load(a.queued, 0) ? b : a,
+    );
+    if (Atomics.load(slot.queued, 0) >= this.#backlog) {
+      this.parsed.here += 1;
+      try {
+        return Promise.resolve(parseDraft(key, bytes, this.#site));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    this.parsed.inWorkers += 1;
     const id = this.#next++;
-    const slot = this.#workers.reduce((a, b) => (b.pending < a.pending ? b : a));
     slot.pending += 1;
+    Atomics.add(slot.queued, 0, 1);
     slot.worker.ref();
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
@@ -63,7 +92,7 @@ const ROLE = 'newsroom-draft-parser';
  * runs under tsx), the worker registers tsx's loader first: Node 20 does not pass `--import` loaders on to
  * worker threads.
  */
-function startWorker(data: { role: string; site: SiteConfig }): Worker {
+function startWorker(data: { role: string; site: SiteConfig; queued: Int32Array }): Worker {
   const self = new URL(import.meta.url);
   if (!self.pathname.endsWith('.ts')) return new Worker(self, { workerData: data });
   const tsx = import.meta.resolve('tsx/esm/api');
@@ -81,13 +110,16 @@ type Reply =
 
 if (!isMainThread && (workerData as { role?: string } | null)?.role === ROLE && parentPort) {
   const port = parentPort;
-  const { site } = workerData as { site: SiteConfig };
+  const { site, queued } = workerData as { site: SiteConfig; queued: Int32Array };
   port.on('message', ({ id, key, bytes }: Request) => {
+    let reply: Reply;
     try {
-      port.postMessage({ id, result: parseDraft(key, bytes, site) } satisfies Reply);
+      reply = { id, result: parseDraft(key, bytes, site) };
     } catch (error) {
-      port.postMessage({ id, error: error instanceof Error ? error.message : String(error) } satisfies Reply);
+      reply = { id, error: error instanceof Error ? error.message : String(error) };
     }
+    Atomics.sub(queued, 0, 1);
+    port.postMessage(reply);
   });
 }
 
