@@ -175,7 +175,7 @@ print(
 print("| site size | change | objects written | bytes written | CPU (ms) | share of a full rebuild's CPU |");
 print('|---|---|---|---|---|---|');
 for (const n of sizes) {
-  const inc = run('incremental', String(n)) as Record<string, Record<string, number>>;
+  const inc = run('incremental', String(n), data) as Record<string, Record<string, number>>;
   if (inc.failed) {
     print(`| ${n} | – | – | – | – | ${inc.failed} |`);
     continue;

@@ -157,10 +157,11 @@ async function floor(draftsDir: string) {
  * the baseline. Five new articles are published one at a time and five recent ones taken down; each change's
  * median is reported (a takedown of a recent article shifts its section's whole list, the worst case).
  */
-async function incremental(count: number) {
+async function incremental(count: number, dir: string) {
   const repeats = 5;
   const corpus = generateCorpus(count + repeats, site);
-  const out = mkdtempSync(join(process.cwd(), 'node_modules/.cache/incremental-'));
+  // The same kind of folder the full builds write to (tmpfs where there is one).
+  const out = mkdtempSync(join(dir, 'incremental-'));
   const p = pipeline(new MemoryDraftStore(), new FileSiteStore(out), true);
   for (const d of corpus.slice(0, count)) {
     p.drafts.put(d.key, d.text);
@@ -225,7 +226,7 @@ const tasks: Record<string, () => unknown> = {
   eleventy: () => eleventy(arg),
   hugo: () => hugo(arg),
   floor: () => floor(arg),
-  incremental: () => incremental(Number(arg)),
+  incremental: () => incremental(Number(arg), extra),
   bundle: async () => ({ task, entry: arg, ...(await bundle(arg, extra)) }),
 };
 // The parser's worker threads run this file too: there, only the parser's own code runs.

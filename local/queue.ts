@@ -4,6 +4,8 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
 export interface LocalQueueOptions {
+  /** Most messages a delivery carries (the event source's batchSize); 1 by default. */
+  readonly batchSize?: number;
   /** Deliveries of a message before it goes to the dead-letter list (SQS maxReceiveCount). */
   readonly maxReceives?: number;
   /** Wait before the first redelivery; doubles with each one. */
@@ -11,16 +13,27 @@ export interface LocalQueueOptions {
   readonly onDeadLetter?: (body: string, error: unknown) => void;
 }
 
+interface Message {
+  readonly id: string;
+  readonly body: string;
+  readonly groupId: string | undefined;
+  /** Deliveries so far. */
+  receives: number;
+}
+
 /**
- * Plays SQS's part locally, as the deployed queue does for the ingest function: messages delivered in
- * batches of one, at least once, redelivered with backoff when the handler reports them failed or throws,
- * and kept on a dead-letter list after the last try.
+ * Plays SQS's part locally, as the deployed queues do for their functions: messages delivered one batch at a
+ * time, at least once, redelivered with backoff when the handler reports them failed or throws, and kept on a
+ * dead-letter list after the last try. Like a FIFO queue, a batch holds a message group's messages together
+ * and in order (as many as fit), so a burst of jobs for one view reaches the handler as one run of them.
  */
 export class LocalQueue {
   readonly deadLetters: { body: string; error: unknown }[] = [];
-  #chain: Promise<void> = Promise.resolve();
+  #queue: Message[] = [];
+  #delivering = false;
   #pending = 0;
   #idle: (() => void)[] = [];
+  readonly #batchSize: number;
   readonly #maxReceives: number;
   readonly #retryDelayMs: number;
 
@@ -28,14 +41,16 @@ export class LocalQueue {
     private readonly handler: SqsHandler,
     private readonly options: LocalQueueOptions = {},
   ) {
+    this.#batchSize = options.batchSize ?? 1;
     this.#maxReceives = options.maxReceives ?? 3;
     this.#retryDelayMs = options.retryDelayMs ?? 200;
   }
 
-  /** Queues a message; `groupId` is its FIFO message group (delivery is in order anyway: one at a time). */
+  /** Queues a message; `groupId` is its FIFO message group. */
   send(body: string, groupId?: string): void {
     this.#pending += 1;
-    this.#chain = this.#chain.then(() => this.#deliver(body, groupId)).finally(() => this.#settle());
+    this.#queue.push({ id: randomUUID(), body, groupId, receives: 0 });
+    void this.#deliverAll();
   }
 
   /** Messages sent and not yet handled or dead-lettered. */
@@ -54,40 +69,82 @@ export class LocalQueue {
     if (this.#pending === 0) for (const resolve of this.#idle.splice(0)) resolve();
   }
 
-  async #deliver(body: string, groupId: string | undefined): Promise<void> {
-    const messageId = randomUUID();
-    let lastError: unknown;
-    for (let receive = 1; receive <= this.#maxReceives; receive++) {
-      const record = sqsRecord(messageId, body, receive, groupId);
-      try {
-        const result = await this.handler({ Records: [record] });
-        if (!result?.batchItemFailures.some((f) => f.itemIdentifier === messageId)) return;
-        lastError = new Error('the handler reported the message failed');
-      } catch (err) {
-        lastError = err;
+  /** One batch at a time until the queue is empty; messages sent meanwhile join the next batch. */
+  async #deliverAll(): Promise<void> {
+    if (this.#delivering) return;
+    this.#delivering = true;
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#nextBatch();
+        const failed = await this.#deliver(batch);
+        const retried: Message[] = [];
+        for (const { message, error } of failed) {
+          if (message.receives < this.#maxReceives) retried.push(message);
+          else {
+            this.deadLetters.push({ body: message.body, error });
+            this.options.onDeadLetter?.(message.body, error);
+            this.#settle();
+          }
+        }
+        if (retried.length > 0) {
+          // Back at the head, in order, so that no later message of their groups overtakes them.
+          this.#queue.unshift(...retried);
+          const receives = Math.min(...retried.map((m) => m.receives));
+          await new Promise((r) => setTimeout(r, this.#retryDelayMs * 2 ** (receives - 1)));
+        }
       }
-      if (receive < this.#maxReceives) {
-        await new Promise((r) => setTimeout(r, this.#retryDelayMs * 2 ** (receive - 1)));
+    } finally {
+      this.#delivering = false;
+    }
+  }
+
+  /** The oldest message's group first, all of its messages that fit, then the next group's, in order. */
+  #nextBatch(): Message[] {
+    const batch: Message[] = [];
+    const taken = new Set<Message>();
+    for (const head of this.#queue) {
+      if (batch.length >= this.#batchSize) break;
+      if (taken.has(head)) continue;
+      const run = head.groupId === undefined ? [head] : this.#queue.filter((m) => m.groupId === head.groupId);
+      for (const m of run.slice(0, this.#batchSize - batch.length)) {
+        batch.push(m);
+        taken.add(m);
       }
     }
-    this.deadLetters.push({ body, error: lastError });
-    this.options.onDeadLetter?.(body, lastError);
+    this.#queue = this.#queue.filter((m) => !taken.has(m));
+    return batch;
+  }
+
+  /** Hands one batch to the handler; returns the messages it did not handle, with why. */
+  async #deliver(batch: Message[]): Promise<{ message: Message; error: unknown }[]> {
+    for (const m of batch) m.receives += 1;
+    let failedIds: Set<string>;
+    let error: unknown;
+    try {
+      const result = await this.handler({ Records: batch.map(sqsRecord) });
+      failedIds = new Set(result?.batchItemFailures.map((f) => f.itemIdentifier));
+      error = new Error('the handler reported the message failed');
+    } catch (err) {
+      failedIds = new Set(batch.map((m) => m.id));
+      error = err;
+    }
+    const failed: { message: Message; error: unknown }[] = [];
+    for (const message of batch) {
+      if (failedIds.has(message.id)) failed.push({ message, error });
+      else this.#settle();
+    }
+    return failed;
   }
 }
 
-function sqsRecord(
-  messageId: string,
-  body: string,
-  receiveCount: number,
-  groupId: string | undefined,
-): SQSRecord {
+function sqsRecord({ id: messageId, body, receives, groupId }: Message): SQSRecord {
   const now = String(Date.now());
   return {
     messageId,
-    receiptHandle: `${messageId}#${receiveCount}`,
+    receiptHandle: `${messageId}#${receives}`,
     body,
     attributes: {
-      ApproximateReceiveCount: String(receiveCount),
+      ApproximateReceiveCount: String(receives),
       SentTimestamp: now,
       SenderId: 'LOCAL',
       ApproximateFirstReceiveTimestamp: now,

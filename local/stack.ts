@@ -124,7 +124,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   const cdn = new MemoryCdnInvalidator(); // no CDN in front of the local site server: nothing to invalidate
   const renderDeps = { site, index, cdn, config: options.site, log: localLog(log) };
+  // Batches of up to ten, as the deployed event sources deliver them (infra/pipeline-stack.ts).
   const renderQueue = new LocalQueue(makeRenderHandler(renderDeps), {
+    batchSize: 10,
     onDeadLetter: (body, error) => log(`render job dead-lettered after retries: ${body} (${String(error)})`),
   });
   const render: RenderQueue = {
@@ -143,6 +145,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   const ingest = makeIngestHandler({ ...ingestDeps, draftsBucket: LOCAL_NAMES.draftsBucket });
   const queue = new LocalQueue((event) => ingest(event) as Promise<SQSBatchResponse | undefined>, {
+    batchSize: 10,
     onDeadLetter: (body, error) =>
       log(`draft event dead-lettered after retries: ${body.slice(0, 200)} (${String(error)})`),
   });

@@ -1,0 +1,88 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { LocalQueue } from '../../local/queue.ts';
+
+/** What the handler saw: each batch as `body@receiveCount` strings. */
+function recording(fail: (body: string, receive: number) => boolean = () => false) {
+  const batches: string[][] = [];
+  const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    batches.push(event.Records.map((r) => `${r.body}@${r.attributes.ApproximateReceiveCount}`));
+    // As the render handler does: the first failed message and every later one go back.
+    const first = event.Records.findIndex((r) => fail(r.body, Number(r.attributes.ApproximateReceiveCount)));
+    const failed = first < 0 ? [] : event.Records.slice(first);
+    return { batchItemFailures: failed.map((r) => ({ itemIdentifier: r.messageId })) };
+  };
+  return { batches, handler };
+}
+
+describe('the local queue', () => {
+  it('delivers one message at a time unless told a batch size', async () => {
+    const { batches, handler } = recording();
+    const queue = new LocalQueue(handler);
+    for (const body of ['a', 'b', 'c']) queue.send(body);
+    await queue.whenIdle();
+    expect(batches).toEqual([['a@1'], ['b@1'], ['c@1']]);
+  });
+
+  it('keeps a message group together and in order in a batch, oldest group first, as FIFO SQS does', async () => {
+    const { batches, handler } = recording();
+    const queue = new LocalQueue(handler, { batchSize: 4 });
+    // The first message is delivered at once; the rest wait for it and are batched.
+    const sent: [string, string][] = [
+      ['home1', 'home'],
+      ['kt1', 'section/kinh-te'],
+      ['home2', 'home'],
+      ['xh1', 'section/xa-hoi'],
+      ['kt2', 'section/kinh-te'],
+      ['kt3', 'section/kinh-te'],
+      ['home3', 'home'],
+      ['kt4', 'section/kinh-te'],
+    ];
+    for (const [body, group] of sent) queue.send(body, group);
+    await queue.whenIdle();
+    expect(batches).toEqual([
+      ['home1@1'],
+      ['kt1@1', 'kt2@1', 'kt3@1', 'kt4@1'],
+      ['home2@1', 'home3@1', 'xh1@1'],
+    ]);
+  });
+
+  it('redelivers a failed message and those after it in its batch, in order, counting every delivery of each', async () => {
+    const { batches, handler } = recording((body, receive) => body === 'b' || (body === 'c' && receive < 3));
+    const dead: string[] = [];
+    const queue = new LocalQueue(handler, {
+      batchSize: 10,
+      maxReceives: 4,
+      retryDelayMs: 1,
+      onDeadLetter: (body) => dead.push(body),
+    });
+    for (const [body, group] of [
+      ['a', 'g'],
+      ['b', 'g'],
+      ['c', 'g'],
+      ['d', 'h'],
+    ] as const)
+      queue.send(body, group);
+    await queue.whenIdle();
+    expect(batches).toEqual([
+      ['a@1'],
+      ['b@1', 'c@1', 'd@1'],
+      ['b@2', 'c@2', 'd@2'],
+      ['b@3', 'c@3', 'd@3'],
+      ['b@4', 'c@4', 'd@4'],
+    ]);
+    // As on SQS, messages handed back behind a poisoned one use up their receives with it.
+    expect(dead).toEqual(['b', 'c', 'd']);
+    expect(queue.deadLetters.map((d) => d.body)).toEqual(['b', 'c', 'd']);
+    expect(queue.size).toBe(0);
+  });
+
+  it('lets a message that succeeds on a later try through, after which its group goes on', async () => {
+    const { batches, handler } = recording((body, receive) => body === 'b' && receive === 1);
+    const queue = new LocalQueue(handler, { batchSize: 10, retryDelayMs: 1 });
+    for (const body of ['a', 'b', 'c']) queue.send(body, 'g');
+    await queue.whenIdle();
+    expect(batches).toEqual([['a@1'], ['b@1', 'c@1'], ['b@2', 'c@2']]);
+    expect(queue.deadLetters).toEqual([]);
+  });
+});
