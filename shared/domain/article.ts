@@ -1,5 +1,4 @@
 import type { Photo } from './body.ts';
-import { excerpt } from './excerpt.ts';
 import { slugify } from './slug.ts';
 
 /** What a list needs to show an article: headline, link and excerpt. */
@@ -105,10 +104,6 @@ export function teaserOf(record: ArticleRecord): Teaser {
     sortKey: record.sortKey,
     ...(record.updatedAt ? { updatedAt: record.updatedAt } : {}),
   };
-}
-
-export function teaserFields(lead: string): { excerpt: string } {
-  return { excerpt: excerpt(lead) };
 }
 
 /** Two teasers look the same to a reader. */

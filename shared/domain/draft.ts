@@ -6,6 +6,7 @@ import { tagSlug } from './article.ts';
 import { type ParsedBody, parseBody } from './body.ts';
 import { parseIsoWithOffset } from './dates.ts';
 import { decodeDraft } from './encoding.ts';
+import { excerpt } from './excerpt.ts';
 import type { ProblemCode } from './messages.ts';
 import { type Problem, problem } from './problems.ts';
 import { findSection, type SiteConfig } from './site.ts';
@@ -25,6 +26,8 @@ export interface Draft {
   /** Whether the editor set `slug:`; a slug made from the title does not change when the title is corrected. */
   readonly slugSet: boolean;
   readonly lead: string;
+  /** The lead as teasers show it (see `excerpt.ts`), worked out with the rest of the draft. */
+  readonly excerpt: string;
   readonly author: { readonly name: string; readonly role?: string };
   readonly publishedAt?: Date;
   readonly tags: readonly string[];
@@ -287,6 +290,7 @@ function validate(
     slug,
     slugSet: f.slug !== undefined,
     lead: f.lead,
+    excerpt: excerpt(f.lead),
     author,
     ...(publishedAt ? { publishedAt } : {}),
     tags: usableTags(f.tags ?? []),

@@ -1,13 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
-import {
-  type ArticleRecord,
-  articlePath,
-  pageKey,
-  sortKeyOf,
-  tagSlugs,
-  teaserFields,
-} from '../domain/article.ts';
+import { type ArticleRecord, articlePath, pageKey, sortKeyOf, tagSlugs } from '../domain/article.ts';
 import { type PublishedImage, renderBodyWithPhotos } from '../domain/body.ts';
 import { type Draft, defaultIdForKey, type ParseResult, parseDraft } from '../domain/draft.ts';
 import { MAX_DRAFT_BYTES } from '../domain/encoding.ts';
@@ -325,7 +318,7 @@ async function publish(
     path,
     title: draft.title,
     lead: draft.lead,
-    ...teaserFields(draft.lead),
+    excerpt: draft.excerpt,
     author: draft.author,
     tags: draft.tags,
     publishedAt,
