@@ -109,6 +109,13 @@ export interface ArticleIndex {
   appendAudit(entry: AuditEntry): Promise<void>;
   /** An article's audit history, oldest first. */
   auditOf(articleId: string): Promise<AuditEntry[]>;
+  /**
+   * Records the images a draft names (drafts-bucket keys), replacing what it named before, so that an image
+   * uploaded after its draft finds the drafts waiting for it without reading the folder.
+   */
+  setImagesOf(draftKey: string, imageKeys: readonly string[]): Promise<void>;
+  /** The drafts that named this image when they were last processed, sorted. */
+  draftsNaming(imageKey: string): Promise<string[]>;
 }
 
 export type { EdgeRule } from './domain/edge-rules.ts';

@@ -174,17 +174,19 @@ function failedReport(change: DraftChange, err: unknown): EditorReport {
 
 async function syncDraft(deps: SyncDeps, change: DraftChange): Promise<EditorReport> {
   const object = await deps.drafts.get(change.key, { maxBytes: MAX_DRAFT_BYTES });
+  const parsed = object && !object.tooLarge ? await parseWith(deps, change.key, object.bytes) : undefined;
+  // What the draft names now, published or not: an image uploaded after it brings it back (syncImage).
+  await deps.index.setImagesOf(change.key, parsed?.ok ? parsed.draft.images.map((i) => i.key) : []);
   if (object?.tooLarge) {
     return rejectedReport(change, [
       problem('draft_too_large', { field: 'draft', size: object.size ?? 0, max: MAX_DRAFT_BYTES }),
     ]);
   }
-  if (!object) {
+  if (!object || !parsed) {
     await deps.scheduler.cancel(change.key);
     const id = (await deps.index.idForDraft(change.key)) ?? defaultIdForKey(change.key);
     return takeDown(deps, change, id);
   }
-  const parsed = await parseWith(deps, change.key, object.bytes);
   if (!parsed.ok) return rejectedReport(change, parsed.problems);
   const { draft, warnings } = parsed;
   try {
@@ -558,21 +560,14 @@ async function publishImages(
   return new Map(published);
 }
 
-/** An image changed: re-publish the drafts beside it (in its folder or the one above) that use it. */
+/**
+ * An image changed: the drafts that name it are looked at again (a draft that waited for it is published). The
+ * index says which they are, so an image costs the same in a folder of ten drafts or of ten thousand.
+ */
 async function syncImage(deps: SyncDeps, change: DraftChange): Promise<EditorReport[]> {
-  const folder = posix.dirname(change.key);
-  const folders = new Set([folder, posix.dirname(folder)].map((f) => (f === '.' ? '' : `${f}/`)));
   const reports: EditorReport[] = [];
-  for (const prefix of folders) {
-    for (const key of await deps.drafts.listFolder(prefix)) {
-      if (classifyKey(key) !== 'draft') continue;
-      const object = await deps.drafts.get(key);
-      if (!object) continue;
-      const parsed = await parseWith(deps, key, object.bytes);
-      if (parsed.ok && parsed.draft.images.some((i) => i.key === change.key)) {
-        reports.push(await syncDraftReporting(deps, { key, eventTime: change.eventTime }));
-      }
-    }
+  for (const key of await deps.index.draftsNaming(change.key)) {
+    reports.push(await syncDraftReporting(deps, { key, eventTime: change.eventTime }));
   }
   return reports;
 }

@@ -111,6 +111,22 @@ describe.each([
     expect((await index.get('bai-1'))?.status).toBe('withdrawn');
   });
 
+  it('remembers which drafts name an image, as each last named it', async () => {
+    const photo = 'xa-hoi/ảnh/Sìn Hồ.jpg';
+    const other = 'xa-hoi/images/c.jpg';
+    expect(await index.draftsNaming(photo)).toEqual([]);
+    await index.setImagesOf('xa-hoi/b.md', [photo, other]);
+    await index.setImagesOf('xa-hoi/a.md', [photo, photo]);
+    expect(await index.draftsNaming(photo)).toEqual(['xa-hoi/a.md', 'xa-hoi/b.md']);
+    await index.setImagesOf('xa-hoi/b.md', [other]);
+    expect(await index.draftsNaming(photo)).toEqual(['xa-hoi/a.md']);
+    expect(await index.draftsNaming(other)).toEqual(['xa-hoi/b.md']);
+    await index.setImagesOf('xa-hoi/a.md', []);
+    await index.setImagesOf('xa-hoi/b.md', []);
+    expect(await index.draftsNaming(photo)).toEqual([]);
+    expect(await index.draftsNaming(other)).toEqual([]);
+  });
+
   it('finds an article by the draft that published it', async () => {
     await index.put(record(1, { id: 'custom-id', draftKey: 'xa-hoi/file.md' }));
     expect(await index.idForDraft('xa-hoi/file.md')).toBe('custom-id');

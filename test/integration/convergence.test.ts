@@ -2,10 +2,10 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { articlePath } from '#shared/domain/article.ts';
+import { articlePath, pageKey } from '#shared/domain/article.ts';
 import { rebuildSite } from '#shared/use-cases/rebuild.ts';
 import { concurrentPipeline, type Random } from '../support/harness.ts';
-import { draftText } from '../support/site.ts';
+import { draftText, example, SEED_IMAGE_KEY, SEED_KEY, SEED_PATH } from '../support/site.ts';
 import { differences } from '../support/site-model.ts';
 import { clientsFor, injectFaults, startStandIns } from '../support/stand-ins.ts';
 
@@ -291,6 +291,49 @@ describe('convergence under real event delivery', () => {
         expect(await snapshot(p)).toEqual(before);
       }),
       { numRuns: Math.max(5, Math.round(RUNS / 3)) },
+    );
+  });
+
+  it('a draft and its photo end published whichever is uploaded first and however their events meet', {
+    timeout: 120_000,
+  }, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer(),
+        // Ticks to let the first event's handling get ahead before the second upload; -1: let it finish.
+        fc.integer({ min: -1, max: 4 }),
+        async (photoFirst, twice, seed, wait) => {
+          const random = seeded(seed);
+          const p = await concurrentPipeline(standIns.s3, standIns.documents, await standIns.table());
+          const files: [string, Uint8Array][] = [
+            [SEED_KEY, example(SEED_KEY)],
+            [SEED_IMAGE_KEY, example(SEED_IMAGE_KEY)],
+          ];
+          const [first, second] = photoFirst ? [files[1], files[0]] : [files[0], files[1]];
+          let finished = false;
+          const rendering = p.renderAll(random, () => finished);
+          try {
+            // The first file's event is being handled while the second is uploaded and its event delivered.
+            const event = await p.upload(...(first as [string, Uint8Array]));
+            const handling = p.deliver(twice ? [event, event] : [event], random, 2);
+            if (wait < 0) await handling;
+            for (let i = 0; i < wait; i++) await new Promise((r) => setImmediate(r));
+            const later = await p.upload(...(second as [string, Uint8Array]));
+            await Promise.all([handling, p.deliver([later], random, 1)]);
+          } finally {
+            finished = true;
+            await rendering;
+          }
+          const out = await standIns.s3.send(
+            new GetObjectCommand({ Bucket: p.draftsBucket, Key: `reports/${SEED_KEY}.json` }),
+          );
+          expect(JSON.parse((await out.Body?.transformToString()) ?? '{}').status).toBe('published');
+          expect(await p.site.get(pageKey(SEED_PATH))).toBeDefined();
+        },
+      ),
+      { numRuns: Math.max(8, Math.round(RUNS / 3)) },
     );
   });
 });

@@ -179,6 +179,28 @@ describe('publishing drafts', () => {
     expect(p.site.objects.has(pageKey(SEED_PATH))).toBe(true);
   });
 
+  it('an image looks again only at the drafts that name it, however many share its folder', async () => {
+    for (let i = 0; i < 30; i++)
+      await p.change(`xay-dung-dang/tin-${i}.md`, draftText({ title: `Tin ${i}` }));
+    await p.change(SEED_KEY, example(SEED_KEY));
+    const read: string[] = [];
+    const get = p.drafts.get.bind(p.drafts);
+    p.drafts.get = (key, limit) => {
+      read.push(key);
+      return get(key, limit);
+    };
+    const reports = await p.change(SEED_IMAGE_KEY, example(SEED_IMAGE_KEY));
+    expect(reports.map((r) => [r.draftKey, r.status])).toEqual([[SEED_KEY, 'published']]);
+    expect(read.filter((k) => k.endsWith('.md'))).toEqual([SEED_KEY]);
+    // A draft that no longer names the image is not looked at when it changes again.
+    const text = example(SEED_KEY)
+      .toString('utf8')
+      .replace(/!\[[^\]]*\]\([^)]*\)/g, '');
+    expect(text).not.toContain('sin-suoi-ho.jpg');
+    await p.change(SEED_KEY, text);
+    expect(await p.change(SEED_IMAGE_KEY, example(SEED_IMAGE_KEY))).toEqual([]);
+  });
+
   it('refuses a second article at an address already taken', async () => {
     await p.change('xa-hoi/mot.md', draftText({ title: 'Tin trùng' }));
     const [report] = await p.change('xa-hoi/hai.md', draftText({ title: 'Tin trùng' }));

@@ -20,6 +20,9 @@ const pathKey = (path: string) => `path#${path}`;
 const auditKey = (id: string) => `audit#${id}`;
 // One item per tag of a live article: the tag's list is a Query on the byTag index.
 const tagKey = (tag: string, id: string) => `tag#${tag}#${id}`;
+// Which images a draft names, and which drafts name an image (a string set, changed atomically).
+const draftImagesKey = (draftKey: string) => `draftImages#${draftKey}`;
+const imageUsersKey = (imageKey: string) => `imageUsers#${imageKey}`;
 
 /**
  * Index attributes that are not part of the record. `indexedTags`: the tags whose items may exist for the
@@ -203,6 +206,46 @@ export class DynamoArticleIndex implements ArticleIndex {
       new GetCommand({ TableName: this.table, Key: { pk: auditKey(articleId) }, ConsistentRead: true }),
     );
     return (out.Item?.entries as AuditEntry[] | undefined) ?? [];
+  }
+
+  async setImagesOf(draftKey: string, imageKeys: readonly string[]): Promise<void> {
+    const next = [...new Set(imageKeys)].sort();
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { pk: draftImagesKey(draftKey) }, ConsistentRead: true }),
+    );
+    const current = (out.Item?.images as string[] | undefined) ?? [];
+    if (current.length === next.length && current.every((k, i) => k === next[i])) return;
+    // Added first, removed last: a change cut short leaves an image naming a draft too many, which costs
+    // one needless look at that draft, never one too few.
+    for (const key of next.filter((k) => !current.includes(k))) await this.#users(key, 'ADD', draftKey);
+    if (next.length > 0) {
+      await this.client.send(
+        new PutCommand({ TableName: this.table, Item: { pk: draftImagesKey(draftKey), images: next } }),
+      );
+    } else {
+      await this.client.send(
+        new DeleteCommand({ TableName: this.table, Key: { pk: draftImagesKey(draftKey) } }),
+      );
+    }
+    for (const key of current.filter((k) => !next.includes(k))) await this.#users(key, 'DELETE', draftKey);
+  }
+
+  async draftsNaming(imageKey: string): Promise<string[]> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { pk: imageUsersKey(imageKey) }, ConsistentRead: true }),
+    );
+    return [...((out.Item?.drafts as Set<string> | undefined) ?? [])].sort();
+  }
+
+  async #users(imageKey: string, action: 'ADD' | 'DELETE', draftKey: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: imageUsersKey(imageKey) },
+        UpdateExpression: `${action} drafts :draft`,
+        ExpressionAttributeValues: { ':draft': new Set([draftKey]) },
+      }),
+    );
   }
 
   async holderOf(path: string): Promise<string | undefined> {

@@ -111,6 +111,8 @@ export class MemoryArticleIndex implements ArticleIndex {
   readonly #byTag = new Map<string, SortedTeasers>();
   /** Ids by draft key, in the order they were first stored (as a scan of `records` would find them). */
   readonly #byDraft = new Map<string, string[]>();
+  readonly #imagesOf = new Map<string, readonly string[]>();
+  readonly #namedBy = new Map<string, Set<string>>();
 
   constructor(records: RecordStore = new RecordMap()) {
     this.records = records;
@@ -198,6 +200,21 @@ export class MemoryArticleIndex implements ArticleIndex {
   }
   async auditOf(articleId: string): Promise<AuditEntry[]> {
     return this.audits.get(articleId) ?? [];
+  }
+  async setImagesOf(draftKey: string, imageKeys: readonly string[]): Promise<void> {
+    for (const key of this.#imagesOf.get(draftKey) ?? []) this.#namedBy.get(key)?.delete(draftKey);
+    const keys = [...new Set(imageKeys)];
+    if (keys.length > 0) this.#imagesOf.set(draftKey, keys);
+    else this.#imagesOf.delete(draftKey);
+    for (const key of keys) {
+      const drafts = this.#namedBy.get(key) ?? new Set<string>();
+      drafts.add(draftKey);
+      this.#namedBy.set(key, drafts);
+    }
+  }
+
+  async draftsNaming(imageKey: string): Promise<string[]> {
+    return [...(this.#namedBy.get(imageKey) ?? [])].sort();
   }
 }
 
