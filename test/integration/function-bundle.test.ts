@@ -178,6 +178,7 @@ describe('function bundles', () => {
     expect((r['index.get'] as { ok: { title: string } }).ok.title).toBe('“Gỡ khó” cho đồng bào vùng cao');
     expect((r['index.teasers by tag'] as { ok: unknown[] }).ok).toHaveLength(1);
     expect(r['index.claimPath taken']).toEqual({ ok: 'go-kho-cho-dong-bao' });
+    expect(r['index.draftsNaming']).toEqual({ ok: [[], ['kinh-te/go-kho-cho-dong-bao.md']] });
     expect(r['leases.acquire']).toEqual({ ok: true });
     expect(r['leases.acquire held']).toEqual({ ok: false });
     for (const step of [

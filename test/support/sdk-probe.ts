@@ -149,6 +149,18 @@ const steps: [string, () => Promise<unknown>][] = [
   ['index.claimPath', () => index.claimPath(record.path, record.id)],
   ['index.claimPath taken', () => index.claimPath(record.path, 'bai-khac')],
   ['index.idForDraft', () => index.idForDraft(record.draftKey)],
+  [
+    'index.setImagesOf',
+    () => index.setImagesOf(record.draftKey, ['kinh-te/ảnh/gỡ khó.jpg', 'kinh-te/b.png']),
+  ],
+  ['index.setImagesOf again', () => index.setImagesOf(record.draftKey, ['kinh-te/b.png'])],
+  [
+    'index.draftsNaming',
+    async () => [
+      await index.draftsNaming('kinh-te/ảnh/gỡ khó.jpg'),
+      await index.draftsNaming('kinh-te/b.png'),
+    ],
+  ],
   ['leases.acquire', () => leases.acquire('draft/kinh-te/a.md', 'one', 60_000)],
   ['leases.acquire held', () => leases.acquire('draft/kinh-te/a.md', 'two', 60_000)],
   ['leases.release', () => leases.release('draft/kinh-te/a.md', 'one')],
