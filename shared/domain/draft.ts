@@ -5,7 +5,7 @@ import * as z from 'zod/mini';
 import { tagSlug } from './article.ts';
 import { type ParsedBody, parseBody } from './body.ts';
 import { parseIsoWithOffset } from './dates.ts';
-import { decodeDraft } from './encoding.ts';
+import { decodeDraft, encodeUtf8 } from './encoding.ts';
 import { excerpt } from './excerpt.ts';
 import type { ProblemCode } from './messages.ts';
 import { type Problem, problem } from './problems.ts';
@@ -297,12 +297,15 @@ function validate(
     status: f.status ?? 'published',
     body,
     images,
+    // Hashed as UTF-8 bytes (the same bytes `update` would make of the string, made faster).
     contentHash: createHash('sha256')
       .update(
-        JSON.stringify([
-          { ...f, publishedAt: publishedAt?.toISOString(), tags: [...new Set(f.tags ?? [])] },
-          bodyText,
-        ]),
+        encodeUtf8(
+          JSON.stringify([
+            { ...f, publishedAt: publishedAt?.toISOString(), tags: [...new Set(f.tags ?? [])] },
+            bodyText,
+          ]),
+        ),
       )
       .digest('hex'),
   };

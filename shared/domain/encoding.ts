@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { isUtf8, transcode } from 'node:buffer';
 import { type Problem, problem } from './problems.ts';
 
 /** How big a draft file may be. Pictures are separate files; 512 KB is a very long article. */
@@ -24,9 +24,7 @@ export function decodeDraft(bytes: Uint8Array): { text: string } | { problem: Pr
     // Valid UTF-8, the usual case, is checked and decoded by Node's native fast paths.
     const text =
       utf16 === undefined && isUtf8(bytes)
-        ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-            .toString('utf8')
-            .replace(/^\uFEFF/, '')
+        ? decodeValidUtf8(bytes).replace(/^\uFEFF/, '')
         : new TextDecoder(utf16 ?? 'utf-8', { fatal: true }).decode(bytes);
     const tcvn3 = tcvn3Sample(text);
     if (tcvn3)
@@ -40,6 +38,26 @@ export function decodeDraft(bytes: Uint8Array): { text: string } | { problem: Pr
       return { problem: problem('legacy_encoding', { field: 'draft', encoding: 'Windows-1258', sample }) };
     return { problem: problem('invalid_encoding', { field: 'draft' }) };
   }
+}
+
+/*
+ * Vietnamese text is mostly letters outside ASCII, where V8's own UTF-8 conversions (`toString`,
+ * `TextDecoder`, `TextEncoder`) take a slow path: for the benchmark's drafts, ICU's converter behind
+ * `buffer.transcode` decodes about 6 times as fast and encodes about twice as fast.
+ */
+
+/** The text of bytes already known to be valid UTF-8 (a byte order mark, if any, is kept). */
+export function decodeValidUtf8(bytes: Uint8Array): string {
+  return transcode(bytes, 'utf8', 'utf16le').toString('utf16le');
+}
+
+/**
+ * Text as UTF-8. A string holding a lone surrogate (which no valid input produces) has no UTF-8 form; like
+ * `TextEncoder`, this writes U+FFFD in its place.
+ */
+export function encodeUtf8(text: string): Uint8Array {
+  if (!text.isWellFormed()) return new TextEncoder().encode(text);
+  return transcode(Buffer.from(text, 'utf16le'), 'utf16le', 'utf8');
 }
 
 /** Bytes that Windows-1258 uses for Vietnamese letters and combining tone marks. */

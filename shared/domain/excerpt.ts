@@ -9,21 +9,25 @@ const ELLIPSIS = '...';
  */
 export function excerpt(lead: string, max = MAX_EXCERPT_LENGTH): string {
   const text = normalizeLine(lead);
-  // Characters as readers count them (code points), only as far as the cut needs.
   if (text.length <= max) return text;
-  const chars: string[] = [];
-  for (const char of text) if (chars.push(char) > max) break;
-  if (chars.length <= max) return text;
+  // Characters as readers count them (code points), only as far as the cut needs.
+  if (offsetOfCodePoint(text, max) >= text.length) return text;
   const room = max - ELLIPSIS.length;
+  const roomEnd = offsetOfCodePoint(text, room);
   // Cut at the last space that leaves room for the ellipsis; a space right after the cut is a boundary too.
-  let cut = -1;
-  for (let i = room; i > 0; i--) {
-    if (chars[i] === ' ') {
-      cut = i;
-      break;
-    }
-  }
-  const kept = (cut > 0 ? chars.slice(0, cut) : chars.slice(0, room)).join('');
+  const space = text.lastIndexOf(' ', roomEnd);
+  const kept = text.slice(0, space > 0 ? space : roomEnd);
   // Punctuation hanging at the cut reads badly before an ellipsis ("dân,..."): drop it.
   return `${kept.replace(/[\s,;:.\-–—]+$/u, '')}${ELLIPSIS}`;
+}
+
+/** Where the code point numbered `n` (from 0) starts in `text`; the text's length when it has no more. */
+function offsetOfCodePoint(text: string, n: number): number {
+  let offset = 0;
+  for (let i = 0; i < n && offset < text.length; i++) {
+    const unit = text.charCodeAt(offset);
+    const pair = unit >= 0xd800 && unit <= 0xdbff && (text.charCodeAt(offset + 1) & 0xfc00) === 0xdc00;
+    offset += pair ? 2 : 1;
+  }
+  return offset;
 }

@@ -180,6 +180,9 @@ describe.each([
     const got = await store.get('xa-hoi/Tin tức mới+1.md');
     expect(Buffer.from(got?.bytes ?? []).toString('utf8')).toBe('Nội dung “Việt”');
     expect(await store.get('xa-hoi/khong-co.md')).toBeUndefined();
+    // A key that names a folder of others, or a key below a draft, is no object either.
+    expect(await store.get('xa-hoi/images')).toBeUndefined();
+    expect(await store.get('kinh-te/b.md/c.md')).toBeUndefined();
     expect(await store.listFolder('xa-hoi/')).toEqual(['xa-hoi/Tin tức mới+1.md']);
   });
 

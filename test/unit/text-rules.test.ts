@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { decodeValidUtf8, encodeUtf8 } from '#shared/domain/encoding.ts';
 import { excerpt, MAX_EXCERPT_LENGTH } from '#shared/domain/excerpt.ts';
 import { isValidSlug, MAX_SLUG_LENGTH, slugify } from '#shared/domain/slug.ts';
 import { charLength, normalizeLine, normalizeText } from '#shared/domain/text.ts';
@@ -116,6 +117,49 @@ describe('excerpt', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it('counts a character outside the Basic Multilingual Plane (an emoji) as one, and never splits it', () => {
+    const word = fc.oneof(vietnameseWord, fc.constantFrom('😀', '𠀀𠀁', '🇻🇳', 'ồ😀'));
+    const lead = fc.array(word, { minLength: 30, maxLength: 90 }).map((ws) => ws.join(' '));
+    fc.assert(
+      fc.property(lead, (text) => {
+        const line = normalizeLine(text);
+        const out = excerpt(text);
+        expect(charLength(out)).toBeLessThanOrEqual(MAX_EXCERPT_LENGTH);
+        expect(out.isWellFormed()).toBe(true);
+        if (charLength(line) <= MAX_EXCERPT_LENGTH) expect(out).toBe(line);
+        else expect(line.startsWith(out.slice(0, -3))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+    const emoji = '😀'.repeat(MAX_EXCERPT_LENGTH);
+    expect(excerpt(emoji)).toBe(emoji);
+    expect(excerpt(`${emoji}😀`)).toBe(`${'😀'.repeat(MAX_EXCERPT_LENGTH - 3)}...`);
+  });
+});
+
+describe('UTF-8', () => {
+  it('encodes any text as TextEncoder does (U+FFFD for a lone surrogate) and decodes it back', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'grapheme', maxLength: 200 }),
+          fc.string({ unit: 'binary', maxLength: 200 }),
+        ),
+        vietnameseText,
+        (a, b) => {
+          for (const text of [a, b, a + b]) {
+            const bytes = encodeUtf8(text);
+            expect(Buffer.from(bytes).equals(Buffer.from(new TextEncoder().encode(text)))).toBe(true);
+            expect(decodeValidUtf8(bytes)).toBe(new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes));
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
+    expect(decodeValidUtf8(encodeUtf8('\uFEFFViệt'))).toBe('\uFEFFViệt');
+    expect([...encodeUtf8('a\uD800b')]).toEqual([0x61, 0xef, 0xbf, 0xbd, 0x62]);
   });
 });
 
