@@ -56,8 +56,12 @@ export function decodeValidUtf8(bytes: Uint8Array): string {
  * `TextEncoder`, this writes U+FFFD in its place.
  */
 export function encodeUtf8(text: string): Uint8Array {
-  if (!text.isWellFormed()) return new TextEncoder().encode(text);
-  return transcode(Buffer.from(text, 'utf16le'), 'utf16le', 'utf8');
+  try {
+    return transcode(Buffer.from(text, 'utf16le'), 'utf16le', 'utf8');
+  } catch {
+    // ICU refuses a lone surrogate; checking for one first (`isWellFormed`) would cost more than this.
+    return new TextEncoder().encode(text);
+  }
 }
 
 /** Bytes that Windows-1258 uses for Vietnamese letters and combining tone marks. */

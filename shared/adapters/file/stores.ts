@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { ArticleRecord } from '../../domain/article.ts';
+import { decodeValidUtf8, encodeUtf8 } from '../../domain/encoding.ts';
 import {
   type DraftStore,
   type EditorReport,
@@ -77,7 +78,7 @@ class Folder {
       mkdirSync(folder, { recursive: true });
       this.#made.add(folder);
     }
-    writeFileSync(file, body);
+    writeFileSync(file, typeof body === 'string' ? encodeUtf8(body) : body);
   }
 
   remove(key: string): void {
@@ -186,7 +187,7 @@ class RecordFolder implements RecordStore {
 
   get(id: string): ArticleRecord | undefined {
     const got = this.#folder.read(RecordFolder.key(id));
-    return got && (JSON.parse(Buffer.from(got.bytes).toString('utf8')) as ArticleRecord);
+    return got && (JSON.parse(decodeValidUtf8(got.bytes)) as ArticleRecord);
   }
 
   set(id: string, record: ArticleRecord): void {
