@@ -285,7 +285,7 @@ for (const fn of ['ingest', 'render']) {
 print('\n## End to end, local\n');
 const burstCount = quick ? 100 : 1000;
 print(
-  `A burst of ${burstCount} drafts (images first) uploaded by 16 concurrent clients through the S3 API into the local stack (\`npm start\`: s3rver, dynalite, the real handlers behind local queues, all in one Node process). Live: the editor's report says published (the page is written before it); lists caught up: both queues drained. Peak RSS is the whole process, uploader included.\n`,
+  `A burst of ${burstCount} drafts (images first) uploaded by 16 concurrent clients through the S3 API into the local stack (\`npm start\`: s3rver and dynalite on a worker thread, the real handlers behind local queues on the main one, all in one Node process). Live: the editor's report says published (the page is written before it); lists caught up: both queues drained. Peak RSS is the whole process, uploader included.\n`,
 );
 const b = runWith(
   [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'bench/burst.ts')],

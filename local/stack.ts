@@ -8,8 +8,6 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-s
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse } from 'aws-lambda';
-import dynalite from 'dynalite';
-import S3rver from 's3rver';
 import { AWS_CLIENT_OPTIONS } from '#shared/adapters/client-options.ts';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
 import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
@@ -31,6 +29,7 @@ import { makeRenderHandler } from '../functions/render/handler.ts';
 import { LocalQueue } from './queue.ts';
 import { toS3EventRecord } from './s3-notifications.ts';
 import { createSiteServer } from './site-server.ts';
+import { startStandIns } from './stand-ins.ts';
 
 export const LOCAL_NAMES = { draftsBucket: 'drafts', siteBucket: 'site', articleTable: 'articles' } as const;
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -61,9 +60,9 @@ export interface LocalStack {
 }
 
 /**
- * The whole pipeline on one machine: the S3 stand-in (s3rver), the DynamoDB stand-in (dynalite), the real
- * ingest and lists handlers fed by local queues (real S3 event records in SQS-shaped batches), and the site
- * served over HTTP. Only the queues and the CDN are local stand-ins; every other adapter is the AWS one.
+ * The whole pipeline on one machine: the S3 stand-in (s3rver) and the DynamoDB stand-in (dynalite) on a
+ * thread of their own, the real ingest and lists handlers fed by local queues (real S3 event records in
+ * SQS-shaped batches), and the site served over HTTP. Only the queues and the CDN are local stand-ins; every other adapter is the AWS one.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => {});
@@ -73,21 +72,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await mkdir(s3Dir, { recursive: true });
   await mkdir(dynamoDir, { recursive: true });
 
-  const s3rver = new S3rver({
-    address: '127.0.0.1',
-    port: options.s3Port,
-    silent: true,
-    directory: s3Dir,
-    configureBuckets: [{ name: LOCAL_NAMES.draftsBucket }, { name: LOCAL_NAMES.siteBucket }],
+  const standIns = await startStandIns({
+    s3Dir,
+    dynamoDir,
+    s3Port: options.s3Port,
+    dynamoPort: options.dynamoPort,
+    buckets: [LOCAL_NAMES.draftsBucket, LOCAL_NAMES.siteBucket],
+    onFailure: (error) => log(`error: the S3 and DynamoDB stand-ins failed: ${error.message}`),
   });
-  const s3Address = await s3rver.run();
-  const dynamo = dynalite({ path: dynamoDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  dynamo.listen(options.dynamoPort, '127.0.0.1');
-  await once(dynamo, 'listening');
-  const dynamoPort = (dynamo.address() as AddressInfo).port;
-
-  const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
-  const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`;
+  const { s3Endpoint, dynamoEndpoint } = standIns;
   Object.assign(process.env, {
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -149,7 +142,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     onDeadLetter: (body, error) =>
       log(`draft event dead-lettered after retries: ${body.slice(0, 200)} (${String(error)})`),
   });
-  s3rver.on('event', (event) => {
+  standIns.onS3Event((event) => {
     for (const raw of event.Records) {
       if (raw.s3.bucket.name !== LOCAL_NAMES.draftsBucket) continue;
       const record = toS3EventRecord(raw, REGION);
@@ -199,8 +192,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await whenIdle();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
-      await s3rver.close();
+      await standIns.close();
       s3.destroy();
       dynamoClient.destroy();
     },

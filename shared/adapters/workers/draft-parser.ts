@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
 import { type ParseResult, parseDraft } from '../../domain/draft.ts';
 import type { SiteConfig } from '../../domain/site.ts';
+import { startModuleWorker } from './start-worker.ts';
 
 /**
  * Drafts parsed on worker threads: reading, validating and rendering a body is most of the CPU a rebuild
@@ -31,7 +32,7 @@ export class WorkerDraftParser {
     this.#backlog = backlog;
     this.#workers = Array.from({ length: threads }, () => {
       const queued = new Int32Array(new SharedArrayBuffer(4));
-      const worker = startWorker({ role: ROLE, site, queued });
+      const worker = startModuleWorker(import.meta.url, { role: ROLE, site, queued });
       const slot = { worker, pending: 0, queued };
       worker.on('message', (message: Reply) => {
         slot.pending -= 1;
@@ -87,18 +88,6 @@ export class WorkerDraftParser {
 
 const ROLE = 'newsroom-draft-parser';
 
-/**
- * A worker running this module. Bundled, that is the bundle itself. From TypeScript source (`npm start`
- * runs under tsx), the worker registers tsx's loader first: Node 20 does not pass `--import` loaders on to
- * worker threads.
- */
-function startWorker(data: { role: string; site: SiteConfig; queued: Int32Array }): Worker {
-  const self = new URL(import.meta.url);
-  if (!self.pathname.endsWith('.ts')) return new Worker(self, { workerData: data });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(self.href)}); });`;
-  return new Worker(boot, { eval: true, workerData: data });
-}
 interface Request {
   readonly id: number;
   readonly key: string;

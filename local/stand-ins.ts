@@ -1,0 +1,106 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import dynalite from 'dynalite';
+import S3rver, { type S3rverEvent } from 's3rver';
+import { startModuleWorker } from '#shared/adapters/workers/start-worker.ts';
+
+export interface StandInOptions {
+  readonly s3Dir: string;
+  readonly dynamoDir: string;
+  readonly s3Port: number;
+  readonly dynamoPort: number;
+  readonly buckets: readonly string[];
+  /** Told when the stand-ins' thread fails after it started (every call to them then fails too). */
+  readonly onFailure?: (error: Error) => void;
+}
+
+export interface StandIns {
+  readonly s3Endpoint: string;
+  readonly dynamoEndpoint: string;
+  /** S3 event notifications, as s3rver emits them once an object is stored or deleted. */
+  onS3Event(listener: (event: S3rverEvent) => void): void;
+  close(): Promise<void>;
+}
+
+type FromWorker =
+  | { readonly kind: 'ready'; readonly s3Port: number; readonly dynamoPort: number }
+  | { readonly kind: 'event'; readonly event: S3rverEvent }
+  | { readonly kind: 'closed' }
+  | { readonly kind: 'failed'; readonly error: string };
+
+const ROLE = 'newsroom-stand-ins';
+
+/**
+ * The S3 and DynamoDB stand-ins (s3rver, dynalite) on a worker thread of their own. Serving the SDK's
+ * requests is most of the local stack's CPU (parsing, signing checks, LevelDB, files); on a thread of their
+ * own they take another core while the handlers run here. They listen on 127.0.0.1 only.
+ */
+export async function startStandIns(options: StandInOptions): Promise<StandIns> {
+  const { onFailure, ...data } = options;
+  const worker = startModuleWorker(import.meta.url, { role: ROLE, options: data });
+  const listeners: ((event: S3rverEvent) => void)[] = [];
+  let closed: (() => void) | undefined;
+  const ready = new Promise<{ s3Port: number; dynamoPort: number }>((resolve, reject) => {
+    worker.on('error', reject);
+    worker.on('exit', (code) => reject(new Error(`the stand-ins' thread stopped (exit code ${code})`)));
+    worker.on('message', (message: FromWorker) => {
+      if (message.kind === 'ready') resolve(message);
+      else if (message.kind === 'failed') reject(new Error(message.error));
+      else if (message.kind === 'event') for (const listener of listeners) listener(message.event);
+      else closed?.();
+    });
+  });
+  const { s3Port, dynamoPort } = await ready;
+  let closing = false;
+  worker.on('error', (error) => onFailure?.(error));
+  worker.on('exit', (code) => {
+    if (!closing) onFailure?.(new Error(`the stand-ins' thread stopped (exit code ${code})`));
+  });
+  return {
+    s3Endpoint: `http://127.0.0.1:${s3Port}`,
+    dynamoEndpoint: `http://127.0.0.1:${dynamoPort}`,
+    onS3Event: (listener) => void listeners.push(listener),
+    async close() {
+      const done = new Promise<void>((resolve) => {
+        closed = resolve;
+      });
+      closing = true;
+      worker.postMessage('close');
+      await done;
+      await worker.terminate();
+    },
+  };
+}
+
+async function serve(
+  port: NonNullable<typeof parentPort>,
+  options: Omit<StandInOptions, 'onFailure'>,
+): Promise<void> {
+  const s3rver = new S3rver({
+    address: '127.0.0.1',
+    port: options.s3Port,
+    silent: true,
+    directory: options.s3Dir,
+    configureBuckets: options.buckets.map((name) => ({ name })),
+  });
+  const s3Address = await s3rver.run();
+  const dynamo = dynalite({ path: options.dynamoDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  dynamo.listen(options.dynamoPort, '127.0.0.1');
+  await once(dynamo, 'listening');
+  s3rver.on('event', (event: S3rverEvent) => port.postMessage({ kind: 'event', event } satisfies FromWorker));
+  port.on('message', async () => {
+    await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+    await s3rver.close();
+    port.postMessage({ kind: 'closed' } satisfies FromWorker);
+  });
+  const dynamoPort = (dynamo.address() as AddressInfo).port;
+  port.postMessage({ kind: 'ready', s3Port: s3Address.port, dynamoPort } satisfies FromWorker);
+}
+
+if (!isMainThread && (workerData as { role?: string } | null)?.role === ROLE && parentPort) {
+  const port = parentPort;
+  serve(port, (workerData as { options: Omit<StandInOptions, 'onFailure'> }).options).catch(
+    (error: unknown) => port.postMessage({ kind: 'failed', error: String(error) } satisfies FromWorker),
+  );
+}
