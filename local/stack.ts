@@ -62,7 +62,8 @@ export interface LocalStack {
 /**
  * The whole pipeline on one machine: the S3 stand-in (s3rver) and the DynamoDB stand-in (dynalite) on a
  * thread of their own, the real ingest and lists handlers fed by local queues (real S3 event records in
- * SQS-shaped batches), and the site served over HTTP. Only the queues and the CDN are local stand-ins; every other adapter is the AWS one.
+ * SQS-shaped batches), and the site served over HTTP. Only the queues and the CDN are local stand-ins;
+ * every other adapter is the AWS one.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => {});
