@@ -8,12 +8,13 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
+import { AWS_CLIENT_OPTIONS } from '#shared/adapters/client-options.ts';
 
 /**
- * A call to a stand-in that stalls (no answer, no reset) fails after 30 s without a byte instead of waiting
- * forever; the SDK retries it like any other transient failure.
+ * A call to a stand-in that stalls (no answer, no reset) fails as it would in a function (10 s without a
+ * byte) instead of waiting forever; the SDK retries it like any other transient failure.
  */
-const STALLED_CALL = { connectionTimeout: 5_000, socketTimeout: 30_000 };
+const STALLED_CALL = AWS_CLIENT_OPTIONS.requestHandler;
 
 import { ensureArticleTable } from '../../local/stack.ts';
 
