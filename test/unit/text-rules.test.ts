@@ -1,5 +1,7 @@
 import fc from 'fast-check';
+import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
+import { nativeTextScan } from '#shared/domain/body.ts';
 import { decodeValidUtf8, encodeUtf8 } from '#shared/domain/encoding.ts';
 import { excerpt, MAX_EXCERPT_LENGTH } from '#shared/domain/excerpt.ts';
 import { isValidSlug, MAX_SLUG_LENGTH, slugify } from '#shared/domain/slug.ts';
@@ -178,16 +180,64 @@ describe('normalisation', () => {
       fc.property(
         fc.string({ unit: 'grapheme', maxLength: 80 }),
         fc.string({ unit: 'binary', maxLength: 80 }),
-        (a, b) => {
-          for (const s of [a, b, a + b]) {
+        fc.string({
+          unit: fc.constantFrom(' ', '\t', '\n', '\u00A0', '\u3000', '\uFEFF', 'ạ', 'x'),
+          maxLength: 20,
+        }),
+        (a, b, c) => {
+          for (const s of [a, b, c, a + c + b]) {
             const line = normalizeLine(s);
             expect(normalizeLine(line)).toBe(line);
             expect(line).toBe(line.normalize('NFC'));
             expect(/[\p{Cc}\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/u.test(line)).toBe(false);
+            // One line: words apart by single spaces, none at either end, no word lost.
+            expect(line).not.toMatch(/[^\S ]| {2}|^ | $/u);
+            expect(line.split(' ').filter((w) => w !== '')).toEqual(
+              normalizeText(s)
+                .split(/\s+/u)
+                .filter((w) => w !== ''),
+            );
           }
         },
       ),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe('Markdown text scan', () => {
+  const options = { html: false, linkify: false, typographer: false } as const;
+  const stock = new MarkdownIt('commonmark', options);
+  const scanned = new MarkdownIt('commonmark', options);
+  nativeTextScan(scanned);
+  /** Markdown-ish text: every character an inline rule starts at, constructs that nest, Vietnamese words. */
+  const markdown = fc
+    .array(
+      fc.oneof(
+        vietnameseWord,
+        fc.constantFrom(...'\n!#$%&*+-:<=>@[\\]^_`{}~ ()"\'.,;|0123456789\t\u00a0\u0000'.split('')),
+        fc.constantFrom(
+          '[a](b)',
+          '![ảnh](x.jpg "Ảnh: TTXVN")',
+          '**đậm**',
+          '_nghiêng_',
+          '`mã`',
+          '&amp;',
+          '&#7871;',
+        ),
+        fc.constantFrom('\n\n', '> ', '- ', '1. ', '## ', '    ', '<https://a.vn>', '[x]: /y', '\\*'),
+      ),
+      { maxLength: 40 },
+    )
+    .map((parts) => parts.join(''));
+
+  it("gives the same tokens and HTML as markdown-it's own text rule, for any input", () => {
+    fc.assert(
+      fc.property(markdown, (source) => {
+        expect(JSON.stringify(scanned.parse(source, {}))).toBe(JSON.stringify(stock.parse(source, {})));
+        expect(scanned.render(source)).toBe(stock.render(source));
+      }),
+      { numRuns: 3000 },
     );
   });
 });
