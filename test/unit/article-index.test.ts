@@ -12,8 +12,16 @@ import { articleRecord } from '../support/site.ts';
 const SECTIONS = ['xa-hoi', 'kinh-te', 'the-thao'];
 const TAGS = ['lai-chau', 'nong-thon-moi', 'giao-thong'];
 
-function record(n: number, minute: number, section: string, tags: string[], live: boolean): ArticleRecord {
-  return articleRecord(n, { section, tags, status: live ? 'live' : 'withdrawn' }, minute);
+function record(
+  n: number,
+  minute: number,
+  section: string,
+  tags: string[],
+  live: boolean,
+  edit: number,
+): ArticleRecord {
+  const title = `Bài ${n}, bản ${edit}`;
+  return articleRecord(n, { section, tags, status: live ? 'live' : 'withdrawn', title }, minute);
 }
 
 const change = fc.record({
@@ -24,9 +32,11 @@ const change = fc.record({
   tags: fc.subarray(TAGS),
   // Mostly publishes: the overall list grows past a few thousand.
   live: fc.nat({ max: 6 }).map((x) => x > 0),
+  // A corrected headline: the same article at the same place, with a teaser that reads differently.
+  edit: fc.nat({ max: 2 }),
 });
 
-/** What a list query must answer, computed the slow, obvious way. */
+/** What a list query must answer (id and headline of each teaser), computed the slow, obvious way. */
 function expected(records: Iterable<ArticleRecord>, q: TeaserQuery): string[] {
   const newestFirst = [...records]
     .filter((r) => r.status === 'live')
@@ -39,12 +49,12 @@ function expected(records: Iterable<ArticleRecord>, q: TeaserQuery): string[] {
       .filter((r) => r.sortKey > after)
       .reverse()
       .slice(0, limit)
-      .map((r) => r.id);
+      .map((r) => `${r.id}: ${r.title}`);
   }
   return newestFirst
     .filter((r) => (after === undefined || r.sortKey > after) && (before === undefined || r.sortKey < before))
     .slice(0, limit)
-    .map((r) => r.id);
+    .map((r) => `${r.id}: ${r.title}`);
 }
 
 describe('in-memory article index', () => {
@@ -66,7 +76,7 @@ describe('in-memory article index', () => {
           const index = new MemoryArticleIndex();
           const model = new Map<string, ArticleRecord>();
           for (const c of changes) {
-            const r = record(c.n, c.minute, c.section, c.tags, c.live);
+            const r = record(c.n, c.minute, c.section, c.tags, c.live, c.edit);
             await index.put(r);
             model.set(r.id, r);
           }
@@ -81,7 +91,7 @@ describe('in-memory article index', () => {
               ...(q.before !== undefined ? { before: key(q.before) } : {}),
               ...(q.limit !== undefined ? { limit: q.limit } : {}),
             };
-            const got = (await index.teasers(query)).map((t: Teaser) => t.id);
+            const got = (await index.teasers(query)).map((t: Teaser) => `${t.id}: ${t.title}`);
             expect(got).toEqual(expected(model.values(), query));
           }
         },

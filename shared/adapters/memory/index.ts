@@ -125,6 +125,16 @@ export class MemoryArticleIndex implements ArticleIndex {
 
   async put(record: ArticleRecord): Promise<void> {
     const previous = this.records.get(record.id);
+    if (previous?.status === 'live' && record.status === 'live' && samePlaces(previous, record)) {
+      // Still in the same lists at the same place (a record settled, a headline corrected): the teaser is
+      // swapped where it stands, with no list shifting.
+      this.records.set(record.id, record);
+      const teaser = teaserOf(record);
+      this.#overall.replace(teaser);
+      this.#sectionList(record.section).replace(teaser);
+      for (const tag of tagSlugs(record.tags)) this.#list(this.#byTag, tag).replace(teaser);
+      return;
+    }
     if (previous?.status === 'live') {
       this.#overall.remove(previous.sortKey);
       this.#sectionList(previous.section).remove(previous.sortKey);
@@ -196,7 +206,8 @@ export class MemoryArticleIndex implements ArticleIndex {
   }
   readonly audits = new Map<string, AuditEntry[]>();
   async appendAudit(entry: AuditEntry): Promise<void> {
-    this.audits.set(entry.articleId, [...(this.audits.get(entry.articleId) ?? []), structuredClone(entry)]);
+    // Every field is a string: a shallow copy keeps the caller's object apart.
+    this.audits.set(entry.articleId, [...(this.audits.get(entry.articleId) ?? []), { ...entry }]);
   }
   async auditOf(articleId: string): Promise<AuditEntry[]> {
     return this.audits.get(articleId) ?? [];
@@ -277,6 +288,14 @@ export class MemoryEdgeRules implements EdgeRules {
  * removal moves at most a chunk, not the whole list: a 100k-article site is built in time proportional to
  * its size, whatever order its articles arrive in.
  */
+/** Whether two records of one article are in the same lists at the same place, from the same draft. */
+function samePlaces(a: ArticleRecord, b: ArticleRecord): boolean {
+  if (a.sortKey !== b.sortKey || a.section !== b.section || a.draftKey !== b.draftKey) return false;
+  const tags = tagSlugs(a.tags);
+  const other = tagSlugs(b.tags);
+  return tags.length === other.length && tags.every((t, i) => t === other[i]);
+}
+
 class SortedTeasers {
   readonly #chunks: Teaser[][] = [];
   size = 0;
@@ -314,6 +333,13 @@ class SortedTeasers {
         this.#chunks.splice(this.#chunks.indexOf(chunk) + 1, 0, chunk.splice(CHUNK));
     }
     this.size += 1;
+  }
+
+  /** Puts a teaser in place of the one with the same sort key. */
+  replace(teaser: Teaser): void {
+    const [c, at] = this.#find(teaser.sortKey, false);
+    const chunk = this.#chunks[c];
+    if (chunk?.[at]?.sortKey === teaser.sortKey) chunk[at] = teaser;
   }
 
   remove(sortKey: string): void {
