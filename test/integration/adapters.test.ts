@@ -241,6 +241,24 @@ describe.each([
     expect(await site.list('')).toEqual(['media/abc/a.jpg']);
   });
 
+  it('lists keys at the top and at any depth, by any prefix, in order', async () => {
+    const site = await make();
+    const keys = [
+      'index.html',
+      'sitemap.xml',
+      'sitemaps/2026-01.xml',
+      'xa-hoi/page/2',
+      'xa-hoi/tin/index.html',
+    ];
+    for (const k of [...keys].reverse())
+      await site.put(k, 'x', { contentType: 'text/plain', cacheControl: 'no-cache' });
+    expect(await site.list('')).toEqual(keys);
+    expect(await site.list('sitemap')).toEqual(['sitemap.xml', 'sitemaps/2026-01.xml']);
+    expect(await site.list('xa-hoi/p')).toEqual(['xa-hoi/page/2']);
+    expect(await site.list('xa-hoi/tin/')).toEqual(['xa-hoi/tin/index.html']);
+    expect(await site.list('kinh-te/')).toEqual([]);
+  });
+
   it('lists past one page of results', async () => {
     const site = await make();
     const keys = Array.from({ length: 1005 }, (_, i) => `p/${String(i).padStart(4, '0')}`);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   closeSync,
+  type Dirent,
   fstatSync,
   mkdirSync,
   openSync,
@@ -9,7 +10,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import type { ArticleRecord } from '../../domain/article.ts';
 import { decodeValidUtf8, encodeUtf8 } from '../../domain/encoding.ts';
 import {
@@ -33,7 +34,8 @@ class Folder {
   readonly #made = new Set<string>();
 
   constructor(root: string) {
-    this.#root = root;
+    // Absolute and without a trailing separator, as readdir reports the folders below it.
+    this.#root = resolve(root);
   }
 
   path(key: string): string {
@@ -89,16 +91,25 @@ class Folder {
   keys(prefix: string): string[] {
     // Walk only the deepest folder the prefix names, not the whole tree.
     const folder = prefix.includes('/') ? this.path(prefix.slice(0, prefix.lastIndexOf('/'))) : this.#root;
-    let entries: string[];
+    let entries: Dirent[];
     try {
-      entries = readdirSync(folder, { recursive: true, withFileTypes: true })
-        .filter((e) => e.isFile())
-        .map((e) => relative(this.#root, join(e.parentPath, e.name)).split(sep).join('/'));
+      entries = readdirSync(folder, { recursive: true, withFileTypes: true });
     } catch (error) {
       if (isMissing(error)) return [];
       throw error;
     }
-    return entries.filter((k) => k.startsWith(prefix)).sort();
+    // Every entry's folder is the root or below it, as readdir joined it: the key is what follows the root.
+    const root = this.#root;
+    const start = root.endsWith(sep) ? root.length : root.length + 1;
+    const keys: string[] = [];
+    for (const entry of entries) {
+      if (!entry.isFile()) continue;
+      const below = entry.parentPath.length > root.length ? entry.parentPath.slice(start) : '';
+      const key =
+        below === '' ? entry.name : `${sep === '/' ? below : below.split(sep).join('/')}/${entry.name}`;
+      if (key.startsWith(prefix)) keys.push(key);
+    }
+    return keys.sort();
   }
 }
 
