@@ -236,6 +236,10 @@ describe.each([
     expect(Buffer.from(page?.bytes ?? []).toString()).toBe('<p>Tin</p>');
     expect([...((await site.get('media/abc/a.jpg'))?.bytes ?? [])]).toEqual([0xff, 0xd8, 0xff]);
     expect(await site.list('xa-hoi/')).toEqual(['xa-hoi/tin/index.html']);
+    // Missing, a key that names a folder of others, a key below a page: none is an object.
+    expect(await site.get('xa-hoi/khong-co/index.html')).toBeUndefined();
+    expect(await site.get('xa-hoi/tin')).toBeUndefined();
+    expect(await site.get('xa-hoi/tin/index.html/x')).toBeUndefined();
     await site.delete(['xa-hoi/tin/index.html', 'khong-co']);
     expect(await site.get('xa-hoi/tin/index.html')).toBeUndefined();
     expect(await site.list('')).toEqual(['media/abc/a.jpg']);
