@@ -1,3 +1,5 @@
+import { Buffer } from 'node:buffer';
+
 /**
  * Text rules applied to every piece of draft text before anything else looks at it.
  *
@@ -22,11 +24,24 @@ export function normalizeText(text: string): string {
   return STRIPPED.test(nfc) ? nfc.replace(STRIPPED, '') : nfc;
 }
 
-/** NFC, one line: invisible and control characters removed, whitespace runs folded to one space, trimmed. */
+/**
+ * NFC, one line: invisible and control characters removed, whitespace runs folded to one space, trimmed.
+ * The result is a string of its own, never a view of the text it was cut from (see {@link ownCopy}).
+ */
 export function normalizeLine(text: string): string {
   const nfc = normalizeText(text);
-  // Most lines have nothing to fold: the test costs a fifth of the replace.
-  return (FOLDABLE.test(nfc) ? nfc.replace(/\s+/gu, ' ') : nfc).trim();
+  // Most lines have nothing to fold: the test costs a fifth of the replace, and the copy less still.
+  return FOLDABLE.test(nfc) ? nfc.replace(/\s+/gu, ' ').trim() : ownCopy(nfc.trim());
+}
+
+/**
+ * A string that shares no memory with another. V8 keeps a substring of 13 characters or more as a view of
+ * its whole source, and returns a string that needs no change (normalised, trimmed) as it is: a headline
+ * read from a draft's front matter would keep the whole front matter alive for as long as a list holds the
+ * headline (1.3 KB an article, 13 MB at 10,000).
+ */
+function ownCopy(text: string): string {
+  return Buffer.from(text, 'utf16le').toString('utf16le');
 }
 
 /** Whitespace other than a space, or two spaces in a row: what folding would change. */

@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import fc from 'fast-check';
 import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +9,9 @@ import { decodeValidUtf8, encodeUtf8 } from '#shared/domain/encoding.ts';
 import { excerpt, MAX_EXCERPT_LENGTH } from '#shared/domain/excerpt.ts';
 import { isValidSlug, MAX_SLUG_LENGTH, slugify } from '#shared/domain/slug.ts';
 import { charLength, normalizeLine, normalizeText } from '#shared/domain/text.ts';
-import { SEED_SLUG } from '../support/site.ts';
+import { ROOT, SEED_SLUG } from '../support/site.ts';
+
+const run = promisify(execFile);
 
 const SEED_TITLE =
   'Nâng cao năng lực lãnh đạo, sức chiến đấu của Đảng bộ tỉnh - nhiệm vụ trọng tâm, xuyên suốt';
@@ -174,6 +179,19 @@ describe('normalisation', () => {
     expect(normalizeText('a\u0000b\u0007c\u200Bd\u202Ee\nf\tg')).toBe('abcde\nf\tg');
     expect(normalizeLine('  Tiêu\u00A0đề \n mới\u2066 ')).toBe('Tiêu đề mới');
   });
+
+  it('gives each line a string of its own: keeping a headline does not keep the draft it came from', async () => {
+    // Strings cut from a larger one can share its memory (V8 does for 13 characters or more): a list that
+    // keeps 10,000 headlines would keep 10,000 front matters. Measured in a process of its own.
+    const { stdout } = await run(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', join(ROOT, 'test/support/retained-fields.ts')],
+      { cwd: ROOT },
+    );
+    const { heldPerDraft, ownPerDraft } = JSON.parse(stdout) as { heldPerDraft: number; ownPerDraft: number };
+    expect(ownPerDraft).toBeGreaterThan(400);
+    expect(heldPerDraft).toBeLessThan(1.5 * ownPerDraft);
+  }, 60_000);
 
   it('is idempotent and leaves no invisible or control characters, for any input', () => {
     fc.assert(
