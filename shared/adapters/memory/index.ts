@@ -283,11 +283,6 @@ export class MemoryEdgeRules implements EdgeRules {
   }
 }
 
-/**
- * Teasers newest first (by descending sort key), in chunks of at most {@link CHUNK} so that an insert or a
- * removal moves at most a chunk, not the whole list: a 100k-article site is built in time proportional to
- * its size, whatever order its articles arrive in.
- */
 /** Whether two records of one article are in the same lists at the same place, from the same draft. */
 function samePlaces(a: ArticleRecord, b: ArticleRecord): boolean {
   if (a.sortKey !== b.sortKey || a.section !== b.section || a.draftKey !== b.draftKey) return false;
@@ -296,6 +291,11 @@ function samePlaces(a: ArticleRecord, b: ArticleRecord): boolean {
   return tags.length === other.length && tags.every((t, i) => t === other[i]);
 }
 
+/**
+ * Teasers newest first (by descending sort key), in chunks of at most {@link CHUNK} so that an insert or a
+ * removal moves at most a chunk, not the whole list: a 100k-article site is built in time proportional to
+ * its size, whatever order its articles arrive in.
+ */
 class SortedTeasers {
   readonly #chunks: Teaser[][] = [];
   size = 0;
