@@ -41,14 +41,25 @@ export interface ArticleRecord extends Teaser {
   readonly settled: boolean;
   /** Addresses the article had before its slug or section changed: each redirects to its address now. */
   readonly formerPaths: readonly string[];
-  /** While unsettled: where the article stood before the change (section, time, address and tags). */
-  readonly pendingFrom?: {
-    readonly section: string;
-    readonly sortKey: string;
-    readonly path: string;
-    /** Tag slugs (absent on records written before tags had pages). */
-    readonly tags?: readonly string[];
-  };
+  /**
+   * While unsettled: every place the article may still show from before the change (section, time, address
+   * and tags). More than one when a change was interrupted and the next one started from there.
+   */
+  readonly pendingFrom?: readonly ArticlePosition[];
+  /**
+   * While unsettled: new addresses a change claimed, and may have written a page at, before it recorded the
+   * article there; a change that stopped in between is cleaned up by the next.
+   */
+  readonly claimedAhead?: readonly string[];
+}
+
+/** Where an article stands: the lists, sitemap, related teasers and address it shows at. */
+export interface ArticlePosition {
+  readonly section: string;
+  readonly sortKey: string;
+  readonly path: string;
+  /** Tag slugs (absent on records written before tags had pages). */
+  readonly tags?: readonly string[];
 }
 
 export const RELATED_COUNT = 5;

@@ -67,7 +67,12 @@ async function renderView(deps: RenderDeps, view: ViewId, delivery: Delivery): P
   throw new UnknownViewError(`"${view}" is not a view of this site`);
 }
 
-/** Writes an article's page from its record (or removes it when the article is down), invalidating a changed copy. */
+/**
+ * Writes an article's page from its record (or removes it when the article is down), invalidating a changed
+ * copy, and removes its pages at addresses it no longer serves. A job that read the record before the article
+ * moved may write the old page after the move deleted it; the move's own job, which runs after it in the same
+ * group, removes it again.
+ */
 export async function renderArticle(deps: RenderDeps, id: string, delivery: Delivery): Promise<void> {
   const record = await deps.index.get(id);
   if (!record) return;
@@ -81,14 +86,29 @@ export async function renderArticle(deps: RenderDeps, id: string, delivery: Deli
     if (outcome === 'updated' || (outcome === 'unchanged' && delivery.redelivered)) {
       await deps.cdn.invalidate([record.path]);
     }
-    return;
+    return removePages(deps, record, record.formerPaths, delivery);
   }
-  // Down: its address may already belong to another article, whose page must stay.
-  const holder = await deps.index.holderOf(record.path);
-  if (holder !== undefined && holder !== id) return;
-  const existed = (await deps.site.get(pageKey(record.path))) !== undefined;
-  if (existed) await deps.site.delete([pageKey(record.path)]);
-  if (existed || delivery.redelivered) await deps.cdn.invalidate([record.path]);
+  return removePages(deps, record, [record.path, ...record.formerPaths], delivery);
+}
+
+/** Removes the article's pages at these addresses; one that another article holds now is that article's. */
+async function removePages(
+  deps: RenderDeps,
+  record: ArticleRecord,
+  paths: readonly string[],
+  delivery: Delivery,
+): Promise<void> {
+  const removed: string[] = [];
+  for (const path of new Set(paths)) {
+    if (path === record.path && record.status === 'live') continue;
+    const exists = (await deps.site.get(pageKey(path))) !== undefined;
+    if (!exists && !delivery.redelivered) continue;
+    const holder = await deps.index.holderOf(path);
+    if (holder !== undefined && holder !== record.id) continue;
+    if (exists) await deps.site.delete([pageKey(path)]);
+    removed.push(path);
+  }
+  if (removed.length > 0) await deps.cdn.invalidate(removed);
 }
 
 /**

@@ -1,6 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
-import { type ArticleRecord, articlePath, pageKey, sortKeyOf, tagSlugs } from '../domain/article.ts';
+import {
+  type ArticlePosition,
+  type ArticleRecord,
+  articlePath,
+  pageKey,
+  sortKeyOf,
+  tagSlugs,
+} from '../domain/article.ts';
 import { type PublishedImage, renderBodyWithPhotos } from '../domain/body.ts';
 import { type Draft, defaultIdForKey, type ParseResult, parseDraft } from '../domain/draft.ts';
 import { MAX_DRAFT_BYTES } from '../domain/encoding.ts';
@@ -65,8 +72,6 @@ const LEASE_WAIT_MS = 20_000;
 export class DraftBusyError extends Error {
   override readonly name = 'DraftBusyError';
 }
-
-type Position = NonNullable<ArticleRecord['pendingFrom']>;
 
 /** Something changed at a key of the drafts bucket. */
 export interface DraftChange {
@@ -178,16 +183,19 @@ async function syncDraft(deps: SyncDeps, change: DraftChange): Promise<EditorRep
   // What the draft names now, published or not: an image uploaded after it brings it back (syncImage).
   await deps.index.setImagesOf(change.key, parsed?.ok ? parsed.draft.images.map((i) => i.key) : []);
   if (object?.tooLarge) {
+    await finishInterrupted(deps, change, await idOf(deps, change.key));
     return rejectedReport(change, [
       problem('draft_too_large', { field: 'draft', size: object.size ?? 0, max: MAX_DRAFT_BYTES }),
     ]);
   }
   if (!object || !parsed) {
     await deps.scheduler.cancel(change.key);
-    const id = (await deps.index.idForDraft(change.key)) ?? defaultIdForKey(change.key);
-    return takeDown(deps, change, id);
+    return takeDown(deps, change, await idOf(deps, change.key));
   }
-  if (!parsed.ok) return rejectedReport(change, parsed.problems);
+  if (!parsed.ok) {
+    await finishInterrupted(deps, change, await idOf(deps, change.key));
+    return rejectedReport(change, parsed.problems);
+  }
   const { draft, warnings } = parsed;
   try {
     if (draft.status === 'withdrawn') {
@@ -200,9 +208,15 @@ async function syncDraft(deps: SyncDeps, change: DraftChange): Promise<EditorRep
       return await schedule(deps, change, draft, warnings);
     return await publish(deps, change, draft, warnings);
   } catch (err) {
-    if (err instanceof DraftRejectedError) return rejectedReport(change, err.problems, warnings);
-    throw err;
+    if (!(err instanceof DraftRejectedError)) throw err;
+    await finishInterrupted(deps, change, draft.id);
+    return rejectedReport(change, err.problems, warnings);
   }
+}
+
+/** The article a draft key published last, or would publish under its default id. */
+async function idOf(deps: SyncDeps, key: string): Promise<string> {
+  return (await deps.index.idForDraft(key)) ?? defaultIdForKey(key);
 }
 
 function parseWith(deps: SyncDeps, key: string, bytes: Uint8Array): Promise<ParseResult> {
@@ -252,7 +266,7 @@ async function publish(
   draft: Draft,
   warnings: readonly Problem[],
 ): Promise<EditorReport> {
-  const { index, site, config } = deps;
+  const { index, config } = deps;
   const prev = await index.get(draft.id);
   if (prev && prev.draftKey !== draft.key && (await deps.drafts.get(prev.draftKey))) {
     throw new DraftRejectedError([
@@ -290,29 +304,12 @@ async function publish(
   }
 
   const images = await publishImages(deps, toPublish);
-  const holder = await index.claimPath(path, draft.id);
-  if (holder !== undefined) {
-    throw new DraftRejectedError([
-      problem('slug_taken', { field: 'slug', path, holder, suggestion: `${slug}-2` }),
-    ]);
-  }
-
   const publishedAt = draft.publishedAt?.toISOString() ?? prev?.publishedAt ?? change.eventTime.toISOString();
   const editedAt = change.eventTime.toISOString();
   // "Updated" is shown when the content changed after publication, not when the same draft is applied again.
   const edited = live !== undefined && live.contentHash !== contentHash && editedAt > publishedAt;
   const updatedAt = edited ? editedAt : live?.updatedAt;
-  const sortKey = sortKeyOf(publishedAt, draft.id);
-  // Where the article stood before this change, kept in the record until the change is settled, so a
-  // retry after a failure still cleans up the old address and re-renders the pages that showed it there.
-  const from = prev?.pendingFrom ?? (live ? positionOf(live) : undefined);
-  // Old addresses keep working: each stays this article's and redirects to the new one (unless another
-  // article has taken it since the article was down).
-  const formerPaths: string[] = [];
-  for (const former of new Set([...(prev?.formerPaths ?? []), ...(from ? [from.path] : [])])) {
-    if (former !== path && (await index.claimPath(former, draft.id)) === undefined) formerPaths.push(former);
-  }
-  const record: ArticleRecord = {
+  await putLive(deps, change, prev, {
     id: draft.id,
     draftKey: draft.key,
     section: draft.section,
@@ -325,19 +322,62 @@ async function publish(
     tags: draft.tags,
     publishedAt,
     ...(updatedAt ? { updatedAt } : {}),
-    sortKey,
+    sortKey: sortKeyOf(publishedAt, draft.id),
     status: 'live',
     contentHash,
     ...bodyOf(draft, images),
     version: (prev?.version ?? 0) + 1,
+    formerPaths: [],
+    settled: false,
+  });
+  deps.log.info('article published', { articleId: draft.id, path, draftKey: draft.key });
+  return done;
+}
+
+/**
+ * Makes `next` the article's live state, from wherever `prev` left it, in an order that a failure at any
+ * step leaves redoable: a retry, or the next change to the draft, finds in the record everything this one
+ * may have done and finishes or undoes it.
+ */
+async function putLive(
+  deps: SyncDeps,
+  change: DraftChange,
+  prev: ArticleRecord | undefined,
+  next: ArticleRecord,
+): Promise<void> {
+  const { index, site, config } = deps;
+  const { id, path } = next;
+  const live = prev?.status === 'live' ? prev : undefined;
+  // Everywhere the article may still show from before (more than one place when an earlier change was
+  // interrupted), kept in the record until this change is settled.
+  const from = shownAt(prev);
+  // Every address the record knows the article by. Before an address is claimed and its page written, the
+  // record says so (a new address among its own, a settled record as changing), so that if this change stops
+  // there, the next one knows what to clean up. A correction in place needs no such step.
+  const known = new Set(addressesOf(prev));
+  if (!known.has(path) || (prev?.settled && live?.path !== path)) await index.put(intentTo(prev, next));
+  const holder = await index.claimPath(path, id);
+  if (holder !== undefined) {
+    throw new DraftRejectedError([
+      problem('slug_taken', { field: 'slug', path, holder, suggestion: `${next.slug}-2` }),
+    ]);
+  }
+  // Old addresses keep working: each stays this article's and redirects to the new one (unless another
+  // article has taken it since the article was down).
+  const formerPaths: string[] = [];
+  for (const former of known) {
+    if (former !== path && (await index.claimPath(former, id)) === undefined) formerPaths.push(former);
+  }
+  const record: ArticleRecord = {
+    ...next,
     formerPaths,
     settled: false,
-    ...(from ? { pendingFrom: from } : {}),
+    ...(from.length > 0 ? { pendingFrom: from } : {}),
   };
 
-  // A new page is written before the index names it, so that no list ever links to a missing page; an
-  // existing page is rewritten (and its CDN copy invalidated) by its render job.
-  if ((!from || from.path !== path) && !change.rebuild) {
+  // A page at an address that was not live is written before the index names it, so that no list ever
+  // links to a missing page; a live page is rewritten (and its CDN copy invalidated) by its render job.
+  if (live?.path !== path && !change.rebuild) {
     const related = await relatedFor(index, record);
     await site.put(pageKey(path), renderArticlePage({ site: config, article: record, related }), {
       contentType: HTML,
@@ -350,17 +390,90 @@ async function publish(
   // A rebuild renders every view itself once all drafts are applied.
   if (!change.rebuild) await deps.render.send(await jobsFor(deps, record, from));
   for (const former of formerPaths) await deps.edge.set(former, { status: 301, location: path });
-  if (from && from.path !== path) {
-    await site.delete([pageKey(from.path)]);
-    await deps.cdn.invalidate([from.path]);
+  // Pages this change or an interrupted one left behind (the render job removes any written later).
+  const left = [...from.map((f) => f.path), ...(prev?.claimedAhead ?? [])].filter((p) =>
+    formerPaths.includes(p),
+  );
+  if (left.length > 0) {
+    await site.delete([...new Set(left)].map(pageKey));
+    await deps.cdn.invalidate([...new Set(left)]);
   }
-  if (!live || live.path !== path) {
-    await index.appendAudit(auditEntry(change, record, live ? 'moved' : 'published'));
+  // A line in the history for where it went live, unless the history says so already (a retry, or a
+  // correction in place).
+  if (!(live?.settled && live.path === path)) {
+    const line = await lastLine(index, id);
+    const listed = line?.action === 'published' || line?.action === 'moved';
+    if (!listed || line?.path !== path) {
+      await index.appendAudit(auditEntry(change, record, listed ? 'moved' : 'published'));
+    }
   }
   const { pendingFrom: _, ...settled } = record;
   await index.put({ ...settled, settled: true });
-  deps.log.info('article published', { articleId: draft.id, path, draftKey: draft.key });
-  return done;
+}
+
+/**
+ * Where an article may show now: its place when it is live, and while a change to it is unsettled, every
+ * place that change came from.
+ */
+function shownAt(record: ArticleRecord | undefined): ArticlePosition[] {
+  if (!record) return [];
+  const at = [...(record.pendingFrom ?? []), ...(record.status === 'live' ? [positionOf(record)] : [])];
+  const byKey = new Map(at.map((p) => [JSON.stringify([p.path, p.section, p.sortKey, p.tags ?? []]), p]));
+  return [...byKey.values()];
+}
+
+/** Every address an article's record names: its own, the former ones, and those of an unsettled change. */
+function addressesOf(record: ArticleRecord | undefined): string[] {
+  if (!record) return [];
+  return [
+    ...new Set([
+      record.path,
+      ...record.formerPaths,
+      ...(record.pendingFrom ?? []).map((f) => f.path),
+      ...(record.claimedAhead ?? []),
+    ]),
+  ];
+}
+
+/**
+ * The record before a change that is about to claim a new address, naming that address: the article as it
+ * was (a new one as not live yet), changing from where it stood (or from where an interrupted change did).
+ */
+function intentTo(prev: ArticleRecord | undefined, next: ArticleRecord): ArticleRecord {
+  if (!prev) return { ...next, status: 'withdrawn', version: 0, settled: false, claimedAhead: [next.path] };
+  const from = prev.settled ? shownAt(prev) : (prev.pendingFrom ?? []);
+  const { pendingFrom: _, ...rest } = prev;
+  return {
+    ...rest,
+    settled: false,
+    ...(from.length > 0 ? { pendingFrom: from } : {}),
+    claimedAhead: [...new Set([...(prev.claimedAhead ?? []), next.path])],
+  };
+}
+
+/**
+ * The draft is rejected now, so it will not redo a change to its article that was interrupted: that change
+ * is finished as recorded (the article stays as it was, or as the interrupted change made it), so that the
+ * site does not stay half-way between the two.
+ */
+async function finishInterrupted(deps: SyncDeps, change: DraftChange, id: string): Promise<void> {
+  const prev = await deps.index.get(id);
+  if (!prev || prev.settled || prev.draftKey !== change.key) return;
+  if (prev.status !== 'live') {
+    await takeDown(deps, change, id, [], prev.status);
+    return;
+  }
+  const { pendingFrom: _, claimedAhead: __, ...as } = prev;
+  await putLive(deps, change, prev, { ...as, version: prev.version + 1 });
+}
+
+/**
+ * The last line of an article's history. Lines are written from what the history says, not from what the
+ * record says, so a change retried after its line was written does not write it twice, and one interrupted
+ * before does not lose it.
+ */
+async function lastLine(index: SyncDeps['index'], id: string): Promise<AuditEntry | undefined> {
+  return (await index.auditOf(id)).at(-1);
 }
 
 function auditEntry(change: DraftChange, record: ArticleRecord, action: AuditEntry['action']): AuditEntry {
@@ -375,29 +488,29 @@ function auditEntry(change: DraftChange, record: ArticleRecord, action: AuditEnt
   };
 }
 
-function positionOf(record: ArticleRecord): Position {
+function positionOf(record: ArticleRecord): ArticlePosition {
   return { section: record.section, sortKey: record.sortKey, path: record.path, tags: tagSlugs(record.tags) };
 }
 
 /**
  * The render jobs a recorded change needs: the article's own page, its lists, and the pages whose related
- * teasers may show it, at its new position and at the one it left (only a bounded set can, see
+ * teasers may show it, at its new position and at every one it left (only a bounded set can, see
  * {@link mayShowAsRelated}). Each job names the version its render must see in the list indexes.
  */
 async function jobsFor(
   deps: SyncDeps,
   record: ArticleRecord,
-  from: Position | undefined,
+  from: readonly ArticlePosition[],
 ): Promise<RenderJob[]> {
   const expect = { id: record.id, version: record.version };
   const views = new Set<ViewId>([
     `article/${record.id}`,
-    ...listsFor([record.section, ...(from ? [from.section] : [])]),
+    ...listsFor([record.section, ...from.map((f) => f.section)]),
     sitemapView(record.publishedAt),
-    ...(from ? [sitemapView(instantOf(from.sortKey))] : []),
-    ...[...tagSlugs(record.tags), ...(from?.tags ?? [])].map((t): ViewId => `tag/${t}`),
+    ...from.map((f) => sitemapView(instantOf(f.sortKey))),
+    ...[...tagSlugs(record.tags), ...from.flatMap((f) => f.tags ?? [])].map((t): ViewId => `tag/${t}`),
   ]);
-  for (const at of [positionOf(record), ...(from ? [from] : [])]) {
+  for (const at of [positionOf(record), ...from]) {
     for (const t of await mayShowAsRelated(deps.index, deps.config, at)) {
       if (t.id !== record.id) views.add(`article/${t.id}`);
     }
@@ -435,30 +548,41 @@ async function takeDown(
   if (!prev || prev.draftKey !== change.key) return report;
   const done = prev.status === 'withdrawn' || (prev.status === 'scheduled' && until === 'scheduled');
   if (prev.settled && done) return report;
-  const from = prev.pendingFrom ?? positionOf(prev);
+  const from = shownAt(prev);
   // Out of the index first: the render jobs then drop it from its lists and related teasers, and its own
-  // job removes the page.
-  const withdrawn: ArticleRecord = {
-    ...prev,
+  // job removes its pages. Its address stays its own; any other it had, or a change claimed, is a former one.
+  const addresses = addressesOf(prev);
+  const { claimedAhead: _, ...rest } = prev;
+  const down: ArticleRecord = {
+    ...rest,
     status: until,
     version: prev.status === 'live' ? prev.version + 1 : prev.version,
+    formerPaths: addresses.filter((p) => p !== prev.path),
     settled: false,
     pendingFrom: from,
   };
-  await index.put(withdrawn);
-  await deps.render.send(await jobsFor(deps, withdrawn, from));
-  if (until === 'withdrawn') {
-    // Every address it had answers 410 Gone at once; the addresses are free again for other articles.
-    for (const path of new Set([prev.path, from.path, ...prev.formerPaths])) {
+  await index.put(down);
+  await deps.render.send(await jobsFor(deps, down, from));
+  // Withdrawn: every address it had answers 410 Gone at once, and is free again for other articles.
+  // Scheduled: it keeps its addresses for when it returns; until then they answer 404 (a former one no
+  // longer redirects to a page that is not there). An address claimed ahead by a change that then found it
+  // taken is the other article's, and left alone.
+  for (const path of addresses) {
+    const holder = await index.holderOf(path);
+    if (holder !== undefined && holder !== id) continue;
+    if (until === 'withdrawn') {
       await deps.edge.set(path, { status: 410 });
       await index.releasePath(path, id);
+    } else if (path !== prev.path) {
+      await deps.edge.set(path, undefined);
     }
   }
-  // A scheduled article keeps its addresses for when it returns; until then they answer 404.
-  if (prev.status === 'live') {
+  // A line in the history if it says the article was on the site (not yet written, if this is a retry).
+  const line = await lastLine(index, id);
+  if (line?.action === 'published' || line?.action === 'moved') {
     await index.appendAudit(auditEntry(change, prev, until === 'withdrawn' ? 'taken-down' : 'rescheduled'));
   }
-  const { pendingFrom: _, ...settled } = withdrawn;
+  const { pendingFrom: __, ...settled } = down;
   await index.put({ ...settled, settled: true });
   deps.log.info('article taken down', { articleId: id, path: prev.path, draftKey: change.key });
   return report;

@@ -203,9 +203,23 @@ describe('publishing drafts', () => {
 
   it('refuses a second article at an address already taken', async () => {
     await p.change('xa-hoi/mot.md', draftText({ title: 'Tin trùng' }));
+    const deleted: string[] = [];
+    const remove = p.site.delete.bind(p.site);
+    p.site.delete = async (keys) => {
+      deleted.push(...keys);
+      await remove(keys);
+    };
     const [report] = await p.change('xa-hoi/hai.md', draftText({ title: 'Tin trùng' }));
     expect(report?.status).toBe('rejected');
     expect(report?.errors[0]).toMatchObject({ field: 'slug', code: 'slug_taken' });
+    // The refused draft, and then its deletion, leave the other article's page and address as they were.
+    const page = p.site.text(pageKey('/xa-hoi/tin-trung'));
+    expect(page).toContain('<h1>Tin trùng</h1>');
+    await p.change('xa-hoi/hai.md', undefined);
+    expect(p.site.text(pageKey('/xa-hoi/tin-trung'))).toBe(page);
+    expect(deleted).not.toContain(pageKey('/xa-hoi/tin-trung'));
+    expect(await p.index.holderOf('/xa-hoi/tin-trung')).toBe('xa-hoi/mot');
+    expect(p.edge.rules.has('/xa-hoi/tin-trung')).toBe(false);
   });
 
   it('keeps the address when a correction changes the headline', async () => {
