@@ -353,9 +353,12 @@ async function putLive(
   const from = shownAt(prev);
   // Every address the record knows the article by. Before an address is claimed and its page written, the
   // record says so (a new address among its own, a settled record as changing), so that if this change stops
-  // there, the next one knows what to clean up. A correction in place needs no such step.
+  // there, the next one knows what to clean up. A correction in place needs no such step, and neither does a
+  // rebuild meeting an article with no record: it writes no page ahead, and a rebuild that stops is run
+  // again, when the same draft claims the same address.
   const known = new Set(addressesOf(prev));
-  if (!known.has(path) || (prev?.settled && live?.path !== path)) await index.put(intentTo(prev, next));
+  const ahead = !known.has(path) || (prev?.settled && live?.path !== path);
+  if (ahead && !(change.rebuild && !prev)) await index.put(intentTo(prev, next));
   const holder = await index.claimPath(path, id);
   if (holder !== undefined) {
     throw new DraftRejectedError([
@@ -401,7 +404,8 @@ async function putLive(
   // A line in the history for where it went live, unless the history says so already (a retry, or a
   // correction in place).
   if (!(live?.settled && live.path === path)) {
-    const line = await lastLine(index, id);
+    // Records are never removed: an article that had none has no history yet.
+    const line = prev ? await lastLine(index, id) : undefined;
     const listed = line?.action === 'published' || line?.action === 'moved';
     if (!listed || line?.path !== path) {
       await index.appendAudit(auditEntry(change, record, listed ? 'moved' : 'published'));
@@ -440,7 +444,18 @@ function addressesOf(record: ArticleRecord | undefined): string[] {
  * was (a new one as not live yet), changing from where it stood (or from where an interrupted change did).
  */
 function intentTo(prev: ArticleRecord | undefined, next: ArticleRecord): ArticleRecord {
-  if (!prev) return { ...next, status: 'withdrawn', version: 0, settled: false, claimedAhead: [next.path] };
+  if (!prev) {
+    // Not live, so nothing renders its body: the record names the address and no more.
+    const { photos: _, ...rest } = next;
+    return {
+      ...rest,
+      bodyHtml: '',
+      status: 'withdrawn',
+      version: 0,
+      settled: false,
+      claimedAhead: [next.path],
+    };
+  }
   const from = prev.settled ? shownAt(prev) : (prev.pendingFrom ?? []);
   const { pendingFrom: _, ...rest } = prev;
   return {
