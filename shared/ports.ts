@@ -90,6 +90,11 @@ export interface ArticleIndex {
   /** Saves a record; live records become visible to {@link ArticleIndex.teasers}. */
   put(record: ArticleRecord): Promise<void>;
   /**
+   * Marks a change to an article done: its record, if still at this version, becomes settled and drops what
+   * only an unsettled change keeps (`pendingFrom`, `claimedAhead`). Lists do not change.
+   */
+  settle(id: string, version: number): Promise<void>;
+  /**
    * Live articles, newest first (or, with `after`, oldest first), read from an index by query, never by
    * scanning the table.
    */

@@ -411,8 +411,7 @@ async function putLive(
       await index.appendAudit(auditEntry(change, record, listed ? 'moved' : 'published'));
     }
   }
-  const { pendingFrom: _, ...settled } = record;
-  await index.put({ ...settled, settled: true });
+  await index.settle(id, record.version);
 }
 
 /**
@@ -597,8 +596,7 @@ async function takeDown(
   if (line?.action === 'published' || line?.action === 'moved') {
     await index.appendAudit(auditEntry(change, prev, until === 'withdrawn' ? 'taken-down' : 'rescheduled'));
   }
-  const { pendingFrom: __, ...settled } = down;
-  await index.put({ ...settled, settled: true });
+  await index.settle(id, down.version);
   deps.log.info('article taken down', { articleId: id, path: prev.path, draftKey: change.key });
   return report;
 }

@@ -72,6 +72,25 @@ describe.each([
     expect(await index.get('khong-co')).toBeUndefined();
   });
 
+  it('settles a change at the version it recorded, leaving the lists as they are', async () => {
+    const changing = record(2, {
+      tags: ['Lai Châu'],
+      version: 3,
+      settled: false,
+      pendingFrom: [{ section: 'xa-hoi', sortKey: '2024-01-01T00:01:00.000Z#bai-2', path: '/xa-hoi/bai-2' }],
+      claimedAhead: ['/kinh-te/bai-2-moi'],
+    });
+    await index.put(changing);
+    // A settle for an older version (a newer change was recorded since) changes nothing.
+    await index.settle('bai-2', 2);
+    expect(await index.get('bai-2')).toEqual(changing);
+    await index.settle('bai-2', 3);
+    const { pendingFrom: _, claimedAhead: __, ...rest } = changing;
+    expect(await index.get('bai-2')).toEqual({ ...rest, settled: true });
+    expect((await index.teasers({ tag: 'lai-chau' })).map((t) => t.id)).toEqual(['bai-2']);
+    expect((await index.teasers({ section: 'kinh-te' })).map((t) => t.id)).toEqual(['bai-2']);
+  });
+
   it('lists live articles newest first, overall and by section, across query pages', async () => {
     for (let n = 0; n < 45; n++) await index.put(record(n));
     await index.put(record(99, { status: 'withdrawn' }));

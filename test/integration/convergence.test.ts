@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import fc from 'fast-check';
@@ -7,7 +8,7 @@ import { rebuildSite } from '#shared/use-cases/rebuild.ts';
 import { concurrentPipeline, type Random } from '../support/harness.ts';
 import { draftText, example, SEED_IMAGE_KEY, SEED_KEY, SEED_PATH } from '../support/site.ts';
 import { differences } from '../support/site-model.ts';
-import { clientsFor, injectFaults, startStandIns } from '../support/stand-ins.ts';
+import { clientsFor, type Fault, injectFaults, startStandIns } from '../support/stand-ins.ts';
 
 /**
  * The convergence guarantee, checked as a model-based property: random editing sessions (uploads,
@@ -107,6 +108,22 @@ function shuffled<T>(items: readonly T[], random: Random): T[] {
     [out[i], out[j]] = [out[j] as T, out[i] as T];
   }
   return out;
+}
+
+/**
+ * About one call in `fail` of each command fails and one in `throttle` is throttled, at call numbers spread
+ * as by chance: a fixed period (every 19th call) could line up with the calls a retried change makes, and
+ * fail every retry of it.
+ */
+function nowAndThen(every: { fail: number; throttle: number }) {
+  const hit = (kind: string, command: string, n: number, period: number) =>
+    createHash('sha256').update(`${kind}:${command}:${n}`).digest().readUInt32BE(0) % period === 0;
+  return (command: string, n: number): Fault =>
+    hit('fail', command, n, every.fail)
+      ? 'fail'
+      : hit('throttle', command, n, every.throttle)
+        ? 'throttle'
+        : undefined;
 }
 
 let standIns: Awaited<ReturnType<typeof startStandIns>>;
@@ -219,12 +236,8 @@ describe('convergence under real event delivery', () => {
     timeout: 240_000,
   }, async () => {
     const faulty = clientsFor(standIns);
-    const s3Faults = injectFaults(faulty.s3, (_command, n) =>
-      n % 17 === 0 ? 'fail' : n % 29 === 0 ? 'throttle' : undefined,
-    );
-    const dbFaults = injectFaults(faulty.dynamo, (_command, n) =>
-      n % 19 === 0 ? 'fail' : n % 31 === 0 ? 'throttle' : undefined,
-    );
+    const s3Faults = injectFaults(faulty.s3, nowAndThen({ fail: 17, throttle: 29 }));
+    const dbFaults = injectFaults(faulty.dynamo, nowAndThen({ fail: 19, throttle: 31 }));
     let failures = 0;
     try {
       await fc.assert(

@@ -22,6 +22,13 @@ import { SITE } from './site.ts';
 
 let pipelines = 0;
 
+/**
+ * How often a delivery is tried before the harness gives up (SQS would move it to the dead-letter queue after
+ * five). Tests inject faults at one call in twenty, far more often than AWS fails, so that every step of a
+ * change meets one: a change that makes a few dozen calls may need ten tries or more.
+ */
+const MAX_TRIES = 60;
+
 /** A random source the harness draws its interleavings from (fast-check's, in property tests). */
 export type Random = (maxExclusive: number) => number;
 
@@ -125,7 +132,7 @@ export async function concurrentPipeline(
             failures += 1;
             const tries = (attempts.get(event) ?? 0) + 1;
             attempts.set(event, tries);
-            if (tries > 20) throw err;
+            if (tries > MAX_TRIES) throw err;
             queue.splice(random(queue.length + 1), 0, event);
           }
         }
@@ -156,7 +163,7 @@ export async function concurrentPipeline(
               failures += 1;
               head.redelivered = true;
               head.tries += 1;
-              if (head.tries > 30) throw err;
+              if (head.tries > MAX_TRIES) throw err;
             }
           }),
         );

@@ -94,6 +94,30 @@ export class DynamoArticleIndex implements ArticleIndex {
     }
   }
 
+  async settle(id: string, version: number): Promise<void> {
+    // One update of attributes no index carries: no tag item and no list changes.
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: articleKey(id) },
+          UpdateExpression: 'SET #s = :t REMOVE #p, #c',
+          ConditionExpression: '#v = :v',
+          ExpressionAttributeNames: {
+            '#s': 'settled',
+            '#p': 'pendingFrom',
+            '#c': 'claimedAhead',
+            '#v': 'version',
+          },
+          ExpressionAttributeValues: { ':t': true, ':v': version },
+        }),
+      );
+    } catch (err) {
+      // A newer change recorded since: it settles itself.
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
   /** BatchWriteItem in chunks of 25, retrying what DynamoDB leaves unprocessed (throttling) a few times. */
   async #batch(requests: Record<string, unknown>[]): Promise<void> {
     for (let i = 0; i < requests.length; i += 25) {

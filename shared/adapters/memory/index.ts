@@ -158,6 +158,14 @@ export class MemoryArticleIndex implements ArticleIndex {
     }
   }
 
+  async settle(id: string, version: number): Promise<void> {
+    const record = this.records.get(id);
+    if (!record || record.version !== version) return;
+    const { pendingFrom: _, claimedAhead: __, ...rest } = record;
+    // The teaser does not change, so the lists keep the one they hold.
+    this.records.set(id, { ...rest, settled: true });
+  }
+
   async teasers(query: TeaserQuery): Promise<Teaser[]> {
     const { section, tag, before, after, limit } = query;
     const list =
