@@ -105,7 +105,12 @@ async function removePages(
     if (!exists && !delivery.redelivered) continue;
     const holder = await deps.index.holderOf(path);
     if (holder !== undefined && holder !== record.id) continue;
-    if (exists) await deps.site.delete([pageKey(path)]);
+    if (exists) {
+      // The article may have gone back to this address since the record was read: its page stays.
+      const now = await deps.index.get(record.id);
+      if (now?.status === 'live' && now.path === path) continue;
+      await deps.site.delete([pageKey(path)]);
+    }
     removed.push(path);
   }
   if (removed.length > 0) await deps.cdn.invalidate(removed);

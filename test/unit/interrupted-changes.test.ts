@@ -210,42 +210,76 @@ describe('a change interrupted at any step', () => {
   }, 180_000);
 
   it('a render job that read the article before it moved does not bring its old page back', async () => {
-    const p = memoryPipeline();
-    await p.init();
-    for (const n of NEIGHBOURS) await p.change(n.key, n.text);
-    const at = (section: number) =>
-      textOf({ kind: 'live', section, slug: 0, time: 0, tags: false, title: 0 }) ?? '';
-    await p.change(KEY, at(0));
+    const p = await movedThrough(0);
     // A job for the article's page is in flight: it has read the record (still at the old address)...
-    let resume: () => void = () => {};
-    const paused = new Promise<void>((r) => {
-      resume = r;
-    });
-    const get = p.index.get.bind(p.index);
-    let reading = true;
-    p.index.get = async (id) => {
-      const record = await get(id);
-      if (reading && id === ID) {
-        reading = false;
-        await paused;
-      }
-      return record;
-    };
+    const resume = pauseFirstRead(p);
     const job: RenderJob = { view: 'article/thoi-su/bai' };
     const inFlight = renderViews(p.deps, [job]);
     await new Promise((r) => setTimeout(r, 5));
     // ...when the article moves to another section; the move's own jobs wait behind it in the queue.
-    p.drafts.put(KEY, at(1));
+    p.drafts.put(KEY, inSection(1));
     await syncChange(p.deps, { key: KEY, eventTime: new Date('2024-05-20T00:00:00Z') });
     resume();
     await inFlight;
     await p.deliverRenders();
     const drafts = new Map(NEIGHBOURS.map((n) => [n.key, n.text]));
-    drafts.set(KEY, at(1));
+    drafts.set(KEY, inSection(1));
     expect(await differences(p.site, drafts, EVERY_PATH, p.edge)).toEqual([]);
     expect(p.site.objects.has(pageKey(articlePath('xa-hoi', 'bai-0')))).toBe(false);
   });
+
+  it('a render job that read the article before it moved back to an old address leaves the page there', async () => {
+    const p = await movedThrough(0, 1);
+    // A job for the article's page has read the record (at its new address, the old one a former one)...
+    const resume = pauseFirstRead(p);
+    const inFlight = renderViews(p.deps, [{ view: 'article/thoi-su/bai' }]);
+    await new Promise((r) => setTimeout(r, 5));
+    // ...when the article moves back: its page is written there at once, before any list links to it.
+    p.drafts.put(KEY, inSection(0));
+    await syncChange(p.deps, { key: KEY, eventTime: new Date('2024-05-20T00:00:00Z') });
+    const back = pageKey(articlePath('xa-hoi', 'bai-0'));
+    expect(p.site.objects.has(back)).toBe(true);
+    resume();
+    await inFlight;
+    // The stale job does not take it away again, not even until the article's next job runs.
+    expect(p.site.objects.has(back)).toBe(true);
+    await p.deliverRenders();
+    const drafts = new Map(NEIGHBOURS.map((n) => [n.key, n.text]));
+    drafts.set(KEY, inSection(0));
+    expect(await differences(p.site, drafts, EVERY_PATH, p.edge)).toEqual([]);
+  });
 });
+
+/** The article live in a section, at its first address there. */
+const inSection = (section: number) => textOf(live(section, 0)) ?? '';
+
+/** A pipeline with the neighbours published, and the article published in each of these sections in turn. */
+async function movedThrough(...sections: number[]) {
+  const p = memoryPipeline();
+  await p.init();
+  for (const n of NEIGHBOURS) await p.change(n.key, n.text);
+  for (const section of sections) await p.change(KEY, inSection(section));
+  return p;
+}
+
+/** The next read of the article's record waits, after it has read, until the returned function is called. */
+function pauseFirstRead(p: ReturnType<typeof memoryPipeline>): () => void {
+  let resume: () => void = () => {};
+  const paused = new Promise<void>((r) => {
+    resume = r;
+  });
+  const get = p.index.get.bind(p.index);
+  let reading = true;
+  p.index.get = async (id) => {
+    const record = await get(id);
+    if (reading && id === ID) {
+      reading = false;
+      await paused;
+    }
+    return record;
+  };
+  return () => resume();
+}
 
 /**
  * Addresses held for the article that mean nothing: every address it holds is its page, a redirect to its
