@@ -152,6 +152,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   const whenIdle = async () => {
     do {
+      // Events of uploads already answered may still be on their way from the stand-ins' thread.
+      await standIns.flush();
       await queue.whenIdle();
       await renderQueue.whenIdle();
     } while (queue.size > 0 || renderQueue.size > 0);

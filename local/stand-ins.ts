@@ -20,14 +20,22 @@ export interface StandIns {
   readonly dynamoEndpoint: string;
   /** S3 event notifications, as s3rver emits them once an object is stored or deleted. */
   onS3Event(listener: (event: S3rverEvent) => void): void;
+  /**
+   * Resolves once every event the stand-ins emitted before the call has reached the listeners. An upload's
+   * answer can come back before its event does (they travel on different channels); this orders them.
+   */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
 type FromWorker =
   | { readonly kind: 'ready'; readonly s3Port: number; readonly dynamoPort: number }
   | { readonly kind: 'event'; readonly event: S3rverEvent }
+  | { readonly kind: 'flushed' }
   | { readonly kind: 'closed' }
   | { readonly kind: 'failed'; readonly error: string };
+
+type ToWorker = 'flush' | 'close';
 
 const ROLE = 'newsroom-stand-ins';
 
@@ -40,6 +48,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
   const { onFailure, ...data } = options;
   const worker = startModuleWorker(import.meta.url, { role: ROLE, options: data });
   const listeners: ((event: S3rverEvent) => void)[] = [];
+  const flushes: (() => void)[] = [];
   let closed: (() => void) | undefined;
   const ready = new Promise<{ s3Port: number; dynamoPort: number }>((resolve, reject) => {
     worker.on('error', reject);
@@ -48,6 +57,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       if (message.kind === 'ready') resolve(message);
       else if (message.kind === 'failed') reject(new Error(message.error));
       else if (message.kind === 'event') for (const listener of listeners) listener(message.event);
+      else if (message.kind === 'flushed') flushes.shift()?.();
       else closed?.();
     });
   });
@@ -61,12 +71,18 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
     s3Endpoint: `http://127.0.0.1:${s3Port}`,
     dynamoEndpoint: `http://127.0.0.1:${dynamoPort}`,
     onS3Event: (listener) => void listeners.push(listener),
+    flush() {
+      // The thread answers in order: its answer comes after every event it posted before it.
+      const flushed = new Promise<void>((resolve) => flushes.push(resolve));
+      worker.postMessage('flush' satisfies ToWorker);
+      return flushed;
+    },
     async close() {
       const done = new Promise<void>((resolve) => {
         closed = resolve;
       });
       closing = true;
-      worker.postMessage('close');
+      worker.postMessage('close' satisfies ToWorker);
       await done;
       await worker.terminate();
     },
@@ -89,7 +105,11 @@ async function serve(
   dynamo.listen(options.dynamoPort, '127.0.0.1');
   await once(dynamo, 'listening');
   s3rver.on('event', (event: S3rverEvent) => port.postMessage({ kind: 'event', event } satisfies FromWorker));
-  port.on('message', async () => {
+  port.on('message', async (message: ToWorker) => {
+    if (message === 'flush') {
+      port.postMessage({ kind: 'flushed' } satisfies FromWorker);
+      return;
+    }
     await new Promise<void>((resolve) => dynamo.close(() => resolve()));
     await s3rver.close();
     port.postMessage({ kind: 'closed' } satisfies FromWorker);
