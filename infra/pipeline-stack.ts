@@ -21,10 +21,10 @@ import { Trigger } from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
 import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
 import { REPORTS_PREFIX } from '#shared/ports.ts';
-import { renderGonePage } from '#shared/render/pages.ts';
 import { PipelineFunction } from './constructs/pipeline-function.ts';
-import { SECURITY_HEADERS } from './edge/headers.ts';
-import { edgeFunctionSource } from './edge/url-rewrite.ts';
+import { CDN_CACHE, FILE_PATH_PREFIXES } from './edge/cache-policy.ts';
+import { CONTENT_SECURITY_POLICY, HSTS_MAX_AGE_SECONDS, PERMISSIONS_POLICY } from './edge/headers.ts';
+import { EDGE_FUNCTION_MAX_BYTES, edgeAnswers, edgeFunctionSource } from './edge/url-rewrite.ts';
 import { acknowledgeWildcardResources } from './nag.ts';
 import { resourceNames } from './names.ts';
 import type { NewsroomSettings } from './settings.ts';
@@ -64,28 +64,32 @@ export class PipelineStack extends Stack {
     // --- CDN ---------------------------------------------------------------------------------------
     const edgeRulesArn = StringParameter.valueForStringParameter(this, names.edgeRulesStoreParameter);
     const edgeRules = cloudfront.KeyValueStore.fromKeyValueStoreArn(this, 'EdgeRules', edgeRulesArn);
+    const answers = edgeAnswers(settings.site, { hstsPreload: settings.hstsPreload });
+    const storeIdLength = 36; // a KeyValueStore id is a UUID
+    if (
+      Buffer.byteLength(edgeFunctionSource({ storeId: 'x'.repeat(storeIdLength), ...answers })) >
+      EDGE_FUNCTION_MAX_BYTES
+    ) {
+      throw new Error(
+        `The viewer-request function is over CloudFront's ${EDGE_FUNCTION_MAX_BYTES}-byte limit.`,
+      );
+    }
     const urlRewrite = new cloudfront.Function(this, 'UrlRewrite', {
       code: cloudfront.FunctionCode.fromInline(
-        edgeFunctionSource({
-          storeId: Fn.select(1, Fn.split('/', edgeRulesArn)),
-          gonePage: renderGonePage(settings.site),
-        }),
+        edgeFunctionSource({ storeId: Fn.select(1, Fn.split('/', edgeRulesArn)), ...answers }),
       ),
       runtime: cloudfront.FunctionRuntime.JS_2_0,
       keyValueStore: edgeRules,
       comment: 'Redirects and removals from the edge rules; maps reader URLs to site-bucket objects',
     });
     const securityHeaders = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
-      comment: 'CSP without inline scripts, HSTS, nosniff, no framing, referrer policy',
+      comment: 'CSP without inline scripts, HSTS, nosniff, no framing, referrer and permissions policies',
       securityHeadersBehavior: {
-        contentSecurityPolicy: {
-          contentSecurityPolicy: SECURITY_HEADERS['content-security-policy'] ?? '',
-          override: true,
-        },
+        contentSecurityPolicy: { contentSecurityPolicy: CONTENT_SECURITY_POLICY, override: true },
         strictTransportSecurity: {
-          accessControlMaxAge: Duration.days(730),
+          accessControlMaxAge: Duration.seconds(HSTS_MAX_AGE_SECONDS),
           includeSubdomains: true,
-          preload: true,
+          preload: settings.hstsPreload,
           override: true,
         },
         contentTypeOptions: { override: true },
@@ -95,14 +99,17 @@ export class PipelineStack extends Stack {
           override: true,
         },
       },
+      customHeadersBehavior: {
+        customHeaders: [{ header: 'Permissions-Policy', value: PERMISSIONS_POLICY, override: true }],
+      },
     });
     // Pages carry their own lifetimes (Cache-Control s-maxage): articles a year, invalidated when they
     // change; lists a minute, never invalidated.
     const pagesCache = new cloudfront.CachePolicy(this, 'PagesCache', {
       comment: 'Honours the Cache-Control each page is stored with',
-      minTtl: Duration.seconds(0),
-      defaultTtl: Duration.seconds(60),
-      maxTtl: Duration.days(365),
+      minTtl: Duration.seconds(CDN_CACHE.pages.min),
+      defaultTtl: Duration.seconds(CDN_CACHE.pages.default),
+      maxTtl: Duration.seconds(CDN_CACHE.pages.max),
       enableAcceptEncodingGzip: true,
       enableAcceptEncodingBrotli: true,
     });
@@ -142,11 +149,13 @@ export class PipelineStack extends Stack {
         ],
       },
       // Media and assets are named by their content: cached for good, no rewriting needed.
-      additionalBehaviors: { '/media/*': files, '/assets/*': files },
-      errorResponses: [
-        { httpStatus: 403, responseHttpStatus: 404, responsePagePath: '/404.html', ttl: Duration.minutes(1) },
-        { httpStatus: 404, responseHttpStatus: 404, responsePagePath: '/404.html', ttl: Duration.minutes(1) },
-      ],
+      additionalBehaviors: Object.fromEntries(FILE_PATH_PREFIXES.map((prefix) => [`${prefix}*`, files])),
+      errorResponses: [403, 404].map((httpStatus) => ({
+        httpStatus,
+        responseHttpStatus: 404,
+        responsePagePath: '/404.html',
+        ttl: Duration.seconds(CDN_CACHE.errorSeconds),
+      })),
     });
     Validations.of(this.distribution).acknowledge({
       id: 'AwsSolutions-CFR1',

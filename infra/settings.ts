@@ -17,6 +17,11 @@ export interface NewsroomSettings {
   readonly logRetentionDays: number;
   /** Days S3 and CloudFront access logs are kept. */
   readonly accessLogRetentionDays: number;
+  /**
+   * Sends HSTS with `preload`, for a domain on (or going onto) browsers' preload list. Off by default: once
+   * preloaded, the domain and all its subdomains are HTTPS-only in browsers for months, whatever it sends later.
+   */
+  readonly hstsPreload: boolean;
 }
 
 const LOG_RETENTION_DAYS = [
@@ -54,6 +59,7 @@ const deploymentSchema = z
       .refine((d) => LOG_RETENTION_DAYS.includes(d), `must be one of ${LOG_RETENTION_DAYS.join(', ')}`)
       .default(90),
     accessLogRetentionDays: z.number().int().min(1).default(365),
+    hstsPreload: z.boolean().default(false),
   })
   .superRefine((s, ctx) => {
     if ((s.domainName === undefined) !== (s.certificateArn === undefined)) {

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { SingleBar } from 'cli-progress';
-import { REBUILD_PATH } from './site-server.ts';
+import { REBUILD_PATH, REBUILD_TOKEN_FILE } from './site-server.ts';
 
 /**
  * `npm run rebuild`: asks the running local stack (`npm start`) to regenerate every page and list from the
@@ -9,9 +11,23 @@ import { REBUILD_PATH } from './site-server.ts';
 const port = process.env.PORT ?? '3000';
 const url = `http://127.0.0.1:${port}${REBUILD_PATH}`;
 
+// The running stack wrote its token beside its state (LOCAL_DATA_DIR, .local/ by default).
+const dataDir = process.env.LOCAL_DATA_DIR ?? fileURLToPath(new URL('../.local', import.meta.url));
+let token = process.env.REBUILD_TOKEN;
+if (!token) {
+  try {
+    token = readFileSync(`${dataDir}/${REBUILD_TOKEN_FILE}`, 'utf8').trim();
+  } catch {
+    console.error(
+      `No rebuild token in ${dataDir}/${REBUILD_TOKEN_FILE}: is "npm start" running (LOCAL_DATA_DIR)?`,
+    );
+    process.exit(1);
+  }
+}
+
 let response: Response;
 try {
-  response = await fetch(url, { method: 'POST' });
+  response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
 } catch {
   console.error(
     `No local stack answers at 127.0.0.1:${port}. Start it with "npm start" (PORT sets its port).`,

@@ -1,49 +1,46 @@
-import { createServer, type Server } from 'node:http';
-import type { SiteConfig } from '#shared/domain/site.ts';
-import type { SiteStore } from '#shared/ports.ts';
-import { renderGonePage } from '#shared/render/pages.ts';
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { RebuildProgress, RebuildResult } from '#shared/use-cases/rebuild.ts';
-import { NOT_FOUND_KEY } from '#shared/use-cases/site-frame.ts';
+import type { LocalCdn } from './cdn.ts';
 
 export const REBUILD_PATH = '/_local/rebuild';
+/** The file below the local stack's data folder that holds the rebuild token. */
+export const REBUILD_TOKEN_FILE = 'rebuild-token';
 
-/**
- * Reads from the site bucket, trying again when the connection drops, as CloudFront retries its origin.
- * (The S3 stand-in resets a read that races with a write of the same object.)
- */
-async function fromOrigin<T>(read: () => Promise<T>, attempts = 3): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await read();
-    } catch (err) {
-      if (attempt >= attempts) throw err;
-      await new Promise((r) => setTimeout(r, 25 * attempt));
-    }
-  }
+export interface SiteServerOptions {
+  /** What readers read through: the local CDN in front of the site bucket. */
+  readonly cdn: LocalCdn;
+  /** `npm run rebuild` asks the running stack to rebuild, sending this token. */
+  readonly rebuild?: {
+    readonly token: string;
+    readonly run: (onProgress: (progress: RebuildProgress) => void) => Promise<RebuildResult>;
+  };
 }
 
-import { SECURITY_HEADERS } from '../infra/edge/headers.ts';
-import { isResponse, loadEdgeFunction } from '../infra/edge/url-rewrite.ts';
-
 /**
- * The local CDN: serves the site bucket over HTTP through the CloudFront Function's code (edge rules for
- * moved and taken-down articles, URL rewriting), with the response security headers and the 404 page.
+ * The local site over HTTP on 127.0.0.1: every GET and HEAD through the local CDN. Safe on a shared laptop:
+ * a request must name this server in its Host header (a page elsewhere that rebinds its DNS name to
+ * 127.0.0.1 is refused), no path reads outside the site bucket (the CDN refuses `..` and backslashes), and a
+ * rebuild needs the token `npm start` prints (a page elsewhere can post to 127.0.0.1 but cannot know it).
  */
-export function createSiteServer(
-  site: SiteStore,
-  config: SiteConfig,
-  edgeRules: (path: string) => Promise<string | undefined>,
-  rebuild?: (onProgress: (progress: RebuildProgress) => void) => Promise<RebuildResult>,
-): Server {
-  const edge = loadEdgeFunction({ gonePage: renderGonePage(config), lookup: edgeRules });
-  return createServer(async (req, res) => {
+export function createSiteServer({ cdn, rebuild }: SiteServerOptions): Server {
+  const server = createServer(async (req, res) => {
     try {
-      // Local only (the server listens on 127.0.0.1): `npm run rebuild` asks the running stack to rebuild,
-      // since the stand-ins' files belong to this process. Progress streams back one JSON line at a time.
+      if (!isOwnHost(req)) {
+        res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end('This server answers only as 127.0.0.1 or localhost.');
+        return;
+      }
       if (req.method === 'POST' && req.url === REBUILD_PATH && rebuild) {
+        if (!tokenMatches(req.headers.authorization, rebuild.token)) {
+          res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer' });
+          res.end('A rebuild needs the token that npm start printed (npm run rebuild sends it).');
+          return;
+        }
+        // Progress streams back one JSON line at a time.
         res.writeHead(200, { 'content-type': 'application/x-ndjson' });
         try {
-          const result = await rebuild((progress) => res.write(`${JSON.stringify(progress)}\n`));
+          const result = await rebuild.run((progress) => res.write(`${JSON.stringify(progress)}\n`));
           res.end(`${JSON.stringify({ result })}\n`);
         } catch (err) {
           // The status line is long gone: the failure is the stream's last line.
@@ -52,36 +49,35 @@ export function createSiteServer(
         return;
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { allow: 'GET, HEAD', ...SECURITY_HEADERS }).end();
+        res.writeHead(405, { allow: 'GET, HEAD' }).end();
         return;
       }
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const result = await edge(url.pathname);
-      if (isResponse(result)) {
-        const headers = Object.fromEntries(Object.entries(result.headers).map(([k, v]) => [k, v.value]));
-        res.writeHead(result.statusCode, result.statusDescription, { ...headers, ...SECURITY_HEADERS });
-        res.end(req.method === 'HEAD' ? undefined : result.body?.data);
-        return;
-      }
-      let key: string;
-      try {
-        key = decodeURIComponent(result.uri).replace(/^\/+/, '');
-      } catch {
-        key = '';
-      }
-      const found = key === '' ? undefined : await fromOrigin(() => site.get(key));
-      const object = found ?? (await fromOrigin(() => site.get(NOT_FOUND_KEY)));
-      res.writeHead(found ? 200 : 404, {
-        'content-type': object?.contentType ?? 'text/plain; charset=utf-8',
-        'cache-control': found?.cacheControl ?? 'no-cache',
-        'content-length': object?.bytes.byteLength ?? 9,
-        ...SECURITY_HEADERS,
+      const answer = await cdn.request(req.url ?? '/', req.method);
+      const head = req.method === 'HEAD';
+      res.writeHead(answer.status, answer.statusText, {
+        ...answer.headers,
+        ...(head ? {} : { 'content-length': answer.body.byteLength }),
       });
-      res.end(req.method === 'HEAD' ? undefined : (object?.bytes ?? 'Not Found'));
+      res.end(head ? undefined : answer.body);
     } catch (err) {
-      res
-        .writeHead(502, { 'content-type': 'text/plain; charset=utf-8' })
-        .end(`Site store error: ${String(err)}`);
+      res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' }).end(`Site error: ${String(err)}`);
     }
   });
+  return server;
+}
+
+/** The Host header names this server: 127.0.0.1, localhost or [::1], at the port it listens on. */
+function isOwnHost(req: IncomingMessage): boolean {
+  const host = req.headers.host?.toLowerCase();
+  const port = req.socket.localPort;
+  if (!host || port === undefined) return false;
+  return ['127.0.0.1', 'localhost', '[::1]'].some(
+    (name) => host === `${name}:${port}` || (port === 80 && host === name),
+  );
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
+  const wanted = Buffer.from(token);
+  return given.byteLength === wanted.byteLength && timingSafeEqual(given, wanted);
 }

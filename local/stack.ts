@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative, sep } from 'node:path';
@@ -14,7 +15,6 @@ import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
 import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
 import { FileEdgeRules } from '#shared/adapters/file/edge-rules.ts';
 import { TimerPublishScheduler } from '#shared/adapters/file/timer-scheduler.ts';
-import { MemoryCdnInvalidator } from '#shared/adapters/memory/index.ts';
 import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
 import { SharpRenditions } from '#shared/adapters/sharp/renditions.ts';
 import { messageGroupOf } from '#shared/adapters/sqs/render-queue.ts';
@@ -26,9 +26,13 @@ import { type RebuildProgress, rebuildSite } from '#shared/use-cases/rebuild.ts'
 import { publishSiteFrame } from '#shared/use-cases/site-frame.ts';
 import { makeIngestHandler } from '../functions/ingest/handler.ts';
 import { makeRenderHandler } from '../functions/render/handler.ts';
+import { LocalCdn } from './cdn.ts';
 import { LocalQueue } from './queue.ts';
 import { toS3EventRecord } from './s3-notifications.ts';
-import { createSiteServer } from './site-server.ts';
+import { createSiteServer, REBUILD_TOKEN_FILE } from './site-server.ts';
+
+export { REBUILD_TOKEN_FILE };
+
 import { startStandIns } from './stand-ins.ts';
 
 export const LOCAL_NAMES = { draftsBucket: 'drafts', siteBucket: 'site', articleTable: 'articles' } as const;
@@ -46,6 +50,8 @@ export interface LocalStackOptions {
   readonly reset?: boolean;
   /** A folder of drafts to upload at start (those not in the bucket yet). */
   readonly examplesDir?: string;
+  /** Cache as CloudFront does in front of the site (the default); off, every read goes to the bucket. */
+  readonly cdnCaching?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -54,6 +60,10 @@ export interface LocalStack {
   readonly dynamoEndpoint: string;
   readonly siteUrl: string;
   readonly queue: LocalQueue;
+  /** What readers read through; the pipeline invalidates it as it invalidates CloudFront. */
+  readonly cdn: LocalCdn;
+  /** What `npm run rebuild` sends to be let in (also in `<dataDir>/rebuild-token`). */
+  readonly rebuildToken: string;
   /** Resolves when every change uploaded so far has been processed. */
   whenIdle(): Promise<void>;
   stop(): Promise<void>;
@@ -62,8 +72,8 @@ export interface LocalStack {
 /**
  * The whole pipeline on one machine: the S3 stand-in (s3rver) and the DynamoDB stand-in (dynalite) on a
  * thread of their own, the real ingest and lists handlers fed by local queues (real S3 event records in
- * SQS-shaped batches), and the site served over HTTP. Only the queues and the CDN are local stand-ins;
- * every other adapter is the AWS one.
+ * SQS-shaped batches), and the site served over HTTP through a model of the CloudFront distribution. Only
+ * the queues and the CDN are local stand-ins; every other adapter is the AWS one.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => {});
@@ -116,7 +126,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     log(`scheduled draft due: ${draftKey}`);
     queue.send(JSON.stringify({ scheduledPublish: { draftKey, at: at.toISOString() } }));
   });
-  const cdn = new MemoryCdnInvalidator(); // no CDN in front of the local site server: nothing to invalidate
+  const cdn = new LocalCdn({
+    site,
+    config: options.site,
+    edgeRules: (path) => edgeRules.value(path),
+    caching: options.cdnCaching ?? true,
+  });
   const renderDeps = { site, index, cdn, config: options.site, log: localLog(log) };
   // Batches of up to ten, as the deployed event sources deliver them (infra/pipeline-stack.ts).
   const renderQueue = new LocalQueue(makeRenderHandler(renderDeps), {
@@ -173,7 +188,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await parser.close();
     }
   };
-  const server: Server = createSiteServer(site, options.site, (path) => edgeRules.value(path), rebuild);
+  // Only this user can read the token: another account on the laptop cannot rebuild.
+  const rebuildToken = randomBytes(24).toString('base64url');
+  await writeFile(join(options.dataDir, REBUILD_TOKEN_FILE), `${rebuildToken}\n`, { mode: 0o600 });
+  const server: Server = createSiteServer({ cdn, rebuild: { token: rebuildToken, run: rebuild } });
   server.listen(options.sitePort, '127.0.0.1');
   await once(server, 'listening');
   const siteUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -189,6 +207,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     dynamoEndpoint,
     siteUrl,
     queue,
+    cdn,
+    rebuildToken,
     whenIdle,
     async stop() {
       scheduler.stop();

@@ -2,20 +2,22 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseSiteConfig } from '#shared/domain/site.ts';
-import { LOCAL_CREDENTIALS, LOCAL_NAMES, startLocalStack } from './stack.ts';
+import { LOCAL_CREDENTIALS, LOCAL_NAMES, REBUILD_TOKEN_FILE, startLocalStack } from './stack.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
   options: {
     reset: { type: 'boolean', default: false },
     'no-examples': { type: 'boolean', default: false },
+    'no-cdn': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log(`npm start [-- --reset] [-- --no-examples]
+  console.log(`npm start [-- --reset] [-- --no-examples] [-- --no-cdn]
   --reset        start from empty buckets and table (deletes .local/)
   --no-examples  do not upload the example drafts
+  --no-cdn       serve straight from the site bucket, without the CloudFront cache model
 Ports: S3_PORT (4569), DYNAMODB_PORT (8000), PORT (3000). State: LOCAL_DATA_DIR (.local/).`);
   process.exit(0);
 }
@@ -33,13 +35,15 @@ function port(name: string, fallback: number): number {
 
 const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8'));
 const site = parseSiteConfig(cdkJson.context?.newsroom);
+const dataDir = process.env.LOCAL_DATA_DIR ?? `${root}.local`;
 const stack = await startLocalStack({
   site,
-  dataDir: process.env.LOCAL_DATA_DIR ?? `${root}.local`,
+  dataDir,
   s3Port: port('S3_PORT', 4569),
   dynamoPort: port('DYNAMODB_PORT', 8000),
   sitePort: port('PORT', 3000),
   reset: values.reset,
+  cdnCaching: !values['no-cdn'],
   ...(values['no-examples'] ? {} : { examplesDir: `${root}examples/drafts` }),
   log: (line) => console.log(line),
 });
@@ -47,7 +51,7 @@ const stack = await startLocalStack({
 console.log(`
 Newsroom pipeline running locally.
 
-  Site      ${stack.siteUrl}/
+  Site      ${stack.siteUrl}/    ${stack.cdn.caching ? 'through the CDN model: cached as CloudFront caches (x-cache, age)' : 'straight from the bucket (--no-cdn)'}
   S3        ${stack.s3Endpoint}    buckets: ${LOCAL_NAMES.draftsBucket} (upload drafts here), ${LOCAL_NAMES.siteBucket}
   DynamoDB  ${stack.dynamoEndpoint}    table: ${LOCAL_NAMES.articleTable}
   Credentials  AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} AWS_REGION=us-east-1
@@ -55,6 +59,7 @@ Newsroom pipeline running locally.
 Publish a draft (images first, then the draft):
   export AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} AWS_DEFAULT_REGION=us-east-1
   aws --endpoint-url ${stack.s3Endpoint} s3 cp examples/drafts/xay-dung-dang/ s3://${LOCAL_NAMES.draftsBucket}/xay-dung-dang/ --recursive
+Rebuild every page: npm run rebuild    (token: ${stack.rebuildToken}, also in ${dataDir}/${REBUILD_TOKEN_FILE})
 Read the editor's report:
   aws --endpoint-url ${stack.s3Endpoint} s3 cp s3://${LOCAL_NAMES.draftsBucket}/reports/xay-dung-dang/nang-cao-nang-luc-lanh-dao.md.json -
 

@@ -132,3 +132,14 @@ export function pageKey(path: string): string {
   if (trimmed === '') return 'index.html';
   return trimmed.endsWith('/') ? `${trimmed}index.html` : `${trimmed}/index.html`;
 }
+
+/**
+ * The key the CDN caches a reader's path under: the URI the viewer-request function leaves for it, which is
+ * the page's object key as a path (`/xa-hoi/tin` and every other spelling of it: `/xa-hoi/tin/index.html`).
+ * A file (`/media/...`, `/rss.xml`) is cached under its own path, and a wildcard (`/*`) names keys as it is.
+ * Invalidations name these keys.
+ */
+export function cdnCacheKey(path: string): string {
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  return last.includes('.') || path.endsWith('*') ? path : `/${pageKey(path)}`;
+}

@@ -219,6 +219,15 @@ export function renderGonePage(site: SiteConfig): string {
   return layout({ site, title: 'Bài viết không còn', path: '/410.html', main });
 }
 
+/** The page readers get for an address that cannot be read (a broken escape, a control character): 400. */
+export function renderBadRequestPage(site: SiteConfig): string {
+  const main = html`<h1>Địa chỉ không hợp lệ</h1>
+<p>Địa chỉ trang bạn nhập có ký tự không đọc được. Hãy kiểm tra lại đường dẫn.</p>
+<p><a href="/">Về trang chủ</a></p>
+`;
+  return layout({ site, title: 'Địa chỉ không hợp lệ', path: '/400.html', main });
+}
+
 /** The page readers get for an address that has no page. */
 export function renderNotFoundPage(site: SiteConfig): string {
   const main = html`<h1>Không tìm thấy trang</h1>

@@ -1,5 +1,5 @@
 import { pageKey, tagSlugs } from '../domain/article.ts';
-import type { ViewId } from '../ports.ts';
+import type { CdnInvalidator, ViewId } from '../ports.ts';
 import { sitemapKey } from '../render/feeds.ts';
 import { allLists, refreshSitemapIndex, sitemapMonths, sitemapView } from './lists.ts';
 import { renderViews } from './render.ts';
@@ -25,9 +25,19 @@ export interface RebuildResult {
  * removed. The result is the site the incremental pipeline converges to, byte for byte.
  */
 export async function rebuildSite(
-  deps: SyncDeps,
+  given: SyncDeps,
   options: { readonly now: Date; readonly onProgress?: (progress: RebuildProgress) => void },
 ): Promise<RebuildResult> {
+  // Changed pages are invalidated together at the end: a rebuild after the renderer changed touches every
+  // page, far past CloudFront's 3,000 paths in flight, so past one batch it invalidates everything at once.
+  const changed = new Set<string>();
+  const collect: CdnInvalidator = {
+    async invalidate(paths) {
+      for (const path of paths) changed.add(path);
+    },
+  };
+  const { cdn } = given;
+  const deps: SyncDeps = { ...given, cdn: collect };
   const { index, site, config } = deps;
   const draftKeys = (await deps.drafts.listAll()).filter((k) => classifyKey(k) === 'draft');
   // Drafts that are gone while their article is still listed: their deletion event was lost.
@@ -90,8 +100,17 @@ export async function rebuildSite(
     ),
   );
   if (stray.length > 0) await site.delete(stray);
+  for (const key of stray)
+    if (key.endsWith('/index.html')) changed.add(`/${key.slice(0, -'/index.html'.length)}`);
+  await cdn.invalidate(changed.size > REBUILD_PATHS_ONE_BY_ONE ? ['/*'] : [...changed].sort());
   return { drafts: keys.length, pages: views.length, removed: stray.length };
 }
+
+/**
+ * Up to this many changed pages are invalidated one by one (one CloudFront invalidation); more, and the
+ * rebuild invalidates `/*`, which CloudFront counts as one path.
+ */
+export const REBUILD_PATHS_ONE_BY_ONE = 1000;
 
 /**
  * Drafts and pages are independent of each other (each draft under its own lease, each view a function of

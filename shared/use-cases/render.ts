@@ -83,9 +83,8 @@ export async function renderArticle(deps: RenderDeps, id: string, delivery: Deli
       contentType: HTML,
       cacheControl: CACHE_CONTROL.article,
     });
-    if (outcome === 'updated' || (outcome === 'unchanged' && delivery.redelivered)) {
-      await deps.cdn.invalidate([record.path]);
-    }
+    // A new page too: the CDN may hold the 404 a reader got before it existed.
+    if (outcome !== 'unchanged' || delivery.redelivered) await deps.cdn.invalidate([record.path]);
     return removePages(deps, record, record.formerPaths, delivery);
   }
   return removePages(deps, record, [record.path, ...record.formerPaths], delivery);

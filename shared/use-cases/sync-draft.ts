@@ -386,6 +386,9 @@ async function putLive(
       contentType: HTML,
       cacheControl: CACHE_CONTROL.article,
     });
+    // A reader may have asked for the address before (a shared link, a scheduled article): the CDN keeps
+    // that 404 for its error-caching time unless told.
+    await deps.cdn.invalidate([path]);
   }
   // Whatever the address answered before (gone, or a redirect of an article that used it), it is this page now.
   await deps.edge.set(path, undefined);

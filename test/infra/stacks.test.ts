@@ -5,9 +5,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
-import { renderGonePage } from '#shared/render/pages.ts';
 import { buildApp } from '../../infra/app.ts';
-import { edgeFunctionSource } from '../../infra/edge/url-rewrite.ts';
+import { CDN_CACHE, FILE_PATH_PREFIXES } from '../../infra/edge/cache-policy.ts';
+import { PERMISSIONS_POLICY } from '../../infra/edge/headers.ts';
+import { edgeAnswers, edgeFunctionSource } from '../../infra/edge/url-rewrite.ts';
 import { readSettings } from '../../infra/settings.ts';
 import { ROOT, SITE } from '../support/site.ts';
 
@@ -295,9 +296,7 @@ describe('pipeline stack', () => {
     expect(fn.FunctionConfig.KeyValueStoreAssociations).toHaveLength(1);
     // The code is the source file with the store id (known at deploy) and the 410 page filled in.
     const [before, , after] = fn.FunctionCode['Fn::Join'][1] as [string, unknown, string];
-    expect(`${before}STORE${after}`).toBe(
-      edgeFunctionSource({ storeId: 'STORE', gonePage: renderGonePage(SITE) }),
-    );
+    expect(`${before}STORE${after}`).toBe(edgeFunctionSource({ storeId: 'STORE', ...edgeAnswers(SITE) }));
     pipeline.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
         Logging: Match.objectLike({ Prefix: 'cdn/' }),
@@ -322,6 +321,58 @@ describe('pipeline stack', () => {
     pipeline.hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: Match.objectLike({ MinTTL: 0, MaxTTL: 31536000 }),
     });
+  });
+
+  it('caches as the local CDN model does: its TTLs, a key of the URI alone, short-lived 404s', () => {
+    // The local CDN (local/cdn.ts) reads the same constants; these checks hold the distribution to them.
+    pipeline.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: Match.objectLike({
+        MinTTL: CDN_CACHE.pages.min,
+        DefaultTTL: CDN_CACHE.pages.default,
+        MaxTTL: CDN_CACHE.pages.max,
+        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({
+          QueryStringsConfig: { QueryStringBehavior: 'none' },
+          HeadersConfig: { HeaderBehavior: 'none' },
+          CookiesConfig: { CookieBehavior: 'none' },
+        }),
+      }),
+    });
+    const config = Object.values(pipeline.findResources('AWS::CloudFront::Distribution'))[0]?.Properties
+      .DistributionConfig;
+    expect(config.CustomErrorResponses).toEqual(
+      [403, 404].map((ErrorCode) => ({
+        ErrorCode,
+        ResponseCode: 404,
+        ResponsePagePath: '/404.html',
+        ErrorCachingMinTTL: CDN_CACHE.errorSeconds,
+      })),
+    );
+    // The managed CachingOptimized policy for media and assets, whose TTLs the model copies.
+    const optimized = '658327ea-f89d-4fab-a63d-7e88639e58f6';
+    expect(
+      (config.CacheBehaviors as { PathPattern: string; CachePolicyId: string }[]).map((b) => [
+        b.PathPattern,
+        b.CachePolicyId,
+      ]),
+    ).toEqual(FILE_PATH_PREFIXES.map((p) => [`${p}*`, optimized]));
+    expect(CDN_CACHE.files).toEqual({ min: 1, default: 86_400, max: 31_536_000 });
+  });
+
+  it('sends a Permissions-Policy, and HSTS preload only when the settings ask for it', () => {
+    const policy = (template: Template) =>
+      Object.values(template.findResources('AWS::CloudFront::ResponseHeadersPolicy'))[0]?.Properties
+        .ResponseHeadersPolicyConfig;
+    expect(policy(pipeline).CustomHeadersConfig.Items).toEqual([
+      { Header: 'Permissions-Policy', Value: PERMISSIONS_POLICY, Override: true },
+    ]);
+    expect(policy(pipeline).SecurityHeadersConfig.StrictTransportSecurity.Preload).toBe(false);
+    const preloading = synth({ hstsPreload: true }).pipeline;
+    expect(policy(preloading).SecurityHeadersConfig.StrictTransportSecurity.Preload).toBe(true);
+    const code = JSON.stringify(
+      Object.values(preloading.findResources('AWS::CloudFront::Function'))[0]?.Properties.FunctionCode,
+    );
+    expect(code).toContain('includeSubDomains; preload');
+    expect(code).toContain('permissions-policy');
   });
 
   it('uses the newsroom domain with TLS 1.2 when one is configured', () => {

@@ -195,18 +195,23 @@ describe('ingest handler, as Lambda runs it', () => {
     expect(await read('site', '404.html')).toContain('Không tìm thấy trang');
   });
 
-  it('invalidates the CDN copy of a corrected or removed page, not of a new one', async () => {
+  it('invalidates the key CloudFront caches a new, corrected or removed page under', async () => {
     const key = 'van-hoa/le-hoi.md';
+    // The viewer-request function rewrites /van-hoa/le-hoi: the cache holds it as /van-hoa/le-hoi/index.html.
+    const cacheKey = '/van-hoa/le-hoi/index.html';
     const invalidated = () => cloudfront.invalidations.flatMap((i) => i.paths);
+    // New: a reader may have been given the 404 before it existed.
     await handler(await upload(key, draftText({ title: 'Lễ hội', section: 'van-hoa' })));
     expect(await renderQueued()).toEqual({ batchItemFailures: [] });
+    expect(invalidated()).toContain(cacheKey);
     expect(invalidated()).not.toContain('/van-hoa/le-hoi');
+    cloudfront.invalidations.length = 0;
     await handler(
       await upload(key, draftText({ title: 'Lễ hội', section: 'van-hoa', lead: 'Sapo đã sửa.' })),
     );
     expect(await renderQueued()).toEqual({ batchItemFailures: [] });
     expect(new Set(cloudfront.invalidations.map((i) => i.distributionId))).toEqual(new Set(['E2EXAMPLE']));
-    expect(invalidated()).toContain('/van-hoa/le-hoi');
+    expect(invalidated()).toContain(cacheKey);
     await standIns.s3.send(new DeleteObjectCommand({ Bucket: 'drafts', Key: key }));
     const removal = await upload('van-hoa/khac.md', draftText({ title: 'Khác', section: 'van-hoa' }));
     const record = removal.Records[0];
@@ -222,7 +227,7 @@ describe('ingest handler, as Lambda runs it', () => {
     });
     const before = invalidated().length;
     expect(await renderQueued()).toEqual({ batchItemFailures: [] });
-    expect(invalidated().slice(before)).toContain('/van-hoa/le-hoi');
+    expect(invalidated().slice(before)).toContain(cacheKey);
     expect(await read('site', 'van-hoa/le-hoi/index.html')).toBeUndefined();
     // The address answers 410 Gone at the edge, through the KeyValueStore the CloudFront Function reads.
     expect(kvs.values.get('/van-hoa/le-hoi')).toBe('410');

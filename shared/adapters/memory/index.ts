@@ -281,8 +281,10 @@ export class MemoryLeaseStore implements LeaseStore {
 export class MemoryEdgeRules implements EdgeRules {
   readonly rules = new Map<string, EdgeRule>();
   async set(path: string, rule: EdgeRule | undefined): Promise<void> {
-    if (rule) this.rules.set(path, rule);
-    else this.rules.delete(path);
+    if (rule) {
+      encodeEdgeRule(rule); // refuses what the stores refuse
+      this.rules.set(path, rule);
+    } else this.rules.delete(path);
   }
   /** The value the edge function reads for a path, as the CloudFront KeyValueStore holds it. */
   async value(path: string): Promise<string | undefined> {

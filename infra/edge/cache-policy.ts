@@ -1,0 +1,29 @@
+/**
+ * How long CloudFront keeps what it fetched from the site bucket, in seconds: the distribution's settings
+ * (infra/pipeline-stack.ts) and the local CDN (local/cdn.ts) read them from here, so a laptop caches as the
+ * edge does.
+ */
+export interface CacheTtls {
+  readonly min: number;
+  readonly default: number;
+  readonly max: number;
+}
+
+export const CDN_CACHE = {
+  /**
+   * Pages, lists, feeds and sitemaps (the default behaviour, after the viewer-request function): each object
+   * carries its own lifetime (`s-maxage`): articles a year, invalidated when they change; lists a minute.
+   */
+  pages: { min: 0, default: 60, max: 365 * 24 * 3600 },
+  /** `/media/*` and `/assets/*`, named by their content: AWS's managed CachingOptimized policy. */
+  files: { min: 1, default: 86_400, max: 31_536_000 },
+  /**
+   * An address with no object (S3 answers 403 to CloudFront, which has no list permission) is answered with
+   * the 404 page, and that answer is kept this long: a shared link or a scheduled article's address asked for
+   * before it went live is served within this time of its publication even if an invalidation were lost.
+   */
+  errorSeconds: 10,
+} as const satisfies { pages: CacheTtls; files: CacheTtls; errorSeconds: number };
+
+/** The path patterns served by the `files` policy, without the viewer-request function. */
+export const FILE_PATH_PREFIXES = ['/media/', '/assets/'] as const;
