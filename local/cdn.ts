@@ -75,6 +75,12 @@ export class LocalCdn implements CdnInvalidator {
     return this.options.caching ?? true;
   }
 
+  /** Whether a copy is kept under this cache key (and not yet expired). */
+  holds(key: string): boolean {
+    const copy = this.#copies.get(key);
+    return copy !== undefined && this.#now() - copy.storedAt < copy.ttlMs;
+  }
+
   /** Answers a GET or HEAD for a request target (path and query, as the reader sent it). */
   async request(target: string, method: 'GET' | 'HEAD' = 'GET'): Promise<CdnAnswer> {
     const answer = await this.#answer(target.split('?')[0] ?? '/');

@@ -52,6 +52,8 @@ export interface LocalStackOptions {
   readonly examplesDir?: string;
   /** Cache as CloudFront does in front of the site (the default); off, every read goes to the bucket. */
   readonly cdnCaching?: boolean;
+  /** The CDN's clock (milliseconds); tests move it on to let lists expire as a minute would. */
+  readonly cdnNow?: () => number;
   readonly log?: (line: string) => void;
 }
 
@@ -131,6 +133,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     config: options.site,
     edgeRules: (path) => edgeRules.value(path),
     caching: options.cdnCaching ?? true,
+    ...(options.cdnNow ? { now: options.cdnNow } : {}),
   });
   const renderDeps = { site, index, cdn, config: options.site, log: localLog(log) };
   // Batches of up to ten, as the deployed event sources deliver them (infra/pipeline-stack.ts).

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -35,6 +36,12 @@ let s3: S3Client;
 let browser: Browser;
 let dataDir: string;
 let examplesDir: string;
+/** How far the CDN's clock is ahead of the wall clock: readers come back later without the test waiting. */
+let skew = 0;
+/** A reader a minute later: lists (a minute's s-maxage) have expired at the CDN, article pages have not. */
+const aMinuteLater = () => {
+  skew += 61_000;
+};
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'newsroom-e2e-'));
@@ -42,7 +49,15 @@ beforeAll(async () => {
   examplesDir = mkdtempSync(join(tmpdir(), 'newsroom-examples-'));
   for (const section of ['giao-duc', 'kinh-te', 'xa-hoi'])
     cpSync(join(EXAMPLES, section), join(examplesDir, section), { recursive: true });
-  stack = await startLocalStack({ site: SITE, dataDir, s3Port: 0, dynamoPort: 0, sitePort: 0, examplesDir });
+  stack = await startLocalStack({
+    site: SITE,
+    dataDir,
+    s3Port: 0,
+    dynamoPort: 0,
+    sitePort: 0,
+    examplesDir,
+    cdnNow: () => Date.now() + skew,
+  });
   s3 = new S3Client({ forcePathStyle: true });
   browser = await launchBrowser();
 });
@@ -164,6 +179,7 @@ describe('the local stack, as an editor and a reader use it', () => {
     expect(problems).toEqual([]);
     await page.close();
 
+    aMinuteLater();
     for (const list of ['/', '/xay-dung-dang/']) {
       const html = await (await fetch(`${stack.siteUrl}${list}`)).text();
       expect(html, list).toContain(`href="${SEED_PATH}"`);
@@ -310,12 +326,141 @@ describe('the local stack, as an editor and a reader use it', () => {
     const before = await siteSnapshot();
     const { stdout } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'local/rebuild.ts')], {
       cwd: ROOT,
-      env: { ...process.env, PORT: new URL(stack.siteUrl).port },
+      env: { ...process.env, PORT: new URL(stack.siteUrl).port, LOCAL_DATA_DIR: dataDir },
     });
     expect(stdout).toMatch(
       /Rebuilt: \d+ drafts applied, \d+ pages and lists rendered, 0 stray pages removed\./,
     );
     expect(await siteSnapshot()).toEqual(before);
+  });
+
+  describe('through the CDN, for a reader who had the old page cached', () => {
+    const read = (path: string) => fetch(`${stack.siteUrl}${path}`, { redirect: 'manual' });
+    const text = async (path: string) => (await read(path)).text();
+    /** Polls until `check` gives a value, for at most `ms`; how long it took, or a failure. */
+    async function within<T>(
+      ms: number,
+      check: () => Promise<T | undefined>,
+    ): Promise<{ value: T; took: number }> {
+      const start = Date.now();
+      for (;;) {
+        const value = await check().catch(() => undefined);
+        if (value !== undefined) return { value, took: Date.now() - start };
+        if (Date.now() - start > ms) throw new Error(`not within ${ms} ms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    const publishedSince = (key: string, since: number) => async () => {
+      const r = await report(key);
+      return r.status === 'published' && Date.parse(r.uploadedAt) >= since ? r : undefined;
+    };
+
+    it('answers the second read from its cache, and shows a correction within 2 s of the report', async () => {
+      await stack.whenIdle();
+      await read(SEED_PATH);
+      const second = await read(SEED_PATH);
+      expect(second.headers.get('x-cache')).toBe('Hit from cloudfront');
+      expect(second.headers.get('age')).toMatch(/^\d+$/);
+      const corrected = example(SEED_KEY)
+        .toString('utf8')
+        .replace('Khi chia tách thành lập', 'Khi chia tách, thành lập (đính chính)');
+      const since = Date.now() - 1000;
+      await upload(SEED_KEY, corrected);
+      await within(30_000, publishedSince(SEED_KEY, since));
+      const { took } = await within(2_000, async () =>
+        (await text(SEED_PATH)).includes('(đính chính)') ? true : undefined,
+      );
+      expect(took).toBeLessThan(2_000);
+      // Every spelling is the same copy: none of them serves the old text.
+      for (const spelling of [`${SEED_PATH}/`, `${SEED_PATH}/index.html`, SEED_PATH.replace('/', '//')]) {
+        expect(await text(spelling), spelling).toContain('(đính chính)');
+      }
+    });
+
+    it('sends a renamed article on, serves its new address over a cached 404, and holds a takedown for every spelling', async () => {
+      const key = 'van-hoa/le-hoi-hoa-ban.md';
+      const fields = { title: 'Lễ hội hoa ban', section: 'van-hoa' };
+      await upload(key, draftText(fields));
+      await stack.whenIdle();
+      await read('/van-hoa/le-hoi-hoa-ban');
+      expect((await read('/van-hoa/le-hoi-hoa-ban')).headers.get('x-cache')).toBe('Hit from cloudfront');
+      // A reader tries the new address before it exists (a link shared too early).
+      const early = await read('/van-hoa/le-hoi-hoa-ban-2027');
+      expect(early.status).toBe(404);
+      expect(early.headers.get('x-cache')).toBe('Error from cloudfront');
+      await upload(key, draftText({ ...fields, slug: 'le-hoi-hoa-ban-2027' }));
+      await stack.whenIdle();
+      const moved = await read('/van-hoa/le-hoi-hoa-ban/');
+      expect(moved.status).toBe(301);
+      expect(moved.headers.get('location')).toBe('/van-hoa/le-hoi-hoa-ban-2027');
+      expect((await read('/van-hoa/le-hoi-hoa-ban-2027')).status).toBe(200);
+
+      await s3.send(new DeleteObjectCommand({ Bucket: 'drafts', Key: key }));
+      await stack.whenIdle();
+      for (const path of ['/van-hoa/le-hoi-hoa-ban-2027', '/van-hoa/le-hoi-hoa-ban']) {
+        const [, section, name] = path.split('/') as [string, string, string];
+        for (const spelling of [
+          path,
+          `${path}/`,
+          `${path}/index.html`,
+          `/${section}//${name}`,
+          `/${section}%2F${name}`,
+          `/${section}%5c${name}`,
+          `/${section}/./${name}`,
+          `/${section}/x/../${name}`,
+          `${path}?fbclid=1`,
+        ]) {
+          const gone = await read(spelling);
+          expect(gone.status, spelling).toBe(410);
+          expect(gone.headers.get('content-security-policy'), spelling).toContain("default-src 'self'");
+          expect(gone.headers.get('permissions-policy'), spelling).toContain('camera=()');
+        }
+      }
+      for (const malformed of ['/van-hoa/le-hoi-hoa-ban%', '/van-hoa/%E1%BA', '/van-hoa/le-hoi%00']) {
+        const bad = await read(malformed);
+        expect(bad.status, malformed).toBe(400);
+        expect(bad.headers.get('strict-transport-security')).toContain('max-age=');
+      }
+      expect(stack.cdn.holds('/van-hoa/le-hoi-hoa-ban-2027/index.html')).toBe(false);
+    });
+
+    it('serves a scheduled article when it goes live, though a reader asked for it before', async () => {
+      const key = 'van-hoa/hen-gio.md';
+      const at = new Date(Date.now() + 4_000);
+      await upload(
+        key,
+        draftText({ title: 'Hẹn giờ đăng', section: 'van-hoa', publishedAt: at.toISOString() }),
+      );
+      await stack.whenIdle();
+      expect((await report(key)).status).toBe('scheduled');
+      expect((await read('/van-hoa/hen-gio-dang')).status).toBe(404);
+      await within(30_000, publishedSince(key, 0));
+      const { took } = await within(2_000, async () =>
+        (await read('/van-hoa/hen-gio-dang')).status === 200 ? true : undefined,
+      );
+      expect(took).toBeLessThan(2_000);
+    });
+
+    it('takes down, on a rebuild, an article whose deletion event was lost, cached copy included', async () => {
+      const key = 'van-hoa/su-kien-bi-xoa.md';
+      await upload(key, draftText({ title: 'Sự kiện bị xóa', section: 'van-hoa' }));
+      await stack.whenIdle();
+      const path = '/van-hoa/su-kien-bi-xoa';
+      await read(path);
+      // The S3 stand-in sends no event for a multi-object delete: the pipeline never hears of it.
+      await s3.send(new DeleteObjectsCommand({ Bucket: 'drafts', Delete: { Objects: [{ Key: key }] } }));
+      await stack.whenIdle();
+      expect((await read(path)).headers.get('x-cache')).toBe('Hit from cloudfront');
+      const rebuild = await fetch(`${stack.siteUrl}/_local/rebuild`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stack.rebuildToken}` },
+      });
+      expect(await rebuild.text()).toContain('"result"');
+      expect((await read(path)).status).toBe(410);
+      expect(stack.cdn.holds(`${path}/index.html`)).toBe(false);
+      aMinuteLater();
+      expect(await text('/van-hoa/')).not.toContain(path);
+    });
   });
 
   it('keeps its state across a restart', async () => {
