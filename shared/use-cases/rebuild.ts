@@ -26,7 +26,12 @@ export interface RebuildResult {
  */
 export async function rebuildSite(
   given: SyncDeps,
-  options: { readonly now: Date; readonly onProgress?: (progress: RebuildProgress) => void },
+  options: {
+    readonly now: Date;
+    readonly onProgress?: (progress: RebuildProgress) => void;
+    /** Past this many changed pages, the CDN is invalidated with `/*` ({@link REBUILD_PATHS_ONE_BY_ONE}). */
+    readonly pathsOneByOne?: number;
+  },
 ): Promise<RebuildResult> {
   // Changed pages are invalidated together at the end: a rebuild after the renderer changed touches every
   // page, far past CloudFront's 3,000 paths in flight, so past one batch it invalidates everything at once.
@@ -102,7 +107,8 @@ export async function rebuildSite(
   if (stray.length > 0) await site.delete(stray);
   for (const key of stray)
     if (key.endsWith('/index.html')) changed.add(`/${key.slice(0, -'/index.html'.length)}`);
-  await cdn.invalidate(changed.size > REBUILD_PATHS_ONE_BY_ONE ? ['/*'] : [...changed].sort());
+  const limit = options.pathsOneByOne ?? REBUILD_PATHS_ONE_BY_ONE;
+  await cdn.invalidate(changed.size > limit ? ['/*'] : [...changed].sort());
   return { drafts: keys.length, pages: views.length, removed: stray.length };
 }
 

@@ -493,6 +493,33 @@ describe('publishing drafts', () => {
       });
     });
 
+    it('invalidates the pages it changed once, at the end, and everything at once past its limit', async () => {
+      await publishExamples(p);
+      // As after a renderer change: every article page is written anew.
+      await p.site.delete([...p.site.objects.keys()]);
+      p.cdn.invalidated.length = 0;
+      await rebuild();
+      const articles = [
+        SEED_PATH,
+        '/kinh-te/go-kho-chuong-trinh-muc-tieu-quoc-gia',
+        '/giao-duc/no-luc-hoc-tap-ren-luyen',
+        '/xa-hoi/can-co-bien-phap-cap-bach-ngan-chan-lua-dao-qua-dien-thoai',
+      ];
+      expect(p.cdn.invalidated).toHaveLength(1);
+      expect(p.cdn.invalidated[0]).toEqual(expect.arrayContaining(articles));
+      await p.site.delete([...p.site.objects.keys()]);
+      p.cdn.invalidated.length = 0;
+      await rebuildSite(p.deps, {
+        now: new Date('2024-06-01T00:00:00Z'),
+        pathsOneByOne: articles.length - 1,
+      });
+      expect(p.cdn.invalidated).toEqual([['/*']]);
+      // Nothing changed: nothing to invalidate.
+      p.cdn.invalidated.length = 0;
+      await rebuild();
+      expect(p.cdn.invalidated).toEqual([]);
+    });
+
     it('catches up with drafts whose events were lost', async () => {
       await publishExamples(p);
       p.drafts.put('xa-hoi/moi.md', draftText({ title: 'Tin chưa xử lý' }));
