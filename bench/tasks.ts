@@ -17,6 +17,7 @@ import {
   MemoryLeaseStore,
   MemoryScheduler,
 } from '#shared/adapters/memory/index.ts';
+import { SharpRenditions } from '#shared/adapters/sharp/renditions.ts';
 import { isDraftParserWorker, WorkerDraftParser } from '#shared/adapters/workers/draft-parser.ts';
 import { parseSiteConfig } from '#shared/domain/site.ts';
 import type { ArticleIndex, DraftStore, PutOptions, RenderJob, SiteStore } from '#shared/ports.ts';
@@ -64,6 +65,8 @@ function pipeline<D extends DraftStore, S extends SiteStore>(
     cdn: new MemoryCdnInvalidator(),
     edge: new MemoryEdgeRules(),
     scheduler: new MemoryScheduler(),
+    // As deployed: the corpus's photo is prepared and resized once, then found on the site.
+    images: new SharpRenditions(),
     config: site,
     log: quiet,
     // A fixed clock: every article of the corpus is in its past, whenever the benchmark runs.

@@ -1,5 +1,6 @@
 import type { ArticleRecord, Teaser } from './domain/article.ts';
 import type { EdgeRule } from './domain/edge-rules.ts';
+import type { ImageType } from './domain/images.ts';
 import type { Problem } from './domain/problems.ts';
 
 /**
@@ -167,8 +168,45 @@ export interface Rendition {
   readonly bytes: Uint8Array;
 }
 
-/** Makes smaller copies of a photo: each width narrower than the original, as WebP and in its own format. */
+/** An upload made fit to publish: decoded, turned upright, and encoded again without any metadata. */
+export interface PreparedImage {
+  /** In the upload's own format (an animation still animated), without EXIF, XMP, IPTC or comments. */
+  readonly bytes: Uint8Array;
+  /** One frame's size once EXIF orientation is applied: what pages give as `width` and `height`. */
+  readonly width: number;
+  readonly height: number;
+  readonly format: ImageType;
+  /** Frames of an animation; 1 for a still image. */
+  readonly frames: number;
+}
+
+/** Why an upload cannot be published: something about the file itself, which no retry changes. */
+export type ImageRefusal =
+  | { readonly reason: 'undecodable'; readonly detail: string }
+  | { readonly reason: 'dimensions'; readonly width: number; readonly height: number }
+  | { readonly reason: 'frames'; readonly width: number; readonly height: number; readonly frames: number };
+
+export type PrepareResult =
+  | { readonly ok: true; readonly image: PreparedImage }
+  | { readonly ok: false; readonly refusal: ImageRefusal };
+
+/**
+ * Makes the image files readers get from what editors upload (sharp, libvips): every composition has one,
+ * since no uploaded byte is published as it is (cameras and phones write where and by whom a photo was taken
+ * into it).
+ */
 export interface ImageRenditions {
+  /**
+   * Decodes an upload and encodes it again in its own format, EXIF orientation applied and no metadata kept;
+   * its size is checked against `IMAGE_LIMITS` from its header, before its pixels are decoded. A file that
+   * cannot be decoded, or is too large, is refused rather than thrown: it is the editor's to fix. Throws only
+   * for what a retry may cure.
+   */
+  prepare(image: Uint8Array): Promise<PrepareResult>;
+  /**
+   * Copies of a prepared photo for `srcset`: each width asked for up to its own as WebP, and the narrower
+   * ones in its own format too.
+   */
   renditions(image: Uint8Array, widths: readonly number[]): Promise<Rendition[]>;
 }
 

@@ -1,5 +1,6 @@
 import type { MarkdownIt as MarkdownParser, Token } from 'markdown-it';
 import MarkdownIt from 'markdown-it';
+import { removeInvisible } from './text.ts';
 
 /**
  * The article body: CommonMark with raw HTML switched off (it reaches readers as text), links limited to
@@ -40,6 +41,20 @@ export function isAllowedLink(url: string): boolean {
 
 const md = new MarkdownIt('commonmark', { html: false, linkify: false, typographer: false });
 md.validateLink = isAllowedLink;
+
+// Character references are decoded after the draft's text rules ran: `&#x202E;` or `&shy;` would bring back a
+// character those rules remove. Text, code and image titles lose them again here.
+const INVISIBLE_CARRIERS = new Set(['text', 'code_inline', 'fence', 'code_block']);
+function dropInvisible(tokens: readonly Token[]): void {
+  for (const token of tokens) {
+    if (INVISIBLE_CARRIERS.has(token.type)) token.content = removeInvisible(token.content);
+    const title = token.attrGet('title');
+    if (typeof title === 'string') token.attrSet('title', removeInvisible(title));
+    // An image's caption is its children's text.
+    if (token.children) dropInvisible(token.children);
+  }
+}
+md.core.ruler.push('invisible', (state) => dropInvisible(state.tokens));
 
 // Mark paragraphs that consist of one image: they become figures.
 md.core.ruler.push('figures', (state) => {

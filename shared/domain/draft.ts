@@ -11,7 +11,15 @@ import type { ProblemCode } from './messages.ts';
 import { type Problem, problem } from './problems.ts';
 import { findSection, type SiteConfig } from './site.ts';
 import { isValidSlug, MAX_SLUG_LENGTH, slugify } from './slug.ts';
-import { charLength, normalizeLine, normalizeText } from './text.ts';
+import {
+  charLength,
+  hasInvisible,
+  INVISIBLE_MARK,
+  markInvisible,
+  normalizeLine,
+  normalizeText,
+  removeInvisible,
+} from './text.ts';
 
 export type DraftStatus = 'published' | 'withdrawn';
 
@@ -76,7 +84,9 @@ export function parseDraft(key: string, bytes: Uint8Array, site: SiteConfig): Pa
   const decoded = decodeDraft(bytes);
   if ('problem' in decoded) return rejected(decoded.problem);
   const raw = decoded.text.includes('\r') ? decoded.text.replace(/\r\n?/g, '\n') : decoded.text;
-  const text = normalizeText(raw);
+  // As `normalizeText` does, in two steps: whether anything was removed tells which fields to warn about.
+  const clean = removeInvisible(raw);
+  const text = clean.normalize('NFC');
 
   const split = splitFrontMatter(text);
   if ('problem' in split) return rejected(split.problem);
@@ -102,7 +112,66 @@ export function parseDraft(key: string, bytes: Uint8Array, site: SiteConfig): Pa
       }),
     );
   }
-  return validate(key, data as Record<string, unknown>, split.body, site);
+  const fields = data as Record<string, unknown>;
+  const cleaned = clean.length === raw.length ? invisibleFields(fields) : whereRemoved(raw, split, fields);
+  return validate(key, fields, split.body, site, cleaned);
+}
+
+/**
+ * Where the text rules removed characters from a draft that had some typed in (see `text.ts`): the fields
+ * (`title`, `author.name`, `tags[2]`) and `body`, as the editor wrote them. Found by reading the draft again
+ * with a mark in place of each such character (a rare path: most drafts have none). A mark where the front
+ * matter's structure was (on a `---` line, after a quoted value) changes how it reads: then the
+ * front matter as a whole is named, with the fields the draft as read shows (YAML escapes such as
+ * `"\u200B"` make those).
+ */
+function whereRemoved(
+  raw: string,
+  split: { frontMatter: string; body: string },
+  data: Record<string, unknown>,
+): string[] {
+  const marked = splitFrontMatter(markInvisible(raw).normalize('NFC'));
+  if ('problem' in marked || normalizeText(marked.frontMatter) !== split.frontMatter) {
+    return ['front matter', ...invisibleFields(data)];
+  }
+  const inBody = marked.body.includes(INVISIBLE_MARK) ? ['body'] : [];
+  if (!marked.frontMatter.includes(INVISIBLE_MARK)) return [...invisibleFields(data), ...inBody];
+  let markedData: unknown;
+  try {
+    markedData = load(marked.frontMatter, { schema: CORE_SCHEMA });
+  } catch {
+    markedData = undefined;
+  }
+  if (markedData === null || typeof markedData !== 'object' || Array.isArray(markedData)) {
+    return ['front matter', ...invisibleFields(data), ...inBody];
+  }
+  return [...invisibleFields(markedData as Record<string, unknown>), ...inBody];
+}
+
+/** The draft fields (dotted paths, list entries by index) whose text holds characters the rules remove. */
+function invisibleFields(data: Record<string, unknown>): string[] {
+  const found: string[] = [];
+  const visit = (value: unknown, path: string) => {
+    if (typeof value === 'string') {
+      if (hasInvisible(value)) found.push(path);
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => {
+        visit(v, `${path}[${i}]`);
+      });
+    } else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) visitEntry(k, v, `${path}.`);
+    }
+  };
+  const visitEntry = (key: string, value: unknown, prefix: string) => {
+    const name = removeInvisible(key);
+    const path = `${prefix}${name}`.slice(0, 60);
+    if (name !== key) found.push(path);
+    visit(value, path);
+  };
+  for (const [k, v] of Object.entries(data)) {
+    if (KNOWN_FIELDS.includes(removeInvisible(k))) visitEntry(k, v, '');
+  }
+  return [...new Set(found)];
 }
 
 /** Whether a loaded YAML value holds the same list or group twice (only an alias makes that happen). */
@@ -229,12 +298,14 @@ function validate(
   data: Record<string, unknown>,
   bodyText: string,
   site: SiteConfig,
+  cleaned: readonly string[],
 ): ParseResult {
   const problems: Problem[] = [];
   const known = KNOWN_FIELDS.join(', ');
   const warnings = Object.keys(data)
     .filter((k) => !KNOWN_FIELDS.includes(k))
     .map((k) => problem('unknown_field', { field: k.slice(0, 60), known }));
+  for (const field of cleaned) warnings.push(problem('invisible_characters_removed', { field }));
   if (Array.isArray(data.tags)) {
     for (const tag of data.tags) {
       if (typeof tag === 'string' && tag.trim() !== '' && tagSlug(tag) === '') {

@@ -11,7 +11,36 @@ export interface ImageFacts {
   readonly height?: number;
 }
 
-export const IMAGE_LIMITS = { bytes: 20 * 1024 * 1024, side: 12_000, pixels: 60_000_000 } as const;
+/**
+ * What an upload may be. An animation's frames are decoded together, so besides each frame's own limits
+ * it has at most `frames` of them and `animationPixels` in all (about 400 MB decoded, within the ingest
+ * function's 1 GB beside the draft's other images): a 2,000-frame GIF of a few kilobytes stays a few
+ * kilobytes only until it is decoded.
+ */
+export const IMAGE_LIMITS = {
+  bytes: 20 * 1024 * 1024,
+  side: 12_000,
+  pixels: 60_000_000,
+  frames: 300,
+  animationPixels: 100_000_000,
+} as const;
+
+/** An image's size: each frame's, after EXIF orientation where it is known. */
+export interface ImageSize {
+  readonly width: number;
+  readonly height: number;
+  /** Frames of an animation; 1 (or absent) for a still image. */
+  readonly frames?: number;
+}
+
+/** The limit an image of this size is over, if any: too large a frame, or too long an animation. */
+export function imageOverLimits(size: ImageSize): 'dimensions' | 'frames' | undefined {
+  const { width, height, frames = 1 } = size;
+  const { side, pixels } = IMAGE_LIMITS;
+  if (width > side || height > side || width * height > pixels) return 'dimensions';
+  if (frames > IMAGE_LIMITS.frames || width * height * frames > IMAGE_LIMITS.animationPixels) return 'frames';
+  return undefined;
+}
 
 export function imageTypeOfName(name: string): ImageType | undefined {
   const ext = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase();
@@ -36,7 +65,7 @@ export function inspectImage(bytes: Uint8Array): ImageFacts {
     return { type: 'webp', ...webpSize(bytes, view) };
   }
   if (has(12) && ascii(bytes, 4, 8) === 'ftyp' && /avi[fs]/.test(ascii(bytes, 8, 12)))
-    return { type: 'avif' };
+    return { type: 'avif', ...avifSize(bytes, view) };
   if (has(3) && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff)
     return { type: 'jpeg', ...jpegSize(bytes, view) };
   return {};
@@ -56,6 +85,38 @@ function webpSize(bytes: Uint8Array, view: DataView): { width?: number; height?:
     return { width: (bits & 0x3fff) + 1, height: ((bits >> 14) & 0x3fff) + 1 };
   }
   return {};
+}
+
+/**
+ * The largest size the AVIF's item properties declare (`meta` > `iprp` > `ipco` > `ispe`): the primary
+ * image's, or a grid's, or a tile's, whichever is larger, which is the one a decoder would allocate.
+ */
+function avifSize(bytes: Uint8Array, view: DataView): { width?: number; height?: number } {
+  const boxes = function* (from: number, to: number) {
+    let at = from;
+    while (at + 8 <= to) {
+      const size = view.getUint32(at);
+      if (size < 8 || at + size > to) return;
+      yield { type: ascii(bytes, at + 4, at + 8), start: at + 8, end: at + size };
+      at += size;
+    }
+  };
+  const child = (type: string, from: number, to: number) => {
+    for (const box of boxes(from, to)) if (box.type === type) return box;
+    return undefined;
+  };
+  const meta = child('meta', 0, bytes.byteLength);
+  // `meta` is a full box: a version and flags before its children.
+  const iprp = meta && child('iprp', meta.start + 4, meta.end);
+  const ipco = iprp && child('ipco', iprp.start, iprp.end);
+  let width = 0;
+  let height = 0;
+  for (const box of ipco ? boxes(ipco.start, ipco.end) : []) {
+    if (box.type !== 'ispe' || box.end - box.start < 12) continue;
+    width = Math.max(width, view.getUint32(box.start + 4));
+    height = Math.max(height, view.getUint32(box.start + 8));
+  }
+  return width && height ? { width, height } : {};
 }
 
 /** Walks the JPEG markers to the frame header (SOFn), which holds the size. */

@@ -167,6 +167,18 @@ export const MESSAGES = {
       `Ảnh ${p.src} có kích thước ${p.width}×${p.height} điểm ảnh, vượt giới hạn ${p.max}. Hãy thu nhỏ ảnh.`,
     en: (p) => `The image ${p.src} is ${p.width}×${p.height} pixels, over the ${p.max} limit. Scale it down.`,
   },
+  image_frames: {
+    vi: (p) =>
+      `Ảnh động ${p.src} có ${p.frames} khung hình cỡ ${p.width}×${p.height}, vượt giới hạn: tối đa ${p.maxFrames} khung hình và ${p.maxPixels} triệu điểm ảnh cho cả ảnh. Hãy cắt bớt khung hình hoặc thu nhỏ ảnh.`,
+    en: (p) =>
+      `The animated image ${p.src} has ${p.frames} frames of ${p.width}×${p.height}, over the limits of ${p.maxFrames} frames and ${p.maxPixels} million pixels in all. Cut frames or scale it down.`,
+  },
+  image_undecodable: {
+    vi: (p) =>
+      `Không đọc được ảnh ${p.src}: tệp bị hỏng hoặc chưa tải lên hết. Hãy mở ảnh trong phần mềm chỉnh ảnh, xuất (Export) lại thành tệp mới rồi tải lên lại.`,
+    en: (p) =>
+      `The image ${p.src} cannot be decoded: the file is damaged or incomplete. Export it again from the photo editor and upload it again.`,
+  },
   slug_taken: {
     vi: (p) =>
       `Đường dẫn ${p.path} đã thuộc về bài "${p.holder}". Hãy thêm "slug:" khác vào bài này, ví dụ "${p.suggestion}".`,
@@ -182,6 +194,12 @@ export const MESSAGES = {
   tag_without_letters: {
     vi: (p) => `Từ khóa "${p.tag}" không có chữ hay số nào nên được bỏ qua.`,
     en: (p) => `The tag "${p.tag}" has no letter or digit and was left out.`,
+  },
+  invisible_characters_removed: {
+    vi: (p) =>
+      `${p.field === 'body' ? 'Nội dung bài' : `Trường "${p.field}"`} có ký tự ẩn hoặc ký tự điều khiển (thường lẫn vào khi dán từ Word hay trang web) nên các ký tự đó đã được xoá. Hãy kiểm tra lại xem chữ hiển thị có đúng không.`,
+    en: (p) =>
+      `${p.field === 'body' ? 'The body' : `"${p.field}"`} held invisible or control characters (often pasted in from Word or a web page); they were removed. Check that the text still reads as intended.`,
   },
   unknown_field: {
     vi: (p) =>

@@ -1,10 +1,27 @@
 import { sectionPath, type Teaser } from '../domain/article.ts';
 import { formatIsoVietnam, toVietnamTime } from '../domain/dates.ts';
 import { findSection, type SiteConfig } from '../domain/site.ts';
-import { html, type SafeHtml } from './html.ts';
+import { xmlText } from '../domain/text.ts';
+import { type HtmlValue, html, type SafeHtml } from './html.ts';
 
-// Feeds and sitemaps. The `html` tag escapes &, <, >, " and ' as entities XML also defines, so it serves
-// for XML text and attributes as well.
+// Feeds and sitemaps, every one written with the `xml` tag below.
+
+/**
+ * The `html` tag for XML: it escapes &, <, >, " and ' as entities XML also defines, and drops from every
+ * value the characters XML 1.0 forbids (see `xmlText`). Draft text has none since the text rules remove
+ * them, but a record written before those rules may, and one would make the whole feed or sitemap
+ * unreadable to every reader and crawler.
+ */
+function xml(strings: TemplateStringsArray, ...values: HtmlValue[]): SafeHtml {
+  return html(strings, ...values.map(xmlValue));
+}
+
+/** A value without forbidden characters; markup (`SafeHtml`) here is made by `xml` itself. */
+function xmlValue(value: HtmlValue): HtmlValue {
+  if (typeof value === 'string') return xmlText(value);
+  if (Array.isArray(value)) return value.map(xmlValue);
+  return value;
+}
 
 /** Articles a feed carries, newest first. */
 export const FEED_COUNT = 50;
@@ -37,7 +54,7 @@ export function renderRss(input: { site: SiteConfig; section?: string; teasers: 
   const link = `${site.siteUrl}${section ? sectionPath(section) : '/'}`;
   const items = input.teasers.slice(0, FEED_COUNT);
   const newest = items[0];
-  return html`<?xml version="1.0" encoding="UTF-8"?>
+  return xml`<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">
 <channel>
 <title>${name}</title>
@@ -45,8 +62,8 @@ export function renderRss(input: { site: SiteConfig; section?: string; teasers: 
 <description>${section ? `Tin ${findSection(site, section)?.name ?? section} mới nhất` : 'Tin mới nhất'} - ${site.siteName}</description>
 <language>vi</language>
 <atom:link href="${site.siteUrl}${feedPath(section)}" rel="self" type="application/rss+xml"/>
-${newest ? html`<lastBuildDate>${rfc822(latestChange(items))}</lastBuildDate>\n` : ''}${items.map(
-  (t) => html`<item>
+${newest ? xml`<lastBuildDate>${rfc822(latestChange(items))}</lastBuildDate>\n` : ''}${items.map(
+  (t) => xml`<item>
 <title>${t.title}</title>
 <link>${site.siteUrl}${t.path}</link>
 <guid isPermaLink="false">${guidOf(site, t)}</guid>
@@ -92,11 +109,11 @@ export function sitemapKey(month: string): string {
 
 /** One month's articles, with when each last changed. */
 export function renderSitemap(site: SiteConfig, teasers: readonly Teaser[]): string {
-  return html`<?xml version="1.0" encoding="UTF-8"?>
+  return xml`<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 ${teasers.map(
   (t) =>
-    html`<url><loc>${site.siteUrl}${t.path}</loc><lastmod>${formatIsoVietnam(new Date(lastModified(t)))}</lastmod></url>\n`,
+    xml`<url><loc>${site.siteUrl}${t.path}</loc><lastmod>${formatIsoVietnam(new Date(lastModified(t)))}</lastmod></url>\n`,
 )}</urlset>
 `.toString();
 }
@@ -106,8 +123,8 @@ ${teasers.map(
  * then one sitemap a month, oldest first (each well under the 50,000 URLs a sitemap may hold).
  */
 export function renderSitemapIndex(site: SiteConfig, months: readonly string[]): string {
-  const entry = (key: string): SafeHtml => html`<sitemap><loc>${site.siteUrl}/${key}</loc></sitemap>\n`;
-  return html`<?xml version="1.0" encoding="UTF-8"?>
+  const entry = (key: string): SafeHtml => xml`<sitemap><loc>${site.siteUrl}/${key}</loc></sitemap>\n`;
+  return xml`<?xml version="1.0" encoding="UTF-8"?>
 <sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 ${entry(FRONT_SITEMAP_KEY)}${months.length > 0 ? entry(NEWS_SITEMAP_KEY) : ''}${months.map((m) => entry(sitemapKey(m)))}</sitemapindex>
 `.toString();
@@ -120,9 +137,9 @@ export const NEWS_SITEMAP_KEY = 'news-sitemap.xml';
 /** Home and section fronts: they change all day. */
 export function renderFrontSitemap(site: SiteConfig): string {
   const paths = ['/', ...site.sections.map((s) => sectionPath(s.slug))];
-  return html`<?xml version="1.0" encoding="UTF-8"?>
+  return xml`<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
-${paths.map((p) => html`<url><loc>${site.siteUrl}${p}</loc><changefreq>hourly</changefreq></url>\n`)}</urlset>
+${paths.map((p) => xml`<url><loc>${site.siteUrl}${p}</loc><changefreq>hourly</changefreq></url>\n`)}</urlset>
 `.toString();
 }
 
@@ -135,10 +152,10 @@ export function renderNewsSitemap(site: SiteConfig, latest: readonly Teaser[]): 
   const newest = latest[0];
   const since = newest ? new Date(newest.publishedAt).getTime() - NEWS_WINDOW_MS : 0;
   const recent = latest.filter((t) => new Date(t.publishedAt).getTime() > since).slice(0, 1000);
-  return html`<?xml version="1.0" encoding="UTF-8"?>
+  return xml`<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
 ${recent.map(
-  (t) => html`<url>
+  (t) => xml`<url>
 <loc>${site.siteUrl}${t.path}</loc>
 <news:news>
 <news:publication><news:name>${site.siteName}</news:name><news:language>vi</news:language></news:publication>

@@ -11,7 +11,7 @@ import {
 import { type PublishedImage, renderBodyWithPhotos } from '../domain/body.ts';
 import { type Draft, defaultIdForKey, type ParseResult, parseDraft } from '../domain/draft.ts';
 import { MAX_DRAFT_BYTES } from '../domain/encoding.ts';
-import { IMAGE_LIMITS, imageTypeOfName, inspectImage } from '../domain/images.ts';
+import { IMAGE_LIMITS, imageOverLimits, imageTypeOfName, inspectImage } from '../domain/images.ts';
 import { DraftRejectedError, type Problem, problem } from '../domain/problems.ts';
 import { slugify } from '../domain/slug.ts';
 import {
@@ -20,6 +20,7 @@ import {
   type DraftStore,
   type EdgeRules,
   type EditorReport,
+  type ImageRefusal,
   type ImageRenditions,
   type LeaseStore,
   type Log,
@@ -34,7 +35,7 @@ import {
 import { renderArticlePage } from '../render/pages.ts';
 import { CACHE_CONTROL, HTML } from './cache.ts';
 import { type ListDeps, listsFor, sitemapView } from './lists.ts';
-import { publishPhoto } from './photos.ts';
+import { type PhotoToPublish, preparePhoto, publishPhoto, type ReadyPhoto } from './photos.ts';
 import { mayShowAsRelated, relatedFor } from './related.ts';
 
 export interface SyncDeps extends ListDeps {
@@ -49,8 +50,8 @@ export interface SyncDeps extends ListDeps {
   readonly now?: () => Date;
   /** Waits while another instance holds a draft's lease; tests pass a fake. */
   readonly sleep?: (ms: number) => Promise<void>;
-  /** Makes photo renditions for readers' screens; without it photos are published as uploaded. */
-  readonly images?: ImageRenditions;
+  /** Makes the photo files readers get: required, since no uploaded image is published as it is. */
+  readonly images: ImageRenditions;
   /**
    * Parses a draft's bytes: {@link parseDraft} on this thread unless given (a rebuild parses on worker
    * threads). Whatever parses, the bytes are the ones read under the draft's lease.
@@ -613,13 +614,8 @@ const IMAGE_TYPES: Record<string, string> = {
   avif: 'image/avif',
 };
 
-interface ImageToPublish {
+interface ImageToPublish extends PhotoToPublish {
   readonly src: string;
-  readonly siteKey: string;
-  readonly bytes: Uint8Array;
-  readonly contentType: string;
-  readonly width?: number;
-  readonly height?: number;
 }
 
 /** Reads the draft's images; each gets a content-addressed name on the site. Missing images reject the draft. */
@@ -641,13 +637,11 @@ async function readImages(deps: SyncDeps, draft: Draft): Promise<ImageToPublish[
     const ext = posix.extname(image.key).slice(1).toLowerCase();
     const name = `${slugify(posix.basename(image.key, posix.extname(image.key))) || 'anh'}.${ext}`;
     const hash = createHash('sha256').update(object.bytes).digest('hex').slice(0, 16);
-    const { width, height } = inspectImage(object.bytes);
     found.push({
       src: image.src,
       siteKey: `media/${hash}/${name}`,
       bytes: object.bytes,
       contentType: IMAGE_TYPES[ext] ?? 'application/octet-stream',
-      ...(width && height ? { width, height } : {}),
     });
   }
   if (problems.length > 0) throw new DraftRejectedError(problems);
@@ -685,18 +679,48 @@ function imageProblem(src: string, key: string, object: StoredObject): Problem |
       actualVi: actual?.vi ?? '',
     });
   }
+  // The header's word, before anything is decoded; `preparePhoto` checks again with the decoder's.
   const { width = 0, height = 0 } = facts;
-  if (width > IMAGE_LIMITS.side || height > IMAGE_LIMITS.side || width * height > IMAGE_LIMITS.pixels) {
-    return problem('image_dimensions', { field: 'body', src, width, height, max: `${IMAGE_LIMITS.side} px` });
-  }
+  if (imageOverLimits({ width, height })) return refused(src, { reason: 'dimensions', width, height });
   return undefined;
 }
 
-async function publishImages(
-  deps: SyncDeps,
-  images: readonly ImageToPublish[],
-): Promise<Map<string, PublishedImage>> {
-  const published = await Promise.all(images.map(async (i) => [i.src, await publishPhoto(deps, i)] as const));
+function refused(src: string, refusal: ImageRefusal): Problem {
+  switch (refusal.reason) {
+    case 'undecodable':
+      return problem('image_undecodable', { field: 'body', src, detail: refusal.detail });
+    case 'dimensions': {
+      const { width, height } = refusal;
+      const max = `${IMAGE_LIMITS.side} px`;
+      return problem('image_dimensions', { field: 'body', src, width, height, max });
+    }
+    case 'frames': {
+      const { width, height, frames } = refusal;
+      const limits = { maxFrames: IMAGE_LIMITS.frames, maxPixels: IMAGE_LIMITS.animationPixels / 1e6 };
+      return problem('image_frames', { field: 'body', src, width, height, frames, ...limits });
+    }
+  }
+}
+
+/**
+ * Publishes a draft's images: every one is prepared (decoded, checked, encoded again without metadata)
+ * before any is written, so that one that cannot be published leaves the site as it was; one at a time, as
+ * a 20 MB photo takes a lot of memory decoded. Each upload's bytes are let go once prepared: a draft's
+ * images are in memory once, as uploaded or as prepared.
+ */
+async function publishImages(deps: SyncDeps, images: ImageToPublish[]): Promise<Map<string, PublishedImage>> {
+  const ready: { src: string; photo: ReadyPhoto }[] = [];
+  const problems: Problem[] = [];
+  for (const [i, image] of images.entries()) {
+    const prepared = await preparePhoto(deps, image);
+    images[i] = { ...image, bytes: new Uint8Array() };
+    if (prepared.ok) ready.push({ src: image.src, photo: prepared.photo });
+    else problems.push(refused(image.src.slice(0, 120), prepared.refusal));
+  }
+  if (problems.length > 0) throw new DraftRejectedError(problems);
+  const published = await Promise.all(
+    ready.map(async ({ src, photo }) => [src, await publishPhoto(deps, photo)] as const),
+  );
   return new Map(published);
 }
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { MemorySiteStore } from '#shared/adapters/memory/index.ts';
 import { SharpRenditions } from '#shared/adapters/sharp/renditions.ts';
 import type { ImageRenditions } from '#shared/ports.ts';
-import { publishPhoto } from '#shared/use-cases/photos.ts';
+import { preparePhoto, publishPhoto } from '#shared/use-cases/photos.ts';
 import { EXAMPLES } from '../support/site.ts';
 
 const SEED_PHOTO = new Uint8Array(readFileSync(join(EXAMPLES, 'xay-dung-dang/images/sin-suoi-ho.jpg')));
@@ -29,21 +29,30 @@ describe('photo renditions with sharp', () => {
 
   it('publishes a photo with its renditions once, and tells pages their srcset', async () => {
     const site = new MemorySiteStore();
+    const sharpen = new SharpRenditions();
     let made = 0;
+    let prepared = 0;
     const counting: ImageRenditions = {
+      async prepare(image) {
+        prepared += 1;
+        return sharpen.prepare(image);
+      },
       async renditions(image, widths) {
         made += 1;
-        return new SharpRenditions().renditions(image, widths);
+        return sharpen.renditions(image, widths);
       },
     };
     const photo = {
       siteKey: 'media/0123456789abcdef/sin-suoi-ho.jpg',
       bytes: SEED_PHOTO,
       contentType: 'image/jpeg',
-      width: 1200,
-      height: 800,
     };
-    const shown = await publishPhoto({ site, images: counting }, photo);
+    const publish = async () => {
+      const ready = await preparePhoto({ site, images: counting }, photo);
+      if (!ready.ok) throw new Error(`refused: ${JSON.stringify(ready.refusal)}`);
+      return publishPhoto({ site, images: counting }, ready.photo);
+    };
+    const shown = await publish();
     expect(shown).toEqual({
       url: '/media/0123456789abcdef/sin-suoi-ho.jpg',
       width: 1200,
@@ -62,14 +71,11 @@ describe('photo renditions with sharp', () => {
       expect(object?.contentType, key).toBe(key.endsWith('.webp') ? 'image/webp' : 'image/jpeg');
       expect(object?.cacheControl).toContain('immutable');
     }
-    // Published again (a correction): the renditions are there, nothing is resized.
-    expect(await publishPhoto({ site, images: counting }, photo)).toEqual(shown);
-    expect(made).toBe(1);
-    // Without a renditions maker (or for a GIF), the photo is published as it is.
-    expect(await publishPhoto({ site }, photo)).toEqual({
-      url: `/${photo.siteKey}`,
-      width: 1200,
-      height: 800,
-    });
+    // The original is encoded again, not the upload (which carries the camera's EXIF).
+    expect((await site.get(photo.siteKey))?.bytes).not.toEqual(SEED_PHOTO);
+    // Published again (a correction): the photo's record is there, nothing is decoded or resized.
+    const writes = site.objects.size;
+    expect(await publish()).toEqual(shown);
+    expect([prepared, made, site.objects.size]).toEqual([1, 1, writes]);
   });
 });

@@ -10,6 +10,7 @@ import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
 import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
 import { MemoryCdnInvalidator, MemoryEdgeRules, MemoryScheduler } from '#shared/adapters/memory/index.ts';
 import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
+import { SharpRenditions } from '#shared/adapters/sharp/renditions.ts';
 import { messageGroupOf } from '#shared/adapters/sqs/render-queue.ts';
 import type { RenderJob } from '#shared/ports.ts';
 import { refreshAllLists } from '#shared/use-cases/lists.ts';
@@ -62,6 +63,7 @@ export async function concurrentPipeline(
     leases: new DynamoLeaseStore(documents, table),
     edge,
     scheduler: new MemoryScheduler(),
+    images: new SharpRenditions(),
     sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
     // Processing here takes well under a second; a lease left behind by a failed release expires quickly.
     leaseMs: 3000,

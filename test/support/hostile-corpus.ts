@@ -12,6 +12,8 @@ export interface HostileCase {
   /** Other files uploaded beside it first (images). */
   readonly files?: Readonly<Record<string, Uint8Array>>;
   readonly expect: 'published' | string;
+  /** The fields a published draft loses invisible characters from: one warning each, in this order. */
+  readonly warns?: readonly string[];
 }
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -137,12 +139,74 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     key: 'xa-hoi/nul.md',
     body: ok({ title: 'Tin\u0000 có\u0007 ký tự\u001b điều khiển' }),
     expect: 'published',
+    warns: ['title'],
   },
   {
     name: 'zero-width and bidi overrides',
     key: 'xa-hoi/bidi.md',
     body: ok({ title: 'Tin\u200b ẩn\u202e dấu\u2066', slug: undefined }),
     expect: 'published',
+    warns: ['title'],
+  },
+  // Characters XML 1.0 forbids, and format characters (`\p{Cf}`): they would make the feeds and sitemaps
+  // unreadable, or disguise text. Typed in (the file holds the character) or written as a YAML escape
+  // (`"\b"`, `"\ud800"`: `draftText` writes JSON, and JSON escapes those).
+  {
+    name: 'U+FFFE in a title',
+    key: 'xa-hoi/fffe.md',
+    body: ok({ title: 'Tin\uFFFE nông thôn mới' }),
+    expect: 'published',
+    warns: ['title'],
+  },
+  {
+    name: 'a backspace (U+0008) in a lead, as a YAML escape',
+    key: 'xa-hoi/backspace.md',
+    body: ok({ title: 'Tin có sapo lạ', lead: 'Sapo\u0008 có ký tự lùi.' }),
+    expect: 'published',
+    warns: ['lead'],
+  },
+  {
+    name: 'a lone surrogate in a byline, as the YAML escape "\\uD800"',
+    key: 'xa-hoi/surrogate.md',
+    body: ok({ title: 'Tin có bút danh lạ', author: { name: 'Phóng\uD800 viên', role: 'Cộng tác viên' } }),
+    expect: 'published',
+    warns: ['author.name'],
+  },
+  {
+    name: 'U+061C ARABIC LETTER MARK in an author role',
+    key: 'xa-hoi/alm.md',
+    body: ok({ title: 'Tin có chức danh lạ', author: { name: 'Phóng viên', role: 'Phóng\u061C viên ảnh' } }),
+    expect: 'published',
+    warns: ['author.role'],
+  },
+  {
+    name: 'a tag character (U+E0041) in a tag',
+    key: 'xa-hoi/tag-char.md',
+    body: ok({ title: 'Tin có từ khóa lạ', tags: ['Lai Châu', 'Nông\u{E0041} thôn'] }),
+    expect: 'published',
+    warns: ['tags[1]'],
+  },
+  {
+    name: 'a bidi override (U+202E) and U+FFFE in a photo caption and credit',
+    key: 'xa-hoi/caption.md',
+    body: ok(
+      { title: 'Tin có chú thích ảnh lạ' },
+      'Mở đầu.\n\n![Bà con\u202E bản Sin Suối Hồ\uFFFE](images/x.jpg "Ảnh:\u202E PV")\n',
+    ),
+    files: { 'xa-hoi/images/x.jpg': photo() },
+    expect: 'published',
+    warns: ['body'],
+  },
+  {
+    name: 'every kind at once, typed in and escaped',
+    key: 'xa-hoi/tat-ca.md',
+    body: utf8(
+      '---\ntitle: "Tin\u202E tổng\uFFFE hợp\\b"\nsection: xa-hoi\nlead: "Sapo\\uD800 \u061C"\n' +
+        'publishedAt: 2024-01-02T08:00:00+07:00\nauthor:\n  name: "A\\u0008"\n  role: B\u{E0041}\n' +
+        'tags: [Một, "Hai\\U000E0041", Ba\u00AD]\n---\n\nNội\u200B dung.\n',
+    ),
+    expect: 'published',
+    warns: ['title', 'lead', 'author.name', 'author.role', 'tags[1]', 'tags[2]', 'body'],
   },
   {
     name: 'decomposed Vietnamese (NFD)',
@@ -312,6 +376,37 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     files: { 'xa-hoi/images/nang.jpg': new Uint8Array(20 * 1024 * 1024 + 1) },
     expect: 'image_too_large',
   },
+  // Images whose header passes but whose pixels cannot, or must not, be decoded.
+  {
+    name: 'a JPEG of garbage after its first bytes',
+    key: 'xa-hoi/rac.md',
+    body: withImage('images/rac.jpg'),
+    files: { 'xa-hoi/images/rac.jpg': new Uint8Array([0xff, 0xd8, 0xff, ...new Array(2000).fill(0x07)]) },
+    expect: 'image_undecodable',
+  },
+  {
+    name: 'a JPEG cut off halfway through uploading',
+    key: 'xa-hoi/cut.md',
+    body: withImage('images/cut.jpg'),
+    files: { 'xa-hoi/images/cut.jpg': photo().subarray(0, Math.floor(photo().byteLength / 2)) },
+    expect: 'image_undecodable',
+  },
+  {
+    name: 'an animated GIF of too many frames',
+    key: 'xa-hoi/gif-dai.md',
+    body: withImage('images/dai.gif'),
+    files: { 'xa-hoi/images/dai.gif': gifOfFrames(2_000, 8, 8) },
+    expect: 'image_frames',
+  },
+  {
+    // Under a kilobyte that decodes to 30 frames of 2,000 × 2,000 (libvips paints each on the GIF's
+    // screen): 120 million pixels.
+    name: 'an animated GIF that decodes to too many pixels',
+    key: 'xa-hoi/gif-bom.md',
+    body: withImage('images/bom.gif'),
+    files: { 'xa-hoi/images/bom.gif': gifOfFrames(30, 2_000, 2_000) },
+    expect: 'image_frames',
+  },
   // Keys and addresses.
   {
     name: 'a key with spaces, + and Unicode',
@@ -351,3 +446,28 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     expect: 'reserved_slug',
   },
 ];
+
+/**
+ * A GIF animation of `frames` frames on a `width` × `height` screen, each frame one pixel: tiny as a file,
+ * as large as its screen times its frames when decoded (libvips takes a screen over 2,048 pixels a side
+ * for a broken header, and the frames' own size instead).
+ */
+export function gifOfFrames(frames: number, width: number, height: number): Uint8Array {
+  const screen = Buffer.alloc(13);
+  screen.write('GIF89a', 0, 'ascii');
+  screen.writeUInt16LE(width, 6);
+  screen.writeUInt16LE(height, 8);
+  // A global colour table of two colours (black, white).
+  screen.writeUInt8(0x80, 10);
+  const palette = Buffer.from([0, 0, 0, 255, 255, 255]);
+  const loop = Buffer.from([0x21, 0xff, 0x0b, ...Buffer.from('NETSCAPE2.0'), 0x03, 0x01, 0x00, 0x00, 0x00]);
+  const frame = Buffer.from([
+    // Graphic control: 0.1 s delay.
+    ...[0x21, 0xf9, 0x04, 0x00, 0x0a, 0x00, 0x00, 0x00],
+    // Image descriptor: a 1 × 1 frame at the top left, then its LZW data.
+    ...[0x2c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00],
+    ...[0x02, 0x02, 0x44, 0x01, 0x00],
+  ]);
+  const body = Buffer.concat(Array.from({ length: frames }, () => frame));
+  return new Uint8Array(Buffer.concat([screen, palette, loop, body, Buffer.from([0x3b])]));
+}

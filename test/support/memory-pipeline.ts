@@ -8,6 +8,7 @@ import {
   MemoryScheduler,
   MemorySiteStore,
 } from '#shared/adapters/memory/index.ts';
+import { SharpRenditions } from '#shared/adapters/sharp/renditions.ts';
 import type { ArticleRecord, Teaser } from '#shared/domain/article.ts';
 import type { Log, TeaserQuery } from '#shared/ports.ts';
 import { refreshAllLists } from '#shared/use-cases/lists.ts';
@@ -17,6 +18,9 @@ import { type SyncDeps, syncChange } from '#shared/use-cases/sync-draft.ts';
 import { SITE } from './site.ts';
 
 export const silentLog: Log = { info() {}, warn() {}, error() {} };
+
+/** The real photo maker (sharp runs in process), one for all pipelines: its cache spares tests the resizing. */
+const images = new SharpRenditions();
 
 /** The pipeline's use cases on in-memory adapters, with a clock the test moves. */
 /**
@@ -69,6 +73,7 @@ export function memoryPipeline(options: { readonly indexLag?: number } = {}) {
     cdn,
     edge,
     scheduler,
+    images,
     now: () => new Date(now),
     config: SITE,
     log: silentLog,

@@ -11,6 +11,7 @@ import {
   MemoryScheduler,
   MemorySiteStore,
 } from '#shared/adapters/memory/index.ts';
+import { SharpRenditions } from '#shared/adapters/sharp/renditions.ts';
 import { WorkerDraftParser } from '#shared/adapters/workers/draft-parser.ts';
 import { rebuildSite } from '#shared/use-cases/rebuild.ts';
 import type { SyncDeps } from '#shared/use-cases/sync-draft.ts';
@@ -39,6 +40,7 @@ async function rebuild(parser?: WorkerDraftParser) {
     cdn: new MemoryCdnInvalidator(),
     edge: new MemoryEdgeRules(),
     scheduler: new MemoryScheduler(),
+    images: new SharpRenditions(),
     config: SITE,
     log: { info() {}, warn() {}, error() {} },
     now: () => new Date('2026-01-01T00:00:00Z'),

@@ -132,6 +132,30 @@ describe('parsing drafts', () => {
     ]);
   });
 
+  it('removes invisible characters with a warning naming each field, or the front matter they sat in', () => {
+    const fieldsOf = (text: string) => {
+      const result = parse(text);
+      if (!result.ok) throw new Error(JSON.stringify(result.problems));
+      return result.warnings.filter((w) => w.code === 'invisible_characters_removed').map((w) => w.field);
+    };
+    const result = parse(
+      draftText({ title: 'Tin\u200B mới\uFFFE', tags: ['Một', 'Hai\uD800'] }, 'Chữ\u00AD.'),
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect([result.draft.title, result.draft.tags]).toEqual(['Tin mới', ['Một', 'Hai']]);
+    expect(result.warnings.map((w) => [w.field, w.code])).toEqual([
+      ['title', 'invisible_characters_removed'],
+      ['tags[1]', 'invisible_characters_removed'],
+      ['body', 'invisible_characters_removed'],
+    ]);
+    expect(result.warnings[0]?.message).toMatch(/^Trường "title" có ký tự ẩn/);
+    expect(result.warnings[2]?.messageEn).toMatch(/^The body held invisible or control characters/);
+    // Between a value and the end of its line, the character is outside any field.
+    expect(fieldsOf(draftText({ title: 'Tin' }).replace('"Tin"', '"Tin"\u200B'))).toEqual(['front matter']);
+    // A BOM opens the file, and is no text of the draft; nor is an emoji an invisible character.
+    expect(fieldsOf(`\uFEFF${draftText({ title: 'Tin 😀 🇻🇳' })}`)).toEqual([]);
+  });
+
   it('accepts images only from the draft folder', () => {
     const body =
       '![a](../khac/anh.jpg)\n\n![b](/etc/passwd.jpg)\n\n![c](https://x.example/a.jpg)\n\n![d](images/tai-lieu.pdf)';
@@ -222,5 +246,26 @@ describe('the README', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const missing = Object.keys(MESSAGES).filter((code) => !readme.includes(`\`${code}\``));
     expect(missing).toEqual([]);
+  });
+});
+
+describe('character references in the body', () => {
+  it('cannot bring back a character the text rules remove (bidi overrides, soft hyphens, zero widths)', () => {
+    const refs = '&#x202E;&shy;&#8203;&#xFEFF;&#x2066;&#1564;';
+    const body = [
+      `Đoạn${refs} văn.`,
+      `Mã \`x${refs}y\`.`,
+      '```',
+      `khối${refs}`,
+      '```',
+      `![Chú${refs} thích](images/x.jpg "Ảnh: PV${refs}")`,
+    ].join('\n\n');
+    const result = parse(draftText({}, body));
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    const html = renderBody(result.draft.body, (src) => ({ url: `/media/abc/${src.split('/').pop()}` }));
+    expect(html).toContain('Đoạn văn.');
+    expect(html).toContain('Chú thích');
+    expect(html).not.toMatch(/[\u00AD\u200B\u202E\u2066\uFEFF\u061C]/);
+    expect(html).not.toMatch(/&#|&shy;/);
   });
 });

@@ -1,11 +1,14 @@
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { validateXML } from 'xmllint-wasm';
+import type { MemorySiteStore } from '#shared/adapters/memory/index.ts';
 import { articlePath, pageKey } from '#shared/domain/article.ts';
 import { slugify } from '#shared/domain/slug.ts';
+import { refreshAllLists, refreshSitemap } from '#shared/use-cases/lists.ts';
 import { HOSTILE_CASES } from '../support/hostile-corpus.ts';
 import { parsePage } from '../support/html.ts';
 import { memoryPipeline } from '../support/memory-pipeline.ts';
-import { draftText } from '../support/site.ts';
+import { articleRecord, draftText } from '../support/site.ts';
 
 type Pipeline = ReturnType<typeof memoryPipeline>;
 
@@ -48,6 +51,24 @@ function unsafeParts(markup: string): string[] {
   return found;
 }
 
+/**
+ * Every feed and sitemap the site holds (its keys ending in `.xml`) as libxml2 reads the bytes served: the
+ * problems that make one not well-formed, by key. Also the keys, to check the list is not empty.
+ */
+async function xmlProblems(site: MemorySiteStore): Promise<{ keys: string[]; problems: string[] }> {
+  const keys = (await site.list('')).filter((k) => k.endsWith('.xml'));
+  const problems: string[] = [];
+  for (const key of keys) {
+    const bytes = site.objects.get(key)?.bytes ?? new Uint8Array();
+    const result = await validateXML({
+      xml: [{ fileName: 'document.xml', contents: bytes }],
+      normalization: 'format',
+    });
+    problems.push(...result.errors.map((e) => `${key}: ${e.message}`));
+  }
+  return { keys, problems };
+}
+
 function isJson(text: string): boolean {
   try {
     JSON.parse(text);
@@ -75,6 +96,12 @@ describe('hostile and broken drafts', () => {
         const path = new URL(report?.url ?? 'https://x/').pathname;
         const markup = p.site.text(pageKey(path)) ?? '';
         expect(unsafeParts(markup)).toEqual([]);
+        const removed = report?.warnings.filter((w) => w.code === 'invisible_characters_removed') ?? [];
+        expect(removed.map((w) => w.field)).toEqual(c.warns ?? []);
+        for (const warning of removed) {
+          expect(warning.message).toContain('ký tự ẩn');
+          expect(warning.messageEn).toContain('invisible or control characters');
+        }
         return;
       }
       expect(report?.status).toBe('rejected');
@@ -94,6 +121,44 @@ describe('hostile and broken drafts', () => {
     expect(report?.url).toBe('https://baolaichau.example/xa-hoi/tin-an-dau');
     const page = parsePage(p.site.text(pageKey('/xa-hoi/tin-an-dau')) ?? '');
     expect(page.text(page.byTag('h1')[0] as never)).toBe('Tin ẩn dấu');
+  });
+
+  it('keeps every feed and sitemap well-formed XML, for libxml2, after the whole hostile corpus', async () => {
+    const published: string[] = [];
+    for (const c of HOSTILE_CASES) {
+      for (const [key, bytes] of Object.entries(c.files ?? {})) p.drafts.put(key, bytes);
+      const [report] = await p.change(c.key, c.body);
+      if (report?.status === 'published' && c.warns) published.push(report.url ?? '');
+    }
+    expect(published.length, 'the drafts with invisible characters are all live').toBe(
+      HOSTILE_CASES.filter((c) => c.warns).length,
+    );
+    const feed = p.site.text('rss.xml') ?? '';
+    for (const url of published) expect(feed).toContain(`<link>${url}</link>`);
+    const { keys, problems } = await xmlProblems(p.site);
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        'rss.xml',
+        'xa-hoi/rss.xml',
+        'sitemap.xml',
+        'sitemaps/2024-01.xml',
+        'news-sitemap.xml',
+      ]),
+    );
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('writes feeds and sitemaps without the characters XML forbids, even from a record made before the rules', async () => {
+    // Written as an older version of the pipeline could have: nothing removed from the title or lead.
+    const bad = 'Bài\uFFFE cũ\u0008 có\uDB40 ký tự\uFFFF cấm\u0001';
+    await p.index.put(articleRecord(1, { title: bad, lead: bad, excerpt: bad }));
+    await refreshAllLists(p.deps);
+    await refreshSitemap(p.deps, '2024-01');
+    const { keys, problems } = await xmlProblems(p.site);
+    expect(keys).toEqual(expect.arrayContaining(['rss.xml', 'xa-hoi/rss.xml', 'news-sitemap.xml']));
+    expect(problems).toEqual([]);
+    expect(p.site.text('rss.xml')).toContain('<title>Bài cũ có ký tự cấm</title>');
+    expect(p.site.text('news-sitemap.xml')).toContain('<news:title>Bài cũ có ký tự cấm</news:title>');
   });
 
   it('a rejected correction leaves the previous version live', async () => {

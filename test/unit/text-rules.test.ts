@@ -8,7 +8,14 @@ import { nativeTextScan } from '#shared/domain/body.ts';
 import { decodeValidUtf8, encodeUtf8 } from '#shared/domain/encoding.ts';
 import { excerpt, MAX_EXCERPT_LENGTH } from '#shared/domain/excerpt.ts';
 import { isValidSlug, MAX_SLUG_LENGTH, slugify } from '#shared/domain/slug.ts';
-import { charLength, normalizeLine, normalizeText } from '#shared/domain/text.ts';
+import {
+  charLength,
+  hasInvisible,
+  normalizeLine,
+  normalizeText,
+  removeInvisible,
+  xmlText,
+} from '#shared/domain/text.ts';
 import { ROOT, SEED_SLUG } from '../support/site.ts';
 
 const run = promisify(execFile);
@@ -35,6 +42,40 @@ const vietnameseText = fc
   })
   .map((ws) => ws.join(' '));
 const anyForm = (text: string) => fc.constantFrom(text.normalize('NFC'), text.normalize('NFD'), text);
+
+/**
+ * What the text rules remove, written with Unicode properties: format characters, surrogates (the `u` flag
+ * matches one only alone), noncharacters, and C0 and C1 controls but tab, line feed and carriage return.
+ */
+const REMOVED =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+  /[\p{Cf}\p{Cs}\p{Noncharacter_Code_Point}\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/u;
+/** What XML 1.0 allows nowhere (its `Char` production, negated). */
+const XML_FORBIDDEN = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
+/** Any UTF-16 units, lone surrogates included, mixed with Vietnamese, emoji and the characters removed. */
+const anyUnits = fc
+  .array(
+    fc.oneof(
+      fc.integer({ min: 0, max: 0xffff }).map((u) => String.fromCharCode(u)),
+      fc.constantFrom(
+        '\uD800',
+        '\uDFFF',
+        '\uFFFE',
+        '\uFFFF',
+        '\u0008',
+        '\u061C',
+        '\u202E',
+        '\u200D',
+        '\u00AD',
+      ),
+      fc.constantFrom('\u{E0041}', '\u{E0001}', '\u{110BD}', '\u{1D173}', '\u{1FFFF}', '\uFDD0', '\uFEFF'),
+      fc.constantFrom('😀', '👨\u200D👩\u200D👧', '🇻🇳', 'ạ', 'a\u0300', ' ', '\n', '\t', '\r', 'Đ'),
+      fc.string({ unit: 'grapheme', maxLength: 4 }),
+    ),
+    { maxLength: 40 },
+  )
+  .map((parts) => parts.join(''));
 
 describe('slug', () => {
   it('matches the seed article', () => {
@@ -178,6 +219,56 @@ describe('normalisation', () => {
   it('removes control, zero-width and bidi characters, keeps line breaks in body text', () => {
     expect(normalizeText('a\u0000b\u0007c\u200Bd\u202Ee\nf\tg')).toBe('abcde\nf\tg');
     expect(normalizeLine('  Tiêu\u00A0đề \n mới\u2066 ')).toBe('Tiêu đề mới');
+  });
+
+  it('removes exactly the format characters and those XML forbids or advises against, for every code point', () => {
+    for (let cp = 0; cp <= 0x10ffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const char = String.fromCodePoint(cp);
+      const removed = REMOVED.test(char);
+      if (
+        hasInvisible(`a${char}b`) !== removed ||
+        removeInvisible(`a${char}b`) !== (removed ? 'ab' : `a${char}b`)
+      )
+        expect.unreachable(`U+${cp.toString(16).toUpperCase()} should be ${removed ? 'removed' : 'kept'}`);
+      if (removed && XML_FORBIDDEN.test(normalizeText(char))) expect.unreachable(`U+${cp.toString(16)}`);
+    }
+    // A surrogate alone goes; a pair (an emoji, a tag character) is one character and goes only if it is one.
+    expect(normalizeText('a\uD800b\uDBFFc\uDC00d\uDFFF')).toBe('abcd');
+    expect(normalizeText('\uDC00\uD83D\uDE00\uD83D')).toBe('😀');
+    expect(normalizeText('cờ 🇻🇳 \u{E0041}\u{E0001}\u{1FFFE}\u{10FFFF}x')).toBe('cờ 🇻🇳 x');
+    // A character removed between a letter and its tone mark no longer keeps them apart.
+    expect(normalizeText('Ho\u200Ba\u0300')).toBe('Hoà');
+  });
+
+  it('leaves nothing XML forbids and no format character, is idempotent, and changes no other text', () => {
+    fc.assert(
+      fc.property(anyUnits, (s) => {
+        for (const out of [normalizeText(s), normalizeLine(s)]) {
+          expect(XML_FORBIDDEN.test(out)).toBe(false);
+          expect(/\p{Cf}/u.test(out)).toBe(false);
+          expect(out.isWellFormed()).toBe(true);
+        }
+        expect(normalizeText(normalizeText(s))).toBe(normalizeText(s));
+        expect(normalizeLine(normalizeLine(s))).toBe(normalizeLine(s));
+        if (!REMOVED.test(s)) expect(normalizeText(s)).toBe(s.normalize('NFC'));
+        expect(hasInvisible(s)).toBe(REMOVED.test(s));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('prints nothing XML forbids in feeds and sitemaps, and leaves any other text as it is', () => {
+    fc.assert(
+      fc.property(anyUnits, (s) => {
+        const out = xmlText(s);
+        expect(XML_FORBIDDEN.test(out)).toBe(false);
+        if (!XML_FORBIDDEN.test(s)) expect(out).toBe(s);
+        else expect(out.length).toBeLessThan(s.length);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(xmlText('Tin\uFFFE \u0008mới\uD800 \u202E')).toBe('Tin mới \u202E');
   });
 
   it('gives each line a string of its own: keeping a headline does not keep the draft it came from', async () => {
