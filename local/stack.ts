@@ -293,6 +293,12 @@ export async function ensureArticleTable(client: DynamoDBClient, tableName: stri
       ],
     }),
   );
+  // A new table answers "not found" to item requests until it is ACTIVE (dynalite too, for a moment).
+  for (let attempt = 0; ; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE' || attempt >= 200) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 /** Uploads every file below `dir` that the drafts bucket does not have yet, images before drafts. */

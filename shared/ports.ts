@@ -122,6 +122,16 @@ export interface ArticleIndex {
   setImagesOf(draftKey: string, imageKeys: readonly string[]): Promise<void>;
   /** The drafts that named this image when they were last processed, sorted. */
   draftsNaming(imageKey: string): Promise<string[]>;
+  /** The photos (site keys, `media/<hash>/<name>`) an article is recorded as showing, sorted. */
+  photosOf(articleId: string): Promise<string[]>;
+  /**
+   * Records the photos an article shows, replacing what it showed before: a photo no article shows is taken
+   * off the site. Recorded before the photos are written, so that a photo being published is never taken
+   * off for want of an article.
+   */
+  setPhotosOf(articleId: string, siteKeys: readonly string[]): Promise<void>;
+  /** The articles recorded as showing a photo, sorted. */
+  articlesShowing(siteKey: string): Promise<string[]>;
 }
 
 export type { EdgeRule } from './domain/edge-rules.ts';

@@ -44,6 +44,11 @@ export type PreparedPhoto =
 
 const recordKeyOf = (siteKey: string) => `${siteKey}.json`;
 
+/** A photo found on the site when it was prepared was taken off before it was published: try again. */
+export class PhotoRemovedError extends Error {
+  override readonly name = 'PhotoRemovedError';
+}
+
 /**
  * Makes an upload fit to publish (see {@link ImageRenditions.prepare}) and writes nothing: a draft's photos
  * are all prepared before any is written, so that a bad third photo of five leaves the site as it was. A
@@ -70,6 +75,9 @@ export async function preparePhoto(deps: PhotoDeps, photo: PhotoToPublish): Prom
  * there; the photo's record is written after everything.
  */
 export async function publishPhoto(deps: PhotoDeps, photo: ReadyPhoto): Promise<PublishedImage> {
+  if (!photo.bytes && !(await deps.site.get(recordKeyOf(photo.siteKey)))) {
+    throw new PhotoRemovedError(`${photo.siteKey} was taken off the site while it was being published`);
+  }
   const immutable = (contentType: string) => ({ contentType, cacheControl: CACHE_CONTROL.immutable });
   const { siteKey, width, height } = photo;
   const url = `/${siteKey}`;
@@ -103,6 +111,34 @@ export async function publishPhoto(deps: PhotoDeps, photo: ReadyPhoto): Promise<
       original: [...smaller.map((w) => `/${keyOf(w, ext)} ${w}w`), `${url} ${width}w`].join(', '),
     },
   };
+}
+
+/**
+ * Every object a published photo has on the site: its record first (without it the photo counts as not
+ * there, so one removed part-way is published whole again), its renditions, the original. Without a record
+ * (a photo published before records were kept) the renditions are found by listing.
+ */
+export async function photoObjectKeys(site: SiteStore, siteKey: string): Promise<string[]> {
+  const record = parseRecord((await site.get(recordKeyOf(siteKey)))?.bytes);
+  const ext = posix.extname(siteKey);
+  const base = siteKey.slice(0, -ext.length);
+  const own = RESIZABLE[`image/${record?.format ?? (ext === '.jpg' ? 'jpeg' : ext.slice(1))}`];
+  let renditions: string[] = [];
+  if (record && own) {
+    const widths = [...RENDITION_WIDTHS.filter((w) => w < record.width), record.width];
+    renditions = [
+      ...widths.map((w) => `${base}-${w}.webp`),
+      ...widths.filter((w) => w < record.width).map((w) => `${base}-${w}.${own}`),
+    ];
+  } else if (own) {
+    const rendition = new RegExp(`^${escapeRegExp(base)}-\\d{2,5}\\.(webp|${own})$`);
+    renditions = (await site.list(`${base}-`)).filter((k) => rendition.test(k));
+  }
+  return [recordKeyOf(siteKey), ...renditions, siteKey];
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 const FORMATS: readonly string[] = ['jpeg', 'png', 'gif', 'webp', 'avif'] satisfies ImageType[];

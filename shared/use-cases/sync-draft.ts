@@ -35,7 +35,13 @@ import {
 import { renderArticlePage } from '../render/pages.ts';
 import { CACHE_CONTROL, HTML } from './cache.ts';
 import { type ListDeps, listsFor, sitemapView } from './lists.ts';
-import { type PhotoToPublish, preparePhoto, publishPhoto, type ReadyPhoto } from './photos.ts';
+import {
+  type PhotoToPublish,
+  photoObjectKeys,
+  preparePhoto,
+  publishPhoto,
+  type ReadyPhoto,
+} from './photos.ts';
 import { mayShowAsRelated, relatedFor } from './related.ts';
 
 export interface SyncDeps extends ListDeps {
@@ -119,15 +125,17 @@ export async function syncChange(deps: SyncDeps, change: DraftChange): Promise<E
 }
 
 /** Runs `work` while holding the draft's lease, waiting a while for another holder to finish. */
-async function withDraftLease<T>(deps: SyncDeps, key: string, work: () => Promise<T>): Promise<T> {
-  const name = `draft#${key}`;
+function withDraftLease<T>(deps: SyncDeps, key: string, work: () => Promise<T>): Promise<T> {
+  return withLease(deps, `draft#${key}`, `Another instance is still publishing ${key}`, work);
+}
+
+async function withLease<T>(deps: SyncDeps, name: string, busy: string, work: () => Promise<T>): Promise<T> {
   const holder = randomUUID();
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const ttl = deps.leaseMs ?? DRAFT_LEASE_MS;
   const started = Date.now();
   while (!(await deps.leases.acquire(name, holder, ttl))) {
-    if (Date.now() - started >= LEASE_WAIT_MS)
-      throw new DraftBusyError(`Another instance is still publishing ${key}`);
+    if (Date.now() - started >= LEASE_WAIT_MS) throw new DraftBusyError(busy);
     await sleep(250);
   }
   try {
@@ -304,6 +312,12 @@ async function publish(
     return done;
   }
 
+  // The photos it shows are recorded before any is written (a takedown elsewhere then leaves them be); those
+  // it showed before and shows no more come off the site once it is live without them.
+  const shows = toPublish.map((i) => i.siteKey);
+  const showed = await photosShown(deps, prev);
+  const showing = [...new Set([...showed, ...shows])];
+  if (showing.length > showed.length) await index.setPhotosOf(draft.id, showing);
   const images = await publishImages(deps, toPublish);
   const publishedAt = draft.publishedAt?.toISOString() ?? prev?.publishedAt ?? change.eventTime.toISOString();
   const editedAt = change.eventTime.toISOString();
@@ -331,6 +345,7 @@ async function publish(
     formerPaths: [],
     settled: false,
   });
+  await photosNoLongerShown(deps, draft.id, showed, shows);
   deps.log.info('article published', { articleId: draft.id, path, draftKey: draft.key });
   return done;
 }
@@ -565,7 +580,11 @@ async function takeDown(
   const prev = await index.get(id);
   if (!prev || prev.draftKey !== change.key) return report;
   const done = prev.status === 'withdrawn' || (prev.status === 'scheduled' && until === 'scheduled');
-  if (prev.settled && done) return report;
+  // Nothing of an article that is down is public, its photos included (a retry finishes what one cut short).
+  if (prev.settled && done) {
+    await photosNoLongerShown(deps, id, await photosShown(deps, prev), []);
+    return report;
+  }
   const from = shownAt(prev);
   // Out of the index first: the render jobs then drop it from its lists and related teasers, and its own
   // job removes its pages. Its address stays its own; any other it had, or a change claimed, is a former one.
@@ -601,6 +620,7 @@ async function takeDown(
     await index.appendAudit(auditEntry(change, prev, until === 'withdrawn' ? 'taken-down' : 'rescheduled'));
   }
   await index.settle(id, down.version);
+  await photosNoLongerShown(deps, id, await photosShown(deps, prev), []);
   deps.log.info('article taken down', { articleId: id, path: prev.path, draftKey: change.key });
   return report;
 }
@@ -718,8 +738,15 @@ async function publishImages(deps: SyncDeps, images: ImageToPublish[]): Promise<
     else problems.push(refused(image.src.slice(0, 120), prepared.refusal));
   }
   if (problems.length > 0) throw new DraftRejectedError(problems);
+  // Under the photo's lease: a takedown of another article that showed it does not remove it meanwhile.
   const published = await Promise.all(
-    ready.map(async ({ src, photo }) => [src, await publishPhoto(deps, photo)] as const),
+    ready.map(async ({ src, photo }) => {
+      const busy = `Another instance is taking ${photo.siteKey} off the site`;
+      return [
+        src,
+        await withLease(deps, `photo#${photo.siteKey}`, busy, () => publishPhoto(deps, photo)),
+      ] as const;
+    }),
   );
   return new Map(published);
 }
@@ -734,4 +761,40 @@ async function syncImage(deps: SyncDeps, change: DraftChange): Promise<EditorRep
     reports.push(await syncDraftReporting(deps, { key, eventTime: change.eventTime }));
   }
   return reports;
+}
+
+/**
+ * The photos an article is recorded as showing, with those its record names (a record kept from before
+ * photos were recorded shows its photos all the same).
+ */
+async function photosShown(deps: SyncDeps, record: ArticleRecord | undefined): Promise<string[]> {
+  if (!record) return [];
+  const named = (record.photos ?? []).map((p) => p.url.slice(1)).filter((k) => k.startsWith('media/'));
+  return [...new Set([...(await deps.index.photosOf(record.id)), ...named])].sort();
+}
+
+/**
+ * Takes off the site every photo the article showed and shows no more, unless another article shows it,
+ * then records what it shows now. Each photo is looked at under a lease of its own, which a publish of it
+ * takes too: an article that starts showing it in the meantime has recorded so before it writes, so either
+ * this sees it and leaves the photo, or its write comes after the removal.
+ */
+async function photosNoLongerShown(
+  deps: SyncDeps,
+  id: string,
+  showed: readonly string[],
+  shows: readonly string[],
+): Promise<void> {
+  const dropped = showed.filter((k) => !shows.includes(k));
+  for (const siteKey of dropped) {
+    await withLease(deps, `photo#${siteKey}`, `Another instance is publishing ${siteKey}`, async () => {
+      const others = (await deps.index.articlesShowing(siteKey)).filter((a) => a !== id);
+      if (others.length > 0) return;
+      const keys = await photoObjectKeys(deps.site, siteKey);
+      await deps.site.delete(keys);
+      await deps.cdn.invalidate(keys.map((k) => `/${k}`));
+      deps.log.info('photo taken off the site', { articleId: id, path: `/${siteKey}` });
+    });
+  }
+  if (dropped.length > 0 || showed.length !== shows.length) await deps.index.setPhotosOf(id, shows);
 }

@@ -146,6 +146,24 @@ describe.each([
     expect(await index.draftsNaming(other)).toEqual([]);
   });
 
+  it('counts the articles that show a photo, as each last showed it, apart from the images drafts name', async () => {
+    const photo = 'media/0123456789abcdef/sin-ho.jpg';
+    const other = 'media/fedcba9876543210/khac.png';
+    expect(await index.articlesShowing(photo)).toEqual([]);
+    expect(await index.photosOf('xa-hoi/a')).toEqual([]);
+    await index.setPhotosOf('xa-hoi/b', [photo, other]);
+    await index.setPhotosOf('xa-hoi/a', [photo, photo]);
+    expect(await index.articlesShowing(photo)).toEqual(['xa-hoi/a', 'xa-hoi/b']);
+    expect(await index.photosOf('xa-hoi/b')).toEqual([photo, other]);
+    expect(await index.draftsNaming(photo)).toEqual([]);
+    await index.setPhotosOf('xa-hoi/b', [other]);
+    expect(await index.articlesShowing(photo)).toEqual(['xa-hoi/a']);
+    await index.setPhotosOf('xa-hoi/a', []);
+    expect(await index.articlesShowing(photo)).toEqual([]);
+    expect(await index.photosOf('xa-hoi/a')).toEqual([]);
+    expect(await index.articlesShowing(other)).toEqual(['xa-hoi/b']);
+  });
+
   it('finds an article by the draft that published it', async () => {
     await index.put(record(1, { id: 'custom-id', draftKey: 'xa-hoi/file.md' }));
     expect(await index.idForDraft('xa-hoi/file.md')).toBe('custom-id');

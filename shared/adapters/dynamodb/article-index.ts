@@ -25,6 +25,21 @@ const draftImagesKey = (draftKey: string) => `draftImages#${draftKey}`;
 const imageUsersKey = (imageKey: string) => `imageUsers#${imageKey}`;
 
 /**
+ * Who uses what, both ways: an owner's item lists the things it uses (`images`), each thing's item holds the
+ * set of its owners (`drafts`, whatever the owners are). Drafts name images in the drafts bucket; articles
+ * show photos on the site.
+ */
+interface Usage {
+  readonly owned: (owner: string) => string;
+  readonly users: (thing: string) => string;
+}
+const DRAFT_IMAGES: Usage = { owned: draftImagesKey, users: imageUsersKey };
+const ARTICLE_PHOTOS: Usage = {
+  owned: (articleId) => `articlePhotos#${articleId}`,
+  users: (siteKey) => `photoUsers#${siteKey}`,
+};
+
+/**
  * Index attributes that are not part of the record. `indexedTags`: the tags whose items may exist for the
  * article, always a superset of them, so that a put interrupted half-way still knows what to clean up.
  */
@@ -233,41 +248,64 @@ export class DynamoArticleIndex implements ArticleIndex {
   }
 
   async setImagesOf(draftKey: string, imageKeys: readonly string[]): Promise<void> {
-    const next = [...new Set(imageKeys)].sort();
-    const out = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: { pk: draftImagesKey(draftKey) }, ConsistentRead: true }),
-    );
-    const current = (out.Item?.images as string[] | undefined) ?? [];
-    if (current.length === next.length && current.every((k, i) => k === next[i])) return;
-    // Added first, removed last: a change cut short leaves an image naming a draft too many, which costs
-    // one needless look at that draft, never one too few.
-    for (const key of next.filter((k) => !current.includes(k))) await this.#users(key, 'ADD', draftKey);
-    if (next.length > 0) {
-      await this.client.send(
-        new PutCommand({ TableName: this.table, Item: { pk: draftImagesKey(draftKey), images: next } }),
-      );
-    } else {
-      await this.client.send(
-        new DeleteCommand({ TableName: this.table, Key: { pk: draftImagesKey(draftKey) } }),
-      );
-    }
-    for (const key of current.filter((k) => !next.includes(k))) await this.#users(key, 'DELETE', draftKey);
+    await this.#setUses(DRAFT_IMAGES, draftKey, imageKeys);
   }
 
   async draftsNaming(imageKey: string): Promise<string[]> {
+    return this.#usersOf(DRAFT_IMAGES, imageKey);
+  }
+
+  async photosOf(articleId: string): Promise<string[]> {
+    return this.#usedBy(ARTICLE_PHOTOS, articleId);
+  }
+
+  async setPhotosOf(articleId: string, siteKeys: readonly string[]): Promise<void> {
+    await this.#setUses(ARTICLE_PHOTOS, articleId, siteKeys);
+  }
+
+  async articlesShowing(siteKey: string): Promise<string[]> {
+    return this.#usersOf(ARTICLE_PHOTOS, siteKey);
+  }
+
+  async #usedBy(usage: Usage, owner: string): Promise<string[]> {
     const out = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: { pk: imageUsersKey(imageKey) }, ConsistentRead: true }),
+      new GetCommand({ TableName: this.table, Key: { pk: usage.owned(owner) }, ConsistentRead: true }),
+    );
+    return (out.Item?.images as string[] | undefined) ?? [];
+  }
+
+  async #setUses(usage: Usage, owner: string, keys: readonly string[]): Promise<void> {
+    const next = [...new Set(keys)].sort();
+    const current = await this.#usedBy(usage, owner);
+    if (current.length === next.length && current.every((k, i) => k === next[i])) return;
+    // Added first, removed last: a change cut short leaves a thing used by one owner too many, which costs
+    // one needless look (or keeps a photo a while longer), never one too few.
+    for (const key of next.filter((k) => !current.includes(k))) await this.#users(usage, key, 'ADD', owner);
+    if (next.length > 0) {
+      await this.client.send(
+        new PutCommand({ TableName: this.table, Item: { pk: usage.owned(owner), images: next } }),
+      );
+    } else {
+      await this.client.send(new DeleteCommand({ TableName: this.table, Key: { pk: usage.owned(owner) } }));
+    }
+    for (const key of current.filter((k) => !next.includes(k)))
+      await this.#users(usage, key, 'DELETE', owner);
+  }
+
+  async #usersOf(usage: Usage, key: string): Promise<string[]> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { pk: usage.users(key) }, ConsistentRead: true }),
     );
     return [...((out.Item?.drafts as Set<string> | undefined) ?? [])].sort();
   }
 
-  async #users(imageKey: string, action: 'ADD' | 'DELETE', draftKey: string): Promise<void> {
+  async #users(usage: Usage, key: string, action: 'ADD' | 'DELETE', owner: string): Promise<void> {
     await this.client.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: { pk: imageUsersKey(imageKey) },
-        UpdateExpression: `${action} drafts :draft`,
-        ExpressionAttributeValues: { ':draft': new Set([draftKey]) },
+        Key: { pk: usage.users(key) },
+        UpdateExpression: `${action} drafts :owner`,
+        ExpressionAttributeValues: { ':owner': new Set([owner]) },
       }),
     );
   }

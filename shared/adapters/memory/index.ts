@@ -235,6 +235,26 @@ export class MemoryArticleIndex implements ArticleIndex {
   async draftsNaming(imageKey: string): Promise<string[]> {
     return [...(this.#namedBy.get(imageKey) ?? [])].sort();
   }
+
+  readonly #photosOf = new Map<string, string[]>();
+  readonly #shownBy = new Map<string, Set<string>>();
+  async photosOf(articleId: string): Promise<string[]> {
+    return [...(this.#photosOf.get(articleId) ?? [])];
+  }
+  async setPhotosOf(articleId: string, siteKeys: readonly string[]): Promise<void> {
+    for (const key of this.#photosOf.get(articleId) ?? []) this.#shownBy.get(key)?.delete(articleId);
+    const keys = [...new Set(siteKeys)].sort();
+    if (keys.length > 0) this.#photosOf.set(articleId, keys);
+    else this.#photosOf.delete(articleId);
+    for (const key of keys) {
+      const articles = this.#shownBy.get(key) ?? new Set<string>();
+      articles.add(articleId);
+      this.#shownBy.set(key, articles);
+    }
+  }
+  async articlesShowing(siteKey: string): Promise<string[]> {
+    return [...(this.#shownBy.get(siteKey) ?? [])].sort();
+  }
 }
 
 /** In-memory render queue: keeps jobs until a test drains them, as the real queue delivers them later. */
