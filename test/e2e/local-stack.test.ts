@@ -13,6 +13,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { Browser } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.ts';
 import { launchBrowser } from '../support/browser.ts';
@@ -380,15 +381,47 @@ describe('the local stack, as an editor and a reader use it', () => {
     it('sends a renamed article on, serves its new address over a cached 404, and holds a takedown for every spelling', async () => {
       const key = 'van-hoa/le-hoi-hoa-ban.md';
       const fields = { title: 'Lễ hội hoa ban', section: 'van-hoa' };
-      await upload(key, draftText(fields));
+      const body = 'Mở đầu.\n\n![Hoa ban nở trắng núi rừng.](images/hoa-ban.jpg "Ảnh: PV")\n';
+      // A photo as a camera leaves it: who took it, with what, and where.
+      const tagged = await sharp(example(SEED_IMAGE_KEY))
+        .withExif({
+          IFD0: { Artist: 'Nguyen Van Bao', Make: 'Canon', Model: 'EOS R5' },
+          IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '22/1 21/1 30/1', GPSMapDatum: 'WGS-84' },
+        })
+        .jpeg()
+        .toBuffer();
+      expect(tagged.includes('WGS-84')).toBe(true);
+      await upload('van-hoa/images/hoa-ban.jpg', tagged);
+      await upload(key, draftText(fields, body));
       await stack.whenIdle();
+      // Every size of it a reader can be sent to (src, srcset, og:image), read through the CDN.
+      const article = parsePage(await text('/van-hoa/le-hoi-hoa-ban'));
+      const photoUrls = new Set<string>();
+      for (const el of article.elements) {
+        for (const name of ['src', 'srcset', 'content']) {
+          for (const part of (article.attr(el, name) ?? '').split(',')) {
+            const url = part.trim().split(' ')[0] ?? '';
+            const path = url.startsWith('http') ? new URL(url).pathname : url;
+            if (path.startsWith('/media/')) photoUrls.add(path);
+          }
+        }
+      }
+      expect(photoUrls.size).toBeGreaterThanOrEqual(4);
+      for (const url of photoUrls) {
+        const bytes = Buffer.from(await (await read(url)).arrayBuffer());
+        for (const secret of ['Exif', 'Nguyen Van Bao', 'Canon', 'EOS R5', 'WGS-84']) {
+          expect(bytes.includes(secret), `${url} holds ${secret}`).toBe(false);
+        }
+      }
+      for (const url of photoUrls)
+        expect((await read(url)).headers.get('x-cache'), url).toBe('Hit from cloudfront');
       await read('/van-hoa/le-hoi-hoa-ban');
       expect((await read('/van-hoa/le-hoi-hoa-ban')).headers.get('x-cache')).toBe('Hit from cloudfront');
       // A reader tries the new address before it exists (a link shared too early).
       const early = await read('/van-hoa/le-hoi-hoa-ban-2027');
       expect(early.status).toBe(404);
       expect(early.headers.get('x-cache')).toBe('Error from cloudfront');
-      await upload(key, draftText({ ...fields, slug: 'le-hoi-hoa-ban-2027' }));
+      await upload(key, draftText({ ...fields, slug: 'le-hoi-hoa-ban-2027' }, body));
       await stack.whenIdle();
       const moved = await read('/van-hoa/le-hoi-hoa-ban/');
       expect(moved.status).toBe(301);
@@ -422,6 +455,8 @@ describe('the local stack, as an editor and a reader use it', () => {
         expect(bad.headers.get('strict-transport-security')).toContain('max-age=');
       }
       expect(stack.cdn.holds('/van-hoa/le-hoi-hoa-ban-2027/index.html')).toBe(false);
+      // Its photo went with it, every size, cached copies included.
+      for (const url of photoUrls) expect((await read(url)).status, url).toBe(404);
     });
 
     it('serves a scheduled article when it goes live, though a reader asked for it before', async () => {
