@@ -315,9 +315,11 @@ async function publish(
   // The photos it shows are recorded before any is written (a takedown elsewhere then leaves them be); those
   // it showed before and shows no more come off the site once it is live without them.
   const shows = toPublish.map((i) => i.siteKey);
-  const showed = await photosShown(deps, prev);
-  const showing = [...new Set([...showed, ...shows])];
-  if (showing.length > showed.length) await index.setPhotosOf(draft.id, showing);
+  const recorded = await index.photosOf(draft.id);
+  const showed = photosShown(prev, recorded);
+  if (shows.some((k) => !recorded.includes(k))) {
+    await index.setPhotosOf(draft.id, [...new Set([...showed, ...shows])]);
+  }
   const images = await publishImages(deps, toPublish);
   const publishedAt = draft.publishedAt?.toISOString() ?? prev?.publishedAt ?? change.eventTime.toISOString();
   const editedAt = change.eventTime.toISOString();
@@ -582,7 +584,7 @@ async function takeDown(
   const done = prev.status === 'withdrawn' || (prev.status === 'scheduled' && until === 'scheduled');
   // Nothing of an article that is down is public, its photos included (a retry finishes what one cut short).
   if (prev.settled && done) {
-    await photosNoLongerShown(deps, id, await photosShown(deps, prev), []);
+    await photosNoLongerShown(deps, id, photosShown(prev, await index.photosOf(id)), []);
     return report;
   }
   const from = shownAt(prev);
@@ -620,7 +622,7 @@ async function takeDown(
     await index.appendAudit(auditEntry(change, prev, until === 'withdrawn' ? 'taken-down' : 'rescheduled'));
   }
   await index.settle(id, down.version);
-  await photosNoLongerShown(deps, id, await photosShown(deps, prev), []);
+  await photosNoLongerShown(deps, id, photosShown(prev, await index.photosOf(id)), []);
   deps.log.info('article taken down', { articleId: id, path: prev.path, draftKey: change.key });
   return report;
 }
@@ -765,12 +767,11 @@ async function syncImage(deps: SyncDeps, change: DraftChange): Promise<EditorRep
 
 /**
  * The photos an article is recorded as showing, with those its record names (a record kept from before
- * photos were recorded shows its photos all the same).
+ * photos were recorded shows its photos all the same; publishing it again records them).
  */
-async function photosShown(deps: SyncDeps, record: ArticleRecord | undefined): Promise<string[]> {
-  if (!record) return [];
-  const named = (record.photos ?? []).map((p) => p.url.slice(1)).filter((k) => k.startsWith('media/'));
-  return [...new Set([...(await deps.index.photosOf(record.id)), ...named])].sort();
+function photosShown(record: ArticleRecord | undefined, recorded: readonly string[]): string[] {
+  const named = (record?.photos ?? []).map((p) => p.url.slice(1)).filter((k) => k.startsWith('media/'));
+  return [...new Set([...recorded, ...named])].sort();
 }
 
 /**

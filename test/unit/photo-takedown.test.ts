@@ -92,6 +92,18 @@ describe("a takedown takes the article's photos down", () => {
     expect(media()).toEqual([]);
   });
 
+  it('counts the photos of an article recorded before photos were counted once it is published again', async () => {
+    await publishWithPhoto('xa-hoi/bai-a.md', 'Bài A', 'xa-hoi');
+    await publishWithPhoto('kinh-te/bai-b.md', 'Bài B', 'kinh-te');
+    const published = media();
+    await p.index.setPhotosOf('xa-hoi/bai-a', []);
+    await p.index.setPhotosOf('kinh-te/bai-b', []);
+    // The upgrade's rebuild: every draft applied again.
+    await rebuildSite(p.deps, { now: new Date('2024-06-01T00:00:00Z') });
+    await p.change('xa-hoi/bai-a.md', undefined);
+    expect(media()).toEqual(published); // bai-b shows it: counted by the rebuild
+  });
+
   it('takes down the photos of an article recorded before photos were counted', async () => {
     await publishWithPhoto('xa-hoi/bai-a.md', 'Bài A', 'xa-hoi');
     // As a table written by an earlier version holds it: the record names its photos, nothing counts them.
