@@ -33,9 +33,10 @@ buildSync({
   outfile: tasks,
   // esbuild is called from the tasks (to bundle functions as the CDK does) and Eleventy loads its own
   // plugins: both are left to load from node_modules.
-  external: ['esbuild', '@11ty/eleventy'],
+  // sharp (libvips) is native code, loaded from node_modules as the functions load it.
+  external: ['esbuild', '@11ty/eleventy', 'sharp'],
   banner: {
-    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    js: "import { createRequire as benchRequire } from 'node:module'; const require = benchRequire(import.meta.url);",
   },
   logLevel: 'error',
 });

@@ -3,6 +3,9 @@ import type { Sharp } from 'sharp';
 import { IMAGE_LIMITS, type ImageType, imageOverLimits } from '../../domain/images.ts';
 import type { ImageRenditions, PrepareResult, Rendition } from '../../ports.ts';
 
+/** Uploads up to this size have their prepared photo kept a while (four at most, about 10 MB in all). */
+const PREPARED_CACHE_MAX_BYTES = 2 * 1024 * 1024;
+
 /** sharp's names for the formats uploads may have; an AVIF is a HEIF with AV1 inside. */
 const FORMATS: Record<string, ImageType> = {
   jpeg: 'jpeg',
@@ -22,7 +25,22 @@ export class SharpRenditions implements ImageRenditions {
   /** The last few photos' renditions: a photo reused across articles (a file photo) is resized once. */
   readonly #recent = new Map<string, Rendition[]>();
 
+  /** The last few uploads prepared (small ones): a file photo beside many drafts is decoded once. */
+  readonly #prepared = new Map<string, PrepareResult>();
+
   async prepare(image: Uint8Array): Promise<PrepareResult> {
+    const key = createHash('sha256').update(image).digest('hex');
+    const cached = this.#prepared.get(key);
+    if (cached) return cached;
+    const result = await this.#prepare(image);
+    if (image.byteLength <= PREPARED_CACHE_MAX_BYTES) {
+      this.#prepared.set(key, result);
+      if (this.#prepared.size > 4) this.#prepared.delete(this.#prepared.keys().next().value as string);
+    }
+    return result;
+  }
+
+  async #prepare(image: Uint8Array): Promise<PrepareResult> {
     // Outside the decoding below: libvips failing to load is the machine's problem, retried, not the file's.
     const { default: sharp } = await import('sharp');
     const decoded = await decoding(async () => {
