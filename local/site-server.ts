@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { RebuildProgress, RebuildResult } from '#shared/use-cases/rebuild.ts';
+import { securityHeaders } from '../infra/edge/headers.ts';
 import type { LocalCdn } from './cdn.ts';
 
 export const REBUILD_PATH = '/_local/rebuild';
@@ -24,16 +25,21 @@ export interface SiteServerOptions {
  * rebuild needs the token `npm start` prints (a page elsewhere can post to 127.0.0.1 but cannot know it).
  */
 export function createSiteServer({ cdn, rebuild }: SiteServerOptions): Server {
+  // The server's own answers carry the security headers too, as the CDN's do.
+  const own = (headers: Record<string, string>) => ({ ...securityHeaders(), ...headers });
   const server = createServer(async (req, res) => {
     try {
       if (!isOwnHost(req)) {
-        res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8' });
+        res.writeHead(421, own({ 'content-type': 'text/plain; charset=utf-8' }));
         res.end('This server answers only as 127.0.0.1 or localhost.');
         return;
       }
       if (req.method === 'POST' && req.url === REBUILD_PATH && rebuild) {
         if (!tokenMatches(req.headers.authorization, rebuild.token)) {
-          res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer' });
+          res.writeHead(
+            401,
+            own({ 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer' }),
+          );
           res.end('A rebuild needs the token that npm start printed (npm run rebuild sends it).');
           return;
         }
@@ -49,7 +55,7 @@ export function createSiteServer({ cdn, rebuild }: SiteServerOptions): Server {
         return;
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { allow: 'GET, HEAD' }).end();
+        res.writeHead(405, own({ allow: 'GET, HEAD' })).end();
         return;
       }
       const answer = await cdn.request(req.url ?? '/', req.method);
@@ -60,7 +66,9 @@ export function createSiteServer({ cdn, rebuild }: SiteServerOptions): Server {
       });
       res.end(head ? undefined : answer.body);
     } catch (err) {
-      res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' }).end(`Site error: ${String(err)}`);
+      res
+        .writeHead(502, own({ 'content-type': 'text/plain; charset=utf-8' }))
+        .end(`Site error: ${String(err)}`);
     }
   });
   return server;

@@ -30,7 +30,11 @@ describe('local site server', () => {
   }
 
   /** A raw request, so that the Host header is what the test says (fetch sets its own). */
-  function get(port: number, path: string, host: string): Promise<{ status: number; body: string }> {
+  function get(
+    port: number,
+    path: string,
+    host: string,
+  ): Promise<{ status: number; body: string; csp: string }> {
     return new Promise((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
         let body = '';
@@ -38,7 +42,13 @@ describe('local site server', () => {
         res.on('data', (c) => {
           body += c;
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body,
+            csp: String(res.headers['content-security-policy'] ?? ''),
+          }),
+        );
       });
       req.on('error', reject);
       req.end();
@@ -105,6 +115,7 @@ describe('local site server', () => {
     ]) {
       const answer = await get(port, '/', host);
       expect(answer.status, host).toBe(421);
+      expect(answer.csp, host).toContain("default-src 'self'");
       expect(answer.body).not.toContain('Trang chủ');
     }
   });
