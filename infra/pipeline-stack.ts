@@ -367,12 +367,36 @@ export class PipelineStack extends Stack {
       description: 'Encrypts the ops alarm topic',
       enableKeyRotation: true,
     });
-    alarmKey.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
+    // A topic policy replaces SNS's default one, and the topic's key is its own: CloudWatch may publish this
+    // account's alarms to it, and use the key to do so, and nothing else may.
+    const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
+    const fromOwnAlarms = {
+      StringEquals: { 'aws:SourceAccount': this.account },
+      ArnLike: { 'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*` },
+    };
+    alarmKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'CloudWatchAlarmsUseTheKey',
+        principals: [cloudWatch],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'], // in a key policy: this key
+        conditions: fromOwnAlarms,
+      }),
+    );
     this.alarmTopic = new Topic(this, 'Alarms', {
       displayName: `${settings.site.siteName} pipeline alarms`,
       masterKey: alarmKey,
       enforceSSL: true,
     });
+    this.alarmTopic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: fromOwnAlarms,
+      }),
+    );
     if (settings.alertEmail) this.alarmTopic.addSubscription(new EmailSubscription(settings.alertEmail));
     const notify = new SnsAction(this.alarmTopic);
     const alarm = (alarmId: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {

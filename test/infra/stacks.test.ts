@@ -433,6 +433,37 @@ describe('pipeline stack', () => {
     });
     pipeline.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
+
+  it("lets CloudWatch publish this account's alarms to the topic and use its key, and no one else", () => {
+    const conditions = {
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: { 'aws:SourceArn': expect.anything() },
+    };
+    const policy = Object.values(pipeline.findResources('AWS::SNS::TopicPolicy'))[0]?.Properties
+      .PolicyDocument;
+    const publish = (policy.Statement as Record<string, unknown>[]).filter((s) => s.Effect === 'Allow');
+    expect(publish).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Condition: expect.objectContaining(conditions),
+      }),
+    ]);
+    const arn = JSON.stringify(publish[0]?.Condition);
+    expect(arn).toContain(':cloudwatch:');
+    expect(arn).toContain(':alarm:*');
+    const key = Object.values(pipeline.findResources('AWS::KMS::Key'))[0]?.Properties.KeyPolicy;
+    const forCloudWatch = (key.Statement as Record<string, unknown>[]).filter((s) =>
+      JSON.stringify(s.Principal).includes('cloudwatch.amazonaws.com'),
+    );
+    expect(forCloudWatch).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Condition: expect.objectContaining(conditions),
+      }),
+    ]);
+  });
 });
 
 describe('checks at synth', () => {
