@@ -143,3 +143,15 @@ export function cdnCacheKey(path: string): string {
   const last = path.slice(path.lastIndexOf('/') + 1);
   return last.includes('.') || path.endsWith('*') ? path : `/${pageKey(path)}`;
 }
+
+/**
+ * The most an article record may take, in UTF-8 bytes of its JSON: DynamoDB's item limit is 400 KB (names and
+ * values), and the item also carries its index attributes and, while a change is unsettled, the places it
+ * came from. A record over this is refused before anything is written, not retried.
+ */
+export const RECORD_MAX_BYTES = 360 * 1024;
+
+/** What a record takes as an item, near enough: its JSON's UTF-8 bytes (more than DynamoDB counts). */
+export function recordBytes(record: ArticleRecord): number {
+  return Buffer.byteLength(JSON.stringify(record), 'utf8');
+}

@@ -126,6 +126,12 @@ export const MESSAGES = {
     vi: (p) => `Nội dung bài dài ${p.length} ký tự, vượt giới hạn ${p.max}. Hãy chia thành nhiều bài.`,
     en: (p) => `The body is ${p.length} characters long, over the ${p.max} limit. Split the article.`,
   },
+  article_too_large: {
+    vi: (p) =>
+      `Bài viết sau khi dàn trang nặng ${p.size} KB, vượt giới hạn lưu trữ ${p.max} KB của một bài. Hãy rút ngắn nội dung (bớt đoạn văn, hoặc bớt ký tự đặc biệt như dấu ngoặc kép ", dấu < > và &, vốn chiếm nhiều chỗ khi dàn trang) hoặc tách thành nhiều bài.`,
+    en: (p) =>
+      `The article is ${p.size} KB once rendered, over the ${p.max} KB an article record may hold. Shorten it (fewer paragraphs, or fewer of the characters that take room when rendered: quotes, < > and &) or split it.`,
+  },
   too_many_images: {
     vi: (p) => `Bài có ${p.count} ảnh, tối đa ${p.max}.`,
     en: (p) => `The article uses ${p.count} images; at most ${p.max} are allowed.`,

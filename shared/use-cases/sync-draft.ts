@@ -5,6 +5,8 @@ import {
   type ArticleRecord,
   articlePath,
   pageKey,
+  RECORD_MAX_BYTES,
+  recordBytes,
   sortKeyOf,
   tagSlugs,
 } from '../domain/article.ts';
@@ -312,21 +314,12 @@ async function publish(
     return done;
   }
 
-  // The photos it shows are recorded before any is written (a takedown elsewhere then leaves them be); those
-  // it showed before and shows no more come off the site once it is live without them.
-  const shows = toPublish.map((i) => i.siteKey);
-  const recorded = await index.photosOf(draft.id);
-  const showed = photosShown(prev, recorded);
-  if (shows.some((k) => !recorded.includes(k))) {
-    await index.setPhotosOf(draft.id, [...new Set([...showed, ...shows])]);
-  }
-  const images = await publishImages(deps, toPublish);
   const publishedAt = draft.publishedAt?.toISOString() ?? prev?.publishedAt ?? change.eventTime.toISOString();
   const editedAt = change.eventTime.toISOString();
   // "Updated" is shown when the content changed after publication, not when the same draft is applied again.
   const edited = live !== undefined && live.contentHash !== contentHash && editedAt > publishedAt;
   const updatedAt = edited ? editedAt : live?.updatedAt;
-  await putLive(deps, change, prev, {
+  const recordWith = (images: ReadonlyMap<string, PublishedImage>): ArticleRecord => ({
     id: draft.id,
     draftKey: draft.key,
     section: draft.section,
@@ -347,9 +340,32 @@ async function publish(
     formerPaths: [],
     settled: false,
   });
+  // A record the table cannot hold is refused before anything is written (a photo's markup is under 2 KB).
+  refuseOversized(recordBytes(recordWith(new Map())) + toPublish.length * 2048);
+
+  // The photos it shows are recorded before any is written (a takedown elsewhere then leaves them be); those
+  // it showed before and shows no more come off the site once it is live without them.
+  const shows = toPublish.map((i) => i.siteKey);
+  const recorded = await index.photosOf(draft.id);
+  const showed = photosShown(prev, recorded);
+  if (shows.some((k) => !recorded.includes(k))) {
+    await index.setPhotosOf(draft.id, [...new Set([...showed, ...shows])]);
+  }
+  const next = recordWith(await publishImages(deps, toPublish));
+  refuseOversized(recordBytes(next));
+  await putLive(deps, change, prev, next);
   await photosNoLongerShown(deps, draft.id, showed, shows);
   deps.log.info('article published', { articleId: draft.id, path, draftKey: draft.key });
   return done;
+}
+
+/** An article record over what the table holds: a rejection naming what to shorten, never a retry. */
+function refuseOversized(bytes: number): void {
+  if (bytes <= RECORD_MAX_BYTES) return;
+  const kb = (n: number) => Math.ceil(n / 1024);
+  throw new DraftRejectedError([
+    problem('article_too_large', { field: 'body', size: kb(bytes), max: kb(RECORD_MAX_BYTES) }),
+  ]);
 }
 
 /**

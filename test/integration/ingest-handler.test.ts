@@ -298,6 +298,24 @@ describe('ingest handler, as Lambda runs it', () => {
     expect(report).toMatchObject({ status: 'rejected', errors: [{ field: 'title', code: 'required' }] });
   });
 
+  it('rejects on the first try a draft whose record the table could not hold, and keeps the live version', async () => {
+    const key = 'xa-hoi/ngoac-kep.md';
+    await handler(await upload(key, draftText({ title: 'Trích dẫn' }, 'Bản đầu.')));
+    const result = await handler(
+      sqsEvent([
+        JSON.stringify(await upload(key, draftText({ title: 'Trích dẫn' }, `Mở đầu ${'"'.repeat(190_000)}`))),
+      ]),
+    );
+    expect(result).toEqual({ batchItemFailures: [] });
+    const report = JSON.parse((await read('drafts', `reports/${key}.json`)) ?? '{}');
+    expect(report).toMatchObject({
+      status: 'rejected',
+      errors: [{ field: 'body', code: 'article_too_large' }],
+    });
+    expect(report.errors[0].message).toContain('dấu ngoặc kép');
+    expect(await read('site', 'xa-hoi/trich-dan/index.html')).toContain('Bản đầu.');
+  });
+
   it('ignores records of other buckets and the reports it writes itself', async () => {
     const event = await upload('xa-hoi/khac.md', draftText({ title: 'Bài ở bucket khác' }));
     const record = event.Records[0];

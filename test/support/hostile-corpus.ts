@@ -314,6 +314,14 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     body: ok({}, Array.from({ length: 31 }, (_, i) => `![ảnh ${i}](images/a${i}.jpg)`).join('\n\n')),
     expect: 'too_many_images',
   },
+  {
+    // Within the body's length limit, but each quote is six characters once rendered (`&quot;`): over what
+    // one DynamoDB item holds. Refused on the first try, not retried into the dead letters.
+    name: 'a body that renders past the item limit',
+    key: 'xa-hoi/ngoac-kep.md',
+    body: ok({}, `Mở đầu ${'"'.repeat(190_000)}`),
+    expect: 'article_too_large',
+  },
   // Images.
   {
     name: 'an image that climbs out of the folder',
