@@ -1,4 +1,5 @@
 import { type ArticleRecord, pageKey, type Teaser, tagSlugs } from '../domain/article.ts';
+import { backoffMs } from '../domain/backoff.ts';
 import type { CdnInvalidator, Expectation, Log, RenderJob, ViewId } from '../ports.ts';
 import { renderArticlePage } from '../render/pages.ts';
 import { CACHE_CONTROL, HTML } from './cache.ts';
@@ -129,7 +130,7 @@ async function awaitIndex(deps: RenderDeps, expect: Expectation, view: ViewId): 
     if (attempt >= 8) {
       throw new IndexLagError(`The list indexes do not show version ${expect.version} of "${expect.id}" yet`);
     }
-    await sleep(Math.min(50 * 2 ** attempt, 2000));
+    await sleep(backoffMs(attempt, 50, 2000));
   }
 }
 

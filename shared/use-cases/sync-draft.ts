@@ -10,6 +10,7 @@ import {
   sortKeyOf,
   tagSlugs,
 } from '../domain/article.ts';
+import { backoffMs } from '../domain/backoff.ts';
 import { type PublishedImage, renderBodyWithPhotos } from '../domain/body.ts';
 import { type Draft, defaultIdForKey, type ParseResult, parseDraft } from '../domain/draft.ts';
 import { MAX_DRAFT_BYTES } from '../domain/encoding.ts';
@@ -136,9 +137,9 @@ async function withLease<T>(deps: SyncDeps, name: string, busy: string, work: ()
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const ttl = deps.leaseMs ?? DRAFT_LEASE_MS;
   const started = Date.now();
-  while (!(await deps.leases.acquire(name, holder, ttl))) {
+  for (let attempt = 0; !(await deps.leases.acquire(name, holder, ttl)); attempt++) {
     if (Date.now() - started >= LEASE_WAIT_MS) throw new DraftBusyError(busy);
-    await sleep(250);
+    await sleep(backoffMs(attempt, 100, 1000));
   }
   try {
     return await work();

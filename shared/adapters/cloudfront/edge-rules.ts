@@ -6,6 +6,7 @@ import {
   DescribeKeyValueStoreCommand,
   PutKeyCommand,
 } from '@aws-sdk/client-cloudfront-keyvaluestore';
+import { backoffMs } from '../../domain/backoff.ts';
 import { type EdgeRule, encodeEdgeRule } from '../../domain/edge-rules.ts';
 import type { EdgeRules } from '../../ports.ts';
 
@@ -42,6 +43,8 @@ export class KeyValueStoreEdgeRules implements EdgeRules {
         const name = (err as { name?: string }).name ?? '';
         if (!rule && name === 'ResourceNotFoundException') return;
         if (!CONFLICTS.has(name) || attempt >= 5) throw err;
+        // Another instance wrote first: both read the new ETag and try again, not in step.
+        await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt, 25, 400)));
       }
     }
   }

@@ -9,6 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type ArticleRecord, type Teaser, tagSlugs, teaserOf } from '../../domain/article.ts';
+import { backoffMs } from '../../domain/backoff.ts';
 import type { ArticleIndex, AuditEntry, TeaserQuery } from '../../ports.ts';
 import { isConditionFailure } from './errors.ts';
 import { ARTICLE_TABLE, LIVE_FEED } from './schema.ts';
@@ -140,7 +141,7 @@ export class DynamoArticleIndex implements ArticleIndex {
       for (let attempt = 0; pending && pending.length > 0; attempt++) {
         if (attempt >= 8)
           throw new Error(`DynamoDB left ${pending.length} tag items unwritten after 8 tries`);
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt, 50, 2000)));
         const out = await this.client.send(
           new BatchWriteCommand({ RequestItems: { [this.table]: pending as never } }),
         );
