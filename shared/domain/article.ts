@@ -151,7 +151,13 @@ export function cdnCacheKey(path: string): string {
  */
 export const RECORD_MAX_BYTES = 360 * 1024;
 
-/** What a record takes as an item, near enough: its JSON's UTF-8 bytes (more than DynamoDB counts). */
+/**
+ * What a record takes as an item, near enough (a little more than DynamoDB counts): its rendered body's UTF-8
+ * bytes, and the JSON of everything else. The body is counted as it is, not as JSON escapes it.
+ */
 export function recordBytes(record: ArticleRecord): number {
-  return Buffer.byteLength(JSON.stringify(record), 'utf8');
+  return (
+    Buffer.byteLength(record.bodyHtml, 'utf8') +
+    Buffer.byteLength(JSON.stringify({ ...record, bodyHtml: '' }))
+  );
 }

@@ -341,8 +341,10 @@ async function publish(
     formerPaths: [],
     settled: false,
   });
-  // A record the table cannot hold is refused before anything is written (a photo's markup is under 2 KB).
-  refuseOversized(recordBytes(recordWith(new Map())) + toPublish.length * 2048);
+  // A record the table cannot hold is refused before anything is written: its body as rendered, with room
+  // for each photo's markup (under 2 KB) and the other fields (bounded by their own limits).
+  const bodyBytes = draft.body.html.reduce((n, piece) => n + Buffer.byteLength(piece, 'utf8'), 0);
+  refuseOversized(bodyBytes + toPublish.length * 2048 + 16 * 1024);
 
   // The photos it shows are recorded before any is written (a takedown elsewhere then leaves them be); those
   // it showed before and shows no more come off the site once it is live without them.
