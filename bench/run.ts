@@ -236,6 +236,7 @@ const env = {
   EDGE_RULES_STORE_ARN: 'arn:aws:cloudfront::0:key-value-store/x',
   SCHEDULE_TARGET_ARN: 'arn:aws:lambda:us-east-1:0:function:f',
   SCHEDULER_ROLE_ARN: 'arn:aws:iam::0:role/r',
+  SCHEDULE_DEAD_LETTER_ARN: 'arn:aws:sqs:us-east-1:0:q',
   SITE_CONFIG: JSON.stringify({
     siteName: 'x',
     siteUrl: 'https://x.example',

@@ -232,6 +232,17 @@ export class PipelineStack extends Stack {
     schedulerRole.addToPolicy(
       new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [ingestArn] }),
     );
+    // A due draft whose delivery failed every retry waits here instead of being dropped (alarmed below).
+    const scheduledDlq = new Queue(this, 'ScheduledDeliveriesDeadLetters', {
+      ...queueDefaults,
+      retentionPeriod: Duration.days(14),
+    });
+    scheduledDlq.grantSendMessages(schedulerRole);
+    Validations.of(scheduledDlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "It is EventBridge Scheduler's dead-letter queue (a target's DeadLetterConfig, set per schedule at run time), which cdk-nag cannot see.",
+    });
     const schedules = `arn:${this.partition}:scheduler:${this.region}:${this.account}:schedule/default/publish-*`;
 
     const ingest = new PipelineFunction(this, 'Ingest', {
@@ -252,6 +263,7 @@ export class PipelineStack extends Stack {
         EDGE_RULES_STORE_ARN: edgeRulesArn,
         SCHEDULE_TARGET_ARN: ingestArn,
         SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
+        SCHEDULE_DEAD_LETTER_ARN: scheduledDlq.queueArn,
         SITE_CONFIG: siteConfig,
       },
       permissions: [
@@ -416,6 +428,15 @@ export class PipelineStack extends Stack {
       ['DraftEvents', draftEvents, draftEventsDlq],
       ['RenderJobs', renderJobs, renderDlq],
     ];
+    alarm(
+      'ScheduledDeliveriesDeadLettersAlarm',
+      scheduledDlq.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      1,
+      'A scheduled draft could not be delivered to the ingest function when due: it is not live. Read the message (its draftKey) and upload the draft again, or invoke the ingest function with the message body.',
+    );
     for (const [name, queue, dlq] of queues) {
       alarm(
         `${name}DeadLettersAlarm`,

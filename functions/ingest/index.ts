@@ -28,6 +28,7 @@ const distributionId = requireEnv('DISTRIBUTION_ID');
 const edgeRulesStoreArn = requireEnv('EDGE_RULES_STORE_ARN');
 const scheduleTargetArn = requireEnv('SCHEDULE_TARGET_ARN');
 const schedulerRoleArn = requireEnv('SCHEDULER_ROLE_ARN');
+const scheduleDeadLetterArn = requireEnv('SCHEDULE_DEAD_LETTER_ARN');
 
 const s3 = new S3Client(AWS_CLIENT_OPTIONS);
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient(AWS_CLIENT_OPTIONS), {
@@ -46,6 +47,7 @@ export const handler = makeIngestHandler({
   scheduler: new EventBridgePublishScheduler(new SchedulerClient(AWS_CLIENT_OPTIONS), {
     targetArn: scheduleTargetArn,
     roleArn: schedulerRoleArn,
+    deadLetterArn: scheduleDeadLetterArn,
   }),
   images: new SharpRenditions(),
   config: site,

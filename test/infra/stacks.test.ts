@@ -130,7 +130,8 @@ describe('pipeline stack', () => {
   });
 
   it('buffers draft events in a queue with a dead-letter queue; render jobs in a FIFO queue with its own', () => {
-    pipeline.resourceCountIs('AWS::SQS::Queue', 4);
+    // Draft events, render jobs, a dead-letter queue each, and scheduled deliveries' dead letters.
+    pipeline.resourceCountIs('AWS::SQS::Queue', 5);
     pipeline.hasResourceProperties('AWS::SQS::Queue', {
       FifoQueue: Match.absent(),
       RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
@@ -199,6 +200,7 @@ describe('pipeline stack', () => {
           RENDER_QUEUE_URL: Match.anyValue(),
           SCHEDULE_TARGET_ARN: Match.anyValue(),
           SCHEDULER_ROLE_ARN: Match.anyValue(),
+          SCHEDULE_DEAD_LETTER_ARN: Match.anyValue(),
           EDGE_RULES_STORE_ARN: Match.anyValue(),
           DISTRIBUTION_ID: Match.anyValue(),
         }),
@@ -417,6 +419,7 @@ describe('pipeline stack', () => {
       [
         'ApproximateNumberOfMessagesVisible',
         'ApproximateNumberOfMessagesVisible',
+        'ApproximateNumberOfMessagesVisible',
         'ApproximateAgeOfOldestMessage',
         'ApproximateAgeOfOldestMessage',
         'Errors',
@@ -432,6 +435,27 @@ describe('pipeline stack', () => {
       Endpoint: 'ops@baolaichau.example',
     });
     pipeline.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('keeps a scheduled draft whose delivery failed every retry, in a queue the Scheduler role may send to', () => {
+    const queues = pipeline.findResources('AWS::SQS::Queue');
+    const dlqId = Object.keys(queues).find((id) => id.startsWith('ScheduledDeliveriesDeadLetters'));
+    expect(dlqId).toBeDefined();
+    const ingest = Object.values(pipeline.findResources('AWS::Lambda::Function')).find(
+      (f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'ingest',
+    );
+    expect(ingest?.Properties.Environment.Variables.SCHEDULE_DEAD_LETTER_ARN).toEqual({
+      'Fn::GetAtt': [dlqId, 'Arn'],
+    });
+    const schedulerPolicy = Object.values(pipeline.findResources('AWS::IAM::Policy')).find((p) =>
+      JSON.stringify(p.Properties.Roles).includes('SchedulerRole'),
+    );
+    expect(JSON.stringify(schedulerPolicy?.Properties.PolicyDocument)).toContain('sqs:SendMessage');
+    expect(JSON.stringify(schedulerPolicy?.Properties.PolicyDocument)).toContain(dlqId);
+    const alarmed = Object.values(pipeline.findResources('AWS::CloudWatch::Alarm')).some((a) =>
+      JSON.stringify(a.Properties.Dimensions).includes(dlqId ?? '?'),
+    );
+    expect(alarmed).toBe(true);
   });
 
   it("lets CloudWatch publish this account's alarms to the topic and use its key, and no one else", () => {

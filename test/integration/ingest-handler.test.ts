@@ -51,6 +51,7 @@ function lambdaEnv(table: string): Record<string, string> {
     AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,
     SCHEDULE_TARGET_ARN: 'arn:aws:lambda:us-east-1:000000000000:function:newsroom-ingest',
     SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/newsroom-scheduler',
+    SCHEDULE_DEAD_LETTER_ARN: 'arn:aws:sqs:us-east-1:000000000000:newsroom-scheduled-dead-letters',
     EDGE_RULES_STORE_ARN:
       'arn:aws:cloudfront::000000000000:key-value-store/0a1b2c3d-0000-4000-8000-000000000000',
   };
@@ -259,7 +260,11 @@ describe('ingest handler, as Lambda runs it', () => {
       ScheduleExpression: 'at(2031-02-01T01:00:00)',
       ScheduleExpressionTimezone: 'UTC',
       ActionAfterCompletion: 'DELETE',
-      Target: { Arn: 'arn:aws:lambda:us-east-1:000000000000:function:newsroom-ingest' },
+      Target: {
+        Arn: 'arn:aws:lambda:us-east-1:000000000000:function:newsroom-ingest',
+        // A delivery that fails every retry is kept, not dropped.
+        DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:000000000000:newsroom-scheduled-dead-letters' },
+      },
     });
     expect(await read('site', 'van-hoa/le-hoi-xuan/index.html')).toBeUndefined();
     // What EventBridge Scheduler sends the function at that time: the schedule's input.

@@ -77,6 +77,7 @@ const scheduler = new EventBridgePublishScheduler(
   {
     targetArn: 'arn:aws:lambda:us-east-1:123456789012:function:ingest',
     roleArn: 'arn:aws:iam::123456789012:role/scheduler',
+    deadLetterArn: 'arn:aws:sqs:us-east-1:123456789012:scheduled-dead-letters',
   },
 );
 

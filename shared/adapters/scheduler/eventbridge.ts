@@ -25,8 +25,13 @@ export function scheduleNameOf(draftKey: string): string {
 export interface EventBridgeSchedulerOptions {
   /** The function invoked when a draft is due (the ingest function). */
   readonly targetArn: string;
-  /** The role EventBridge Scheduler assumes to invoke it. */
+  /** The role EventBridge Scheduler assumes to invoke it (and to send to the dead-letter queue). */
   readonly roleArn: string;
+  /**
+   * Where a due draft's delivery goes when every retry failed: without one, Scheduler drops the event, and the
+   * schedule deletes itself after it runs either way.
+   */
+  readonly deadLetterArn: string;
   readonly groupName?: string;
 }
 
@@ -52,6 +57,7 @@ export class EventBridgePublishScheduler implements PublishScheduler {
           scheduledPublish: { draftKey, at: at.toISOString() },
         } satisfies ScheduledPublishEvent),
         RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
+        DeadLetterConfig: { Arn: this.options.deadLetterArn },
       },
     };
     try {
