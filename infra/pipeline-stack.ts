@@ -9,6 +9,7 @@ import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination as InvocationFailuresTo } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket, EventType } from 'aws-cdk-lib/aws-s3';
@@ -309,6 +310,9 @@ export class PipelineStack extends Stack {
         new PolicyStatement({ actions: ['iam:PassRole'], resources: [schedulerRole.roleArn] }),
       ],
     });
+    // Scheduler invokes the function asynchronously: a due draft whose processing failed after Lambda's own
+    // retries is kept beside the deliveries Scheduler could not make.
+    ingest.fn.configureAsyncInvoke({ onFailure: new InvocationFailuresTo(scheduledDlq), retryAttempts: 2 });
     ingest.fn.addEventSource(
       new SqsEventSource(draftEvents, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 10 }),
     );
@@ -435,7 +439,7 @@ export class PipelineStack extends Stack {
         statistic: 'Maximum',
       }),
       1,
-      'A scheduled draft could not be delivered to the ingest function when due: it is not live. Read the message (its draftKey) and upload the draft again, or invoke the ingest function with the message body.',
+      'A scheduled draft was not published when due (Scheduler could not deliver it, or the ingest function failed on it after its retries): it is not live. The message names its draftKey: fix the cause, then upload the draft again.',
     );
     for (const [name, queue, dlq] of queues) {
       alarm(

@@ -13,6 +13,8 @@ export interface NewsroomSettings {
   readonly alertEmail?: string;
   /** Days a replaced or deleted draft version is kept before S3 expires it. */
   readonly draftVersionRetentionDays: number;
+  /** Days a replaced or deleted page (or photo) version is kept in the site bucket before S3 expires it. */
+  readonly siteVersionRetentionDays: number;
   /** Days function logs are kept (a CloudWatch Logs retention value). */
   readonly logRetentionDays: number;
   /** Days S3 and CloudFront access logs are kept. */
@@ -53,6 +55,7 @@ const deploymentSchema = z
       )
       .default('newsroom'),
     draftVersionRetentionDays: z.number().int().min(1).default(365),
+    siteVersionRetentionDays: z.number().int().min(1).default(30),
     logRetentionDays: z
       .number()
       .int()

@@ -64,8 +64,17 @@ export class StatefulStack extends Stack {
       ],
     });
 
+    // Versioned, so that a render or a rebuild gone wrong can be undone page by page; replaced and deleted
+    // versions expire (readers only ever get the current one: CloudFront reads without a version id).
     this.site = new Bucket(this, 'Site', {
       bucketName: names.siteBucket,
+      versioned: true,
+      lifecycleRules: [
+        {
+          noncurrentVersionExpiration: Duration.days(settings.siteVersionRetentionDays),
+          expiredObjectDeleteMarker: true,
+        },
+      ],
       encryption: BucketEncryption.S3_MANAGED,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,

@@ -46,6 +46,16 @@ beforeAll(() => {
 });
 
 describe('stateful stack', () => {
+  it('keeps the versions of site objects a while, so that a bad render can be undone', () => {
+    stateful.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['newsroom-site-'])] }),
+      VersioningConfiguration: { Status: 'Enabled' },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } })]),
+      },
+    });
+  });
+
   it('keeps every draft version, encrypted, private, logged, TLS-only, old versions expiring', () => {
     stateful.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['newsroom-drafts-'])] }),
@@ -456,6 +466,11 @@ describe('pipeline stack', () => {
       JSON.stringify(a.Properties.Dimensions).includes(dlqId ?? '?'),
     );
     expect(alarmed).toBe(true);
+    // And a due draft the function failed on (Scheduler invokes it asynchronously) lands there too.
+    pipeline.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlqId, 'Arn'] } } },
+    });
   });
 
   it("lets CloudWatch publish this account's alarms to the topic and use its key, and no one else", () => {
