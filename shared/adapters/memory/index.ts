@@ -111,8 +111,8 @@ export class MemoryArticleIndex implements ArticleIndex {
   readonly #byTag = new Map<string, SortedTeasers>();
   /** Ids by draft key, in the order they were first stored (as a scan of `records` would find them). */
   readonly #byDraft = new Map<string, string[]>();
-  readonly #imagesOf = new Map<string, readonly string[]>();
-  readonly #namedBy = new Map<string, Set<string>>();
+  readonly #draftImages = new Usage();
+  readonly #articlePhotos = new Usage();
 
   constructor(records: RecordStore = new RecordMap()) {
     this.records = records;
@@ -221,39 +221,42 @@ export class MemoryArticleIndex implements ArticleIndex {
     return this.audits.get(articleId) ?? [];
   }
   async setImagesOf(draftKey: string, imageKeys: readonly string[]): Promise<void> {
-    for (const key of this.#imagesOf.get(draftKey) ?? []) this.#namedBy.get(key)?.delete(draftKey);
-    const keys = [...new Set(imageKeys)];
-    if (keys.length > 0) this.#imagesOf.set(draftKey, keys);
-    else this.#imagesOf.delete(draftKey);
-    for (const key of keys) {
-      const drafts = this.#namedBy.get(key) ?? new Set<string>();
-      drafts.add(draftKey);
-      this.#namedBy.set(key, drafts);
-    }
+    this.#draftImages.set(draftKey, imageKeys);
   }
-
   async draftsNaming(imageKey: string): Promise<string[]> {
-    return [...(this.#namedBy.get(imageKey) ?? [])].sort();
+    return this.#draftImages.usersOf(imageKey);
   }
-
-  readonly #photosOf = new Map<string, string[]>();
-  readonly #shownBy = new Map<string, Set<string>>();
   async photosOf(articleId: string): Promise<string[]> {
-    return [...(this.#photosOf.get(articleId) ?? [])];
+    return this.#articlePhotos.usedBy(articleId);
   }
   async setPhotosOf(articleId: string, siteKeys: readonly string[]): Promise<void> {
-    for (const key of this.#photosOf.get(articleId) ?? []) this.#shownBy.get(key)?.delete(articleId);
-    const keys = [...new Set(siteKeys)].sort();
-    if (keys.length > 0) this.#photosOf.set(articleId, keys);
-    else this.#photosOf.delete(articleId);
-    for (const key of keys) {
-      const articles = this.#shownBy.get(key) ?? new Set<string>();
-      articles.add(articleId);
-      this.#shownBy.set(key, articles);
-    }
+    this.#articlePhotos.set(articleId, siteKeys);
   }
   async articlesShowing(siteKey: string): Promise<string[]> {
-    return [...(this.#shownBy.get(siteKey) ?? [])].sort();
+    return this.#articlePhotos.usersOf(siteKey);
+  }
+}
+
+/** Who uses what, both ways: drafts naming images, articles showing photos. */
+class Usage {
+  readonly #uses = new Map<string, string[]>();
+  readonly #users = new Map<string, Set<string>>();
+  usedBy(owner: string): string[] {
+    return [...(this.#uses.get(owner) ?? [])];
+  }
+  set(owner: string, things: readonly string[]): void {
+    for (const thing of this.#uses.get(owner) ?? []) this.#users.get(thing)?.delete(owner);
+    const next = [...new Set(things)].sort();
+    if (next.length > 0) this.#uses.set(owner, next);
+    else this.#uses.delete(owner);
+    for (const thing of next) {
+      const owners = this.#users.get(thing) ?? new Set<string>();
+      owners.add(owner);
+      this.#users.set(thing, owners);
+    }
+  }
+  usersOf(thing: string): string[] {
+    return [...(this.#users.get(thing) ?? [])].sort();
   }
 }
 
