@@ -10,6 +10,7 @@ import { build as esbuild } from 'esbuild';
 import MarkdownIt from 'markdown-it';
 import { FileArticleIndex, FileDraftStore, FileSiteStore } from '#shared/adapters/file/stores.ts';
 import {
+  MemoryAppliedUploads,
   MemoryArticleIndex,
   MemoryCdnInvalidator,
   MemoryDraftStore,
@@ -62,6 +63,7 @@ function pipeline<D extends DraftStore, S extends SiteStore>(
     // A rebuild renders every view itself; only the incremental task delivers the jobs a change sends.
     render: { send: async (j) => void (keepJobs ? jobs.push(...j) : undefined) },
     leases: new MemoryLeaseStore(),
+    applied: new MemoryAppliedUploads(),
     cdn: new MemoryCdnInvalidator(),
     edge: new MemoryEdgeRules(),
     scheduler: new MemoryScheduler(),

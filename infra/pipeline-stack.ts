@@ -14,14 +14,17 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket, EventType } from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { Schedule, ScheduleExpression, ScheduleGroup, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Trigger } from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
+import { metricsNamespace } from '#shared/adapters/cloudwatch/metrics.ts';
 import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
-import { REPORTS_PREFIX } from '#shared/ports.ts';
+import { type OpsMetricName, REPORTS_PREFIX } from '#shared/ports.ts';
 import { PipelineFunction } from './constructs/pipeline-function.ts';
 import { CDN_CACHE, FILE_PATH_PREFIXES } from './edge/cache-policy.ts';
 import { CONTENT_SECURITY_POLICY, HSTS_MAX_AGE_SECONDS, PERMISSIONS_POLICY } from './edge/headers.ts';
@@ -30,12 +33,14 @@ import { acknowledgeWildcardResources } from './nag.ts';
 import { resourceNames } from './names.ts';
 import type { NewsroomSettings } from './settings.ts';
 
+/** A dead letter this old alarms: SQS keeps them 14 days. */
+export const DEAD_LETTER_AGE_ALARM_DAYS = 10;
+/** Readers' requests answered 5xx, in percent over five minutes, that alarm. */
+export const CDN_5XX_RATE_ALARM_PERCENT = 1;
+
 export interface PipelineStackProps extends StackProps {
   readonly settings: NewsroomSettings;
 }
-
-/** The image files whose upload or removal re-publishes the drafts that use them. */
-export const IMAGE_SUFFIXES = ['.jpg', '.jpeg', '.png', '.webp', '.gif', '.avif'] as const;
 
 const entry = (path: string) => fileURLToPath(new URL(`../functions/${path}`, import.meta.url));
 
@@ -177,7 +182,9 @@ export class PipelineStack extends Stack {
     const distributionArn = `arn:${this.partition}:cloudfront::${this.account}:distribution/${this.distribution.distributionId}`;
 
     // --- Queues ------------------------------------------------------------------------------------
-    const ingestTimeout = Duration.seconds(60);
+    // Ten messages a delivery, one at a time; one is started only with MESSAGE_TIME_RESERVE_MS (30 s) left,
+    // so a delivery ends in time whatever its messages hold (docs/operations.md).
+    const ingestTimeout = Duration.seconds(90);
     const renderTimeout = Duration.seconds(60);
     const queueDefaults = { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true };
     const draftEventsDlq = new Queue(this, 'DraftEventsDeadLetters', {
@@ -203,16 +210,17 @@ export class PipelineStack extends Stack {
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: renderDlq, maxReceiveCount: 5 },
     });
+    // Every change, unfiltered: S3's suffix filters match letter case exactly (`BAI.MD` would pass unseen),
+    // so the ingest function decides what it acts on (classifyKey, shared/domain/upload-keys.ts). The cost is
+    // one message for each report the function writes, which it ignores.
     const toQueue = new SqsDestination(draftEvents);
-    for (const suffix of ['.md', ...IMAGE_SUFFIXES]) {
-      drafts.addEventNotification(EventType.OBJECT_CREATED, toQueue, { suffix });
-      drafts.addEventNotification(EventType.OBJECT_REMOVED, toQueue, { suffix });
-    }
+    drafts.addEventNotification(EventType.OBJECT_CREATED, toQueue);
+    drafts.addEventNotification(EventType.OBJECT_REMOVED, toQueue);
 
     // --- Functions ---------------------------------------------------------------------------------
     const tableArn = table.tableArn;
     const indexArn = (name: string) => `${tableArn}/index/${name}`;
-    const { byTime, bySection, byDraft, byTag } = ARTICLE_TABLE.indexes;
+    const { byTime, bySection, byDraft, byTag, byUpload } = ARTICLE_TABLE.indexes;
     const siteConfig = JSON.stringify(settings.site);
     const sitePages = [
       new PolicyStatement({
@@ -252,6 +260,9 @@ export class PipelineStack extends Stack {
       description: 'Publishes, corrects and takes down articles when drafts change',
       service: 'ingest',
       timeout: ingestTimeout,
+      // One full vCPU (Lambda gives one per 1,769 MB): a 20 MB photo is decoded and resized in seconds, and
+      // photos are prepared one at a time, so this is room for the largest one with the rest of a draft.
+      memorySize: 1769,
       // Photo renditions (sharp, libvips): native code, installed for the function's platform.
       nativeModules: ['sharp'],
       logRetention,
@@ -266,6 +277,7 @@ export class PipelineStack extends Stack {
         SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
         SCHEDULE_DEAD_LETTER_ARN: scheduledDlq.queueArn,
         SITE_CONFIG: siteConfig,
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(settings.resourcePrefix),
       },
       permissions: [
         new PolicyStatement({ actions: ['s3:GetObject'], resources: [drafts.arnForObjects('*')] }),
@@ -299,6 +311,7 @@ export class PipelineStack extends Stack {
             indexArn(bySection.name),
             indexArn(byDraft.name),
             indexArn(byTag.name),
+            indexArn(byUpload.name),
           ],
         }),
         new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [renderJobs.queueArn] }),
@@ -315,6 +328,23 @@ export class PipelineStack extends Stack {
     ingest.fn.configureAsyncInvoke({ onFailure: new InvocationFailuresTo(scheduledDlq), retryAttempts: 2 });
     ingest.fn.addEventSource(
       new SqsEventSource(draftEvents, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 10 }),
+    );
+    // Anti-entropy: compares the drafts bucket with what was applied and heals what lost events left
+    // (uploads never seen, removals never applied, scheduled drafts that never went live).
+    new Schedule(this, 'Reconcile', {
+      description: 'Brings the site in line with the drafts bucket where events were lost',
+      schedule: ScheduleExpression.rate(Duration.minutes(settings.reconcileEveryMinutes)),
+      target: new LambdaInvoke(ingest.fn, {
+        input: ScheduleTargetInput.fromObject({ reconcile: {} }),
+        role: schedulerRole,
+        deadLetterQueue: scheduledDlq,
+        retryAttempts: 2,
+      }),
+    });
+    acknowledgeWildcardResources(
+      schedulerRole,
+      [`${ingest.fn.functionArn}:*`],
+      "The schedule's target grant covers the ingest function's versions and aliases (`:*`): that one function only.",
     );
     acknowledgeWildcardResources(
       ingest.role,
@@ -455,11 +485,98 @@ export class PipelineStack extends Stack {
         `${name}: a message has waited over 10 minutes; publishing is stuck or far behind.`,
       );
     }
-    const functions: [string, IFunction][] = [
-      ['Ingest', ingest.fn],
-      ['Render', render.fn],
+    for (const [name, dlq] of [
+      ['DraftEvents', draftEventsDlq],
+      ['RenderJobs', renderDlq],
+      ['ScheduledDeliveries', scheduledDlq],
+    ] as const) {
+      alarm(
+        `${name}DeadLetterAgeAlarm`,
+        dlq.metricApproximateAgeOfOldestMessage({ period: Duration.hours(1), statistic: 'Maximum' }),
+        DEAD_LETTER_AGE_ALARM_DAYS * 86_400,
+        `${name}: a dead letter has waited ${DEAD_LETTER_AGE_ALARM_DAYS} days; it expires at 14 and its change is then lost. Redrive it (README).`,
+      );
+    }
+    // The pipeline's own metrics (Powertools, embedded in the function's log).
+    const own = (metricName: OpsMetricName, period: Duration) =>
+      new cloudwatch.Metric({
+        namespace: metricsNamespace(settings.resourcePrefix),
+        metricName,
+        dimensionsMap: { service: 'ingest' },
+        statistic: 'Sum',
+        period,
+      });
+    alarm(
+      'IngestFailedMessagesAlarm',
+      own('FailedMessages', Duration.minutes(5)),
+      1,
+      'Ingest: messages failed and were handed back for another try (a fault outside the draft: S3, DynamoDB, CloudFront). Read the function logs; after five tries they go to the dead letters.',
+    );
+    const reconcilePeriod = Duration.minutes(Math.max(settings.reconcileEveryMinutes, 5));
+    alarm(
+      'ReconcileDifferencesAlarm',
+      own('ReconcileDifferences', reconcilePeriod),
+      1,
+      'Reconcile found uploads whose events were lost (or a schedule that never fired) and brought them into line. Once is S3 or Scheduler losing an event; every run means the bucket notification or the schedule is broken.',
+    );
+    alarm(
+      'ReconcileFailuresAlarm',
+      own('ReconcileFailures', reconcilePeriod),
+      1,
+      'Reconcile could not bring an upload into line; it tries again next run. Read the ingest logs ("reconcile could not bring an upload into line").',
+    );
+    // The one-time publish schedules and the reconcile schedule are in the default group.
+    const schedulesGroup = ScheduleGroup.fromDefaultScheduleGroup(this, 'DefaultScheduleGroup');
+    alarm(
+      'SchedulerTargetErrorsAlarm',
+      schedulesGroup.metricTargetErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      1,
+      'Scheduler could not invoke the ingest function for a scheduled draft or a reconcile (it retries, then dead-letters).',
+    );
+    alarm(
+      'SchedulerDroppedAlarm',
+      schedulesGroup.metricDropped({ period: Duration.minutes(5), statistic: 'Sum' }),
+      1,
+      'Scheduler dropped an invocation after its retries (and could not dead-letter it): a scheduled draft may not be live; the next reconcile publishes it.',
+    );
+    if (this.region === 'us-east-1') {
+      // CloudFront publishes its metrics in us-east-1 only, and an alarm watches its own region's metrics.
+      const cdnMetric = (metricName: string, statistic: string, dimensions: Record<string, string>) =>
+        new cloudwatch.Metric({
+          namespace: 'AWS/CloudFront',
+          metricName,
+          dimensionsMap: { ...dimensions, Region: 'Global' },
+          statistic,
+          period: Duration.minutes(5),
+        });
+      alarm(
+        'Cdn5xxRateAlarm',
+        cdnMetric('5xxErrorRate', 'Average', { DistributionId: this.distribution.distributionId }),
+        CDN_5XX_RATE_ALARM_PERCENT,
+        `Readers get server errors: over ${CDN_5XX_RATE_ALARM_PERCENT}% of requests answered 5xx (the site bucket or its access from CloudFront).`,
+      );
+      alarm(
+        'UrlRewriteErrorsAlarm',
+        cdnMetric('FunctionExecutionErrors', 'Sum', { FunctionName: urlRewrite.functionName }),
+        1,
+        'The viewer-request function failed: readers get 503 for the requests it failed on. Check its code against the edge rules.',
+      );
+    } else {
+      Annotations.of(this).addWarning(
+        'CloudFront metrics are in us-east-1 only: deploy the pipeline stack there to get the CDN 5xx and viewer-request function alarms (README, alarms).',
+      );
+    }
+    const functions: [string, IFunction, Duration][] = [
+      ['Ingest', ingest.fn, ingestTimeout],
+      ['Render', render.fn, renderTimeout],
     ];
-    for (const [name, fn] of functions) {
+    for (const [name, fn, timeout] of functions) {
+      alarm(
+        `${name}DurationAlarm`,
+        fn.metricDuration({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        timeout.toMilliseconds() * 0.8,
+        `${name}: an invocation ran past 80% of its ${timeout.toSeconds()} s timeout; work is close to being cut off.`,
+      );
       alarm(
         `${name}ErrorsAlarm`,
         fn.metricErrors({ period: Duration.minutes(5) }),

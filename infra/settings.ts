@@ -24,6 +24,13 @@ export interface NewsroomSettings {
    * preloaded, the domain and all its subdomains are HTTPS-only in browsers for months, whatever it sends later.
    */
   readonly hstsPreload: boolean;
+  /** Minutes between two reconciles (each compares the drafts bucket with what was applied). */
+  readonly reconcileEveryMinutes: number;
+  /**
+   * The one role that may delete draft versions, change the drafts bucket's versioning or lifecycle, or
+   * its policy (break-glass); without it, no one can (the account's root user aside).
+   */
+  readonly breakGlassRoleArn?: string;
 }
 
 const LOG_RETENTION_DAYS = [
@@ -63,6 +70,11 @@ const deploymentSchema = z
       .default(90),
     accessLogRetentionDays: z.number().int().min(1).default(365),
     hstsPreload: z.boolean().default(false),
+    reconcileEveryMinutes: z.number().int().min(1).max(1440).default(15),
+    breakGlassRoleArn: z
+      .string()
+      .regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')
+      .optional(),
   })
   .superRefine((s, ctx) => {
     if ((s.domainName === undefined) !== (s.certificateArn === undefined)) {
@@ -93,7 +105,8 @@ export function readSettings(app: App): NewsroomSettings {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new SettingsError(`Invalid newsroom settings (cdk.json context "newsroom"):\n${lines.join('\n')}`);
   }
-  const { domainName, certificateArn, alertEmail, resourcePrefix, ...retention } = parsed.data;
+  const { domainName, certificateArn, alertEmail, resourcePrefix, breakGlassRoleArn, ...retention } =
+    parsed.data;
   if (domainName && new URL(site.siteUrl).hostname !== domainName) {
     throw new SettingsError(
       `siteUrl (${site.siteUrl}) must be on domainName (${domainName}): pages link to it.`,
@@ -104,6 +117,7 @@ export function readSettings(app: App): NewsroomSettings {
     resourcePrefix,
     ...(domainName && certificateArn ? { domain: { name: domainName, certificateArn } } : {}),
     ...(alertEmail ? { alertEmail } : {}),
+    ...(breakGlassRoleArn ? { breakGlassRoleArn } : {}),
     ...retention,
   };
 }

@@ -113,7 +113,7 @@ export class StatefulStack extends Stack {
       description: 'ARN of the CloudFront KeyValueStore with the edge rules',
     });
 
-    const { indexes, teaserAttributes } = ARTICLE_TABLE;
+    const { indexes, teaserAttributes, uploadAttributes } = ARTICLE_TABLE;
     this.table = new TableV2(this, 'Articles', {
       tableName: names.articleTable,
       partitionKey: { name: ARTICLE_TABLE.partitionKey, type: AttributeType.STRING },
@@ -147,6 +147,13 @@ export class StatefulStack extends Stack {
           sortKey: { name: indexes.byTag.sortKey, type: AttributeType.STRING },
           projectionType: ProjectionType.INCLUDE,
           nonKeyAttributes: [...teaserAttributes],
+        },
+        {
+          indexName: indexes.byUpload.name,
+          partitionKey: { name: indexes.byUpload.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: indexes.byUpload.sortKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.INCLUDE,
+          nonKeyAttributes: [...uploadAttributes],
         },
       ],
     });

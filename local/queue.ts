@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
 export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
@@ -11,10 +13,17 @@ export interface LocalQueueOptions {
   /** Wait before the first redelivery; doubles with each one. */
   readonly retryDelayMs?: number;
   readonly onDeadLetter?: (body: string, error: unknown) => void;
+  /**
+   * A folder where each message is kept, as SQS keeps it, until it is handled or dead-lettered: a process
+   * killed at any moment loses none, and {@link LocalQueue.resume} delivers them again at the next start.
+   */
+  readonly dir?: string;
 }
 
 interface Message {
   readonly id: string;
+  /** Its file in the queue's folder, if it has one. */
+  readonly file?: string;
   readonly body: string;
   readonly groupId: string | undefined;
   /** Deliveries so far. */
@@ -46,11 +55,52 @@ export class LocalQueue {
     this.#retryDelayMs = options.retryDelayMs ?? 200;
   }
 
-  /** Queues a message; `groupId` is its FIFO message group. */
+  /** Queues a message; `groupId` is its FIFO message group. Kept on disk first when the queue has a folder. */
   send(body: string, groupId?: string): void {
+    const id = randomUUID();
+    const file = this.#keep(id, body, groupId);
     this.#pending += 1;
-    this.#queue.push({ id: randomUUID(), body, groupId, receives: 0 });
+    this.#queue.push({ id, body, groupId, receives: 0, ...(file ? { file } : {}) });
     void this.#deliverAll();
+  }
+
+  /** Delivers again the messages a previous process kept and did not finish, in the order they were sent. */
+  resume(): number {
+    const { dir } = this.options;
+    if (!dir) return 0;
+    mkdirSync(dir, { recursive: true });
+    const names = readdirSync(dir);
+    // Cut short while it was written (before the rename that makes it a message): never sent.
+    for (const part of names.filter((f) => f.endsWith('.part'))) rmSync(join(dir, part), { force: true });
+    const files = names.filter((f) => f.endsWith('.json')).sort();
+    for (const file of files) {
+      const path = join(dir, file);
+      let kept: { id: string; body: string; groupId?: string };
+      try {
+        kept = JSON.parse(readFileSync(path, 'utf8'));
+      } catch {
+        rmSync(path, { force: true });
+        continue;
+      }
+      this.#pending += 1;
+      this.#queue.push({ id: kept.id, body: kept.body, groupId: kept.groupId, receives: 0, file: path });
+    }
+    if (files.length > 0) void this.#deliverAll();
+    return files.length;
+  }
+
+  #sent = 0;
+
+  #keep(id: string, body: string, groupId: string | undefined): string | undefined {
+    const { dir } = this.options;
+    if (!dir) return undefined;
+    if (this.#sent === 0) mkdirSync(dir, { recursive: true });
+    // Named by send time and order, so that a restart delivers them in order; written whole, then renamed.
+    const name = `${Date.now().toString().padStart(15, '0')}-${String(this.#sent++).padStart(9, '0')}-${id}`;
+    const path = join(dir, `${name}.json`);
+    writeFileSync(`${path}.part`, JSON.stringify({ id, body, ...(groupId ? { groupId } : {}) }));
+    renameSync(`${path}.part`, path);
+    return path;
   }
 
   /** Messages sent and not yet handled or dead-lettered. */
@@ -64,7 +114,8 @@ export class LocalQueue {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
-  #settle(): void {
+  #settle(message: Message): void {
+    if (message.file) rmSync(message.file, { force: true });
     this.#pending -= 1;
     if (this.#pending === 0) for (const resolve of this.#idle.splice(0)) resolve();
   }
@@ -83,7 +134,7 @@ export class LocalQueue {
           else {
             this.deadLetters.push({ body: message.body, error });
             this.options.onDeadLetter?.(message.body, error);
-            this.#settle();
+            this.#settle(message);
           }
         }
         if (retried.length > 0) {
@@ -131,7 +182,7 @@ export class LocalQueue {
     const failed: { message: Message; error: unknown }[] = [];
     for (const message of batch) {
       if (failedIds.has(message.id)) failed.push({ message, error });
-      else this.#settle();
+      else this.#settle(message);
     }
     return failed;
   }

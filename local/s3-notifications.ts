@@ -1,6 +1,5 @@
 import type { S3EventRecord } from 'aws-lambda';
 import type { S3rverEvent } from 's3rver';
-import { classifyKey } from '#shared/use-cases/sync-draft.ts';
 
 /** Encodes a key as S3 does in event notifications: URL-encoded, spaces as `+`. */
 export function encodeS3Key(key: string): string {
@@ -11,15 +10,12 @@ let sequence = 0;
 
 /**
  * Turns the stand-in's event into the record real S3 would send for the same change (the stand-in leaves
- * keys unencoded and differs in details), so the handler's decoding is the code that runs in AWS. Returns
- * undefined for changes the deployed bucket notification filters out (reports, other files).
+ * keys unencoded and differs in details), so the handler's decoding is the code that runs in AWS. Every
+ * change is sent, reports included, as the deployed bucket notification (which has no filter) sends them:
+ * the handler decides what it acts on.
  */
-export function toS3EventRecord(
-  event: S3rverEvent['Records'][number],
-  region = 'us-east-1',
-): S3EventRecord | undefined {
+export function toS3EventRecord(event: S3rverEvent['Records'][number], region = 'us-east-1'): S3EventRecord {
   const { key } = event.s3.object;
-  if (classifyKey(key) === 'ignored') return undefined;
   sequence += 1;
   const sequencer = (Date.now() * 1000 + (sequence % 1000)).toString(16).toUpperCase().padStart(16, '0');
   const bucket = event.s3.bucket.name;

@@ -5,16 +5,23 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative, sep } from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  UpdateTableCommand,
+} from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { AWS_CLIENT_OPTIONS } from '#shared/adapters/client-options.ts';
+import { DynamoAppliedUploads } from '#shared/adapters/dynamodb/applied-uploads.ts';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
 import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
 import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
 import { FileEdgeRules } from '#shared/adapters/file/edge-rules.ts';
 import { TimerPublishScheduler } from '#shared/adapters/file/timer-scheduler.ts';
+import { MemoryOpsMetrics } from '#shared/adapters/memory/index.ts';
 import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
 import { SharpRenditions } from '#shared/adapters/sharp/renditions.ts';
 import { messageGroupOf } from '#shared/adapters/sqs/render-queue.ts';
@@ -54,6 +61,9 @@ export interface LocalStackOptions {
   readonly cdnCaching?: boolean;
   /** The CDN's clock (milliseconds); tests move it on to let lists expire as a minute would. */
   readonly cdnNow?: () => number;
+  /** How often the periodic reconcile runs (a minute), and how old an upload must be to count as lost. */
+  readonly reconcileEveryMs?: number;
+  readonly reconcileSettleMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -68,6 +78,8 @@ export interface LocalStack {
   readonly rebuildToken: string;
   /** Resolves when every change uploaded so far has been processed. */
   whenIdle(): Promise<void>;
+  /** Runs a reconcile now, counting every difference at once (none is left to its event), and waits for it. */
+  reconcile(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -137,8 +149,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   const renderDeps = { site, index, cdn, config: options.site, log: localLog(log) };
   // Batches of up to ten, as the deployed event sources deliver them (infra/pipeline-stack.ts).
+  // Both queues keep their messages on disk until handled, as SQS does: a kill at any moment loses none.
   const renderQueue = new LocalQueue(makeRenderHandler(renderDeps), {
     batchSize: 10,
+    dir: join(options.dataDir, 'queues', 'render-jobs'),
     onDeadLetter: (body, error) => log(`render job dead-lettered after retries: ${body} (${String(error)})`),
   });
   const render: RenderQueue = {
@@ -154,24 +168,42 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     edge: edgeRules,
     scheduler,
     images: new SharpRenditions(),
+    applied: new DynamoAppliedUploads(documents, LOCAL_NAMES.articleTable),
   };
-  const ingest = makeIngestHandler({ ...ingestDeps, draftsBucket: LOCAL_NAMES.draftsBucket });
+  const ingest = makeIngestHandler({
+    ...ingestDeps,
+    draftsBucket: LOCAL_NAMES.draftsBucket,
+    metrics: new MemoryOpsMetrics(),
+  });
   const queue = new LocalQueue((event) => ingest(event) as Promise<SQSBatchResponse | undefined>, {
     batchSize: 10,
+    dir: join(options.dataDir, 'queues', 'draft-events'),
     onDeadLetter: (body, error) =>
       log(`draft event dead-lettered after retries: ${body.slice(0, 200)} (${String(error)})`),
   });
   standIns.onS3Event((event) => {
     for (const raw of event.Records) {
       if (raw.s3.bucket.name !== LOCAL_NAMES.draftsBucket) continue;
-      const record = toS3EventRecord(raw, REGION);
-      if (record) queue.send(JSON.stringify({ Records: [record] }));
+      queue.send(JSON.stringify({ Records: [toS3EventRecord(raw, REGION)] }));
     }
   });
+  // What a previous run kept and did not finish (it was stopped, or killed).
+  const resumed = queue.resume() + renderQueue.resume();
+  if (resumed > 0) log(`resumed ${resumed} queued messages from the last run`);
+  // Reconcile, as the deployed schedule runs it: at start (an event lost while the stand-ins' thread was
+  // killed is found at once, and every difference is brought into line), then every minute.
+  let reconciling: Promise<unknown> = Promise.resolve();
+  const reconcileNow = (settleMs: number) => {
+    reconciling = reconciling
+      .then(() => ingest({ reconcile: { budget: Number.MAX_SAFE_INTEGER, settleMs } }))
+      .catch((err: unknown) => log(`error: reconcile failed: ${String(err)}`));
+    return reconciling;
+  };
   const whenIdle = async () => {
     do {
       // Events of uploads already answered may still be on their way from the stand-ins' thread.
       await standIns.flush();
+      await reconciling;
       await queue.whenIdle();
       await renderQueue.whenIdle();
     } while (queue.size > 0 || renderQueue.size > 0);
@@ -199,6 +231,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await once(server, 'listening');
   const siteUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  await reconcileNow(0);
+  const reconcileTimer = setInterval(
+    () => void reconcileNow(options.reconcileSettleMs ?? 60_000),
+    options.reconcileEveryMs ?? 60_000,
+  );
+  reconcileTimer.unref();
   if (options.examplesDir) {
     const uploaded = await uploadMissing(s3, options.examplesDir);
     if (uploaded > 0) log(`uploaded ${uploaded} example files to s3://${LOCAL_NAMES.draftsBucket}/`);
@@ -213,7 +251,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cdn,
     rebuildToken,
     whenIdle,
+    reconcile: () => reconcileNow(0).then(() => whenIdle()),
     async stop() {
+      clearInterval(reconcileTimer);
       scheduler.stop();
       await whenIdle();
       server.closeAllConnections();
@@ -239,64 +279,79 @@ function localLog(print: (line: string) => void): Log {
 }
 
 export async function ensureArticleTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { indexes, teaserAttributes, uploadAttributes } = ARTICLE_TABLE;
+  const include = (attributes: readonly string[]) => ({
+    ProjectionType: 'INCLUDE' as const,
+    NonKeyAttributes: [...attributes],
+  });
+  const sorted = (
+    index: { name: string; partitionKey: string; sortKey: string },
+    attributes: readonly string[],
+  ) => ({
+    IndexName: index.name,
+    KeySchema: [
+      { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+      { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+    ],
+    Projection: include(attributes),
+  });
+  const wanted = [
+    sorted(indexes.byTime, teaserAttributes),
+    sorted(indexes.bySection, teaserAttributes),
+    {
+      IndexName: indexes.byDraft.name,
+      KeySchema: [{ AttributeName: indexes.byDraft.partitionKey, KeyType: 'HASH' as const }],
+      Projection: { ProjectionType: 'KEYS_ONLY' as const },
+    },
+    sorted(indexes.byTag, teaserAttributes),
+    sorted(indexes.byUpload, uploadAttributes),
+  ];
+  const attributes = [
+    ...new Set([
+      ARTICLE_TABLE.partitionKey,
+      ...wanted.flatMap((i) => i.KeySchema.map((k) => k.AttributeName)),
+    ]),
+  ].map((AttributeName) => ({ AttributeName, AttributeType: 'S' as const }));
+
+  let existing: string[] | undefined;
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return;
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    existing = (Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName ?? '');
   } catch (err) {
     if ((err as { name?: string }).name !== 'ResourceNotFoundException') throw err;
   }
-  const { indexes, teaserAttributes } = ARTICLE_TABLE;
-  const listProjection = { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...teaserAttributes] };
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: ARTICLE_TABLE.partitionKey, AttributeType: 'S' },
-        { AttributeName: indexes.byTime.partitionKey, AttributeType: 'S' },
-        { AttributeName: indexes.bySection.partitionKey, AttributeType: 'S' },
-        { AttributeName: indexes.byTime.sortKey, AttributeType: 'S' },
-        { AttributeName: indexes.byDraft.partitionKey, AttributeType: 'S' },
-        { AttributeName: indexes.byTag.partitionKey, AttributeType: 'S' },
-      ],
-      KeySchema: [{ AttributeName: ARTICLE_TABLE.partitionKey, KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: indexes.byTime.name,
-          KeySchema: [
-            { AttributeName: indexes.byTime.partitionKey, KeyType: 'HASH' },
-            { AttributeName: indexes.byTime.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: listProjection,
-        },
-        {
-          IndexName: indexes.bySection.name,
-          KeySchema: [
-            { AttributeName: indexes.bySection.partitionKey, KeyType: 'HASH' },
-            { AttributeName: indexes.bySection.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: listProjection,
-        },
-        {
-          IndexName: indexes.byDraft.name,
-          KeySchema: [{ AttributeName: indexes.byDraft.partitionKey, KeyType: 'HASH' }],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
-        },
-        {
-          IndexName: indexes.byTag.name,
-          KeySchema: [
-            { AttributeName: indexes.byTag.partitionKey, KeyType: 'HASH' },
-            { AttributeName: indexes.byTag.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: listProjection,
-        },
-      ],
-    }),
-  );
-  // A new table answers "not found" to item requests until it is ACTIVE (dynalite too, for a moment).
-  for (let attempt = 0; ; attempt++) {
+  if (existing === undefined) {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: attributes,
+        KeySchema: [{ AttributeName: ARTICLE_TABLE.partitionKey, KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: wanted,
+      }),
+    );
+  } else {
+    // A table made by an older version: the indexes added since, one at a time as DynamoDB allows.
+    for (const index of wanted.filter((i) => !existing.includes(i.IndexName))) {
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: attributes,
+          GlobalSecondaryIndexUpdates: [{ Create: index }],
+        }),
+      );
+      await untilActive(client, tableName);
+    }
+  }
+  await untilActive(client, tableName);
+}
+
+/** A new table or index answers "not found" until it is ACTIVE (dynalite too, for a moment). */
+async function untilActive(client: DynamoDBClient, tableName: string): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE' || attempt >= 200) return;
+    const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
+    if (Table?.TableStatus === 'ACTIVE' && indexesActive) return;
     await new Promise((r) => setTimeout(r, 10));
   }
 }

@@ -2,6 +2,7 @@ import type { ArticleRecord, Teaser } from './domain/article.ts';
 import type { EdgeRule } from './domain/edge-rules.ts';
 import type { ImageType } from './domain/images.ts';
 import type { Problem } from './domain/problems.ts';
+import { REPORTS_PREFIX } from './domain/upload-keys.ts';
 
 /**
  * The ports: one interface per outside thing the pipeline talks to. Each has an AWS adapter and an
@@ -15,13 +16,13 @@ export interface StoredObject {
   readonly size?: number;
   /** Over the limit the reader gave: the content was not read. */
   readonly tooLarge?: boolean;
+  /** The object's version as the bucket names it, without quotes. */
   readonly etag?: string;
   readonly contentType?: string;
   readonly cacheControl?: string;
 }
 
-/** Reports live in the drafts bucket beside the drafts, under this prefix; changes there are not drafts. */
-export const REPORTS_PREFIX = 'reports/';
+export { REPORTS_PREFIX };
 
 export function reportKey(draftKey: string): string {
   return `${REPORTS_PREFIX}${draftKey}.json`;
@@ -52,7 +53,51 @@ export interface DraftStore {
   listFolder(prefix: string): Promise<string[]>;
   /** Every key in the bucket, reports included. */
   listAll(): Promise<string[]>;
+  /**
+   * The bucket's objects with their versions, reports included, a page at a time in key order (UTF-8 byte
+   * order, as S3 lists them: `compareKeys`), starting after `after`.
+   */
+  listVersions(options?: { readonly after?: string }): AsyncIterable<readonly UploadVersion[]>;
   putReport(report: EditorReport): Promise<void>;
+}
+
+/** An object of the drafts bucket as a listing shows it. */
+export interface UploadVersion {
+  readonly key: string;
+  /** Its version as the bucket names it (the ETag, without quotes): what {@link StoredObject.etag} says. */
+  readonly etag: string;
+  /** When it was uploaded. */
+  readonly modifiedAt: Date;
+}
+
+/** What the pipeline last applied of one upload (a draft or an image) in the drafts bucket. */
+export interface AppliedUpload {
+  readonly key: string;
+  /** The version applied (ETag without quotes). */
+  readonly etag: string;
+  /** For a draft that was scheduled: when it is due, as an ISO instant. */
+  readonly dueAt?: string;
+  /** When it was applied, as an ISO instant. */
+  readonly appliedAt: string;
+}
+
+/**
+ * The uploads the pipeline has applied, by key and version (items of the article table in AWS): compared
+ * with the drafts bucket, they show what an event that never arrived left undone.
+ */
+export interface AppliedUploads {
+  /** Notes that this version of the upload at `key` is applied (published, scheduled, rejected, taken down). */
+  record(applied: AppliedUpload): Promise<void>;
+  /** The upload at `key` is gone and its removal applied. */
+  forget(key: string): Promise<void>;
+  /**
+   * Applied uploads with keys after `after` up to and including `through` (to the end when absent), in key
+   * order (`compareKeys`), a page at a time.
+   */
+  between(after: string | undefined, through: string | undefined): AsyncIterable<readonly AppliedUpload[]>;
+  /** Where the last bounded reconcile stopped (its next one starts after this key), if it did. */
+  resumePoint(): Promise<string | undefined>;
+  setResumePoint(after: string | undefined): Promise<void>;
 }
 
 export interface PutOptions {
@@ -271,4 +316,14 @@ export interface LeaseStore {
 export interface CdnInvalidator {
   /** Paths as readers request them (`/xa-hoi/tin`), not object keys. */
   invalidate(paths: readonly string[]): Promise<void>;
+}
+
+/** What ops count and alarm on: the names of the pipeline's own metrics. */
+export type OpsMetricName = 'FailedMessages' | 'ReconcileDifferences' | 'ReconcileFailures';
+
+/** The pipeline's own metrics (CloudWatch in AWS, through Powertools; a log line locally). */
+export interface OpsMetrics {
+  count(name: OpsMetricName, value: number): void;
+  /** Sends what was counted; once per invocation. */
+  flush(): void;
 }

@@ -1,4 +1,5 @@
 import type { S3Event, S3EventRecord, SQSEvent } from 'aws-lambda';
+import { etagOf } from '#shared/domain/upload-keys.ts';
 import type { DraftChange } from '#shared/use-cases/sync-draft.ts';
 
 /**
@@ -11,8 +12,11 @@ export function decodeS3Key(key: string): string {
 
 export function changeFromRecord(record: S3EventRecord): DraftChange {
   const version = record.s3.object.versionId ?? record.s3.object.eTag;
+  // A removal's record has no ETag; a creation's names the version it made.
+  const created = record.eventName.startsWith('ObjectCreated:') && record.s3.object.eTag;
   return {
     key: decodeS3Key(record.s3.object.key),
+    ...(created ? { etag: etagOf(record.s3.object.eTag) } : {}),
     eventTime: new Date(record.eventTime),
     ...(record.userIdentity?.principalId ? { actor: record.userIdentity.principalId } : {}),
     ...(version ? { draftVersion: version } : {}),

@@ -1,10 +1,17 @@
-import type { S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, S3Event, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import {
   isScheduledPublishEvent,
   type ScheduledPublishEvent,
 } from '#shared/adapters/scheduler/eventbridge.ts';
-import type { Log } from '#shared/ports.ts';
+import type { Log, OpsMetrics } from '#shared/ports.ts';
 import { type RebuildResult, rebuildSite } from '#shared/use-cases/rebuild.ts';
+import {
+  RECONCILE_BUDGET,
+  RECONCILE_SETTLE_MS,
+  type ReconcileResult,
+  reconcile,
+} from '#shared/use-cases/reconcile.ts';
 import { publishSiteFrame } from '#shared/use-cases/site-frame.ts';
 import { type SyncDeps, syncChange } from '#shared/use-cases/sync-draft.ts';
 import { changeFromRecord, isSqsEvent, s3RecordsOfMessage } from './events.ts';
@@ -12,22 +19,50 @@ import { changeFromRecord, isSqsEvent, s3RecordsOfMessage } from './events.ts';
 export interface IngestHandlerDeps extends SyncDeps {
   readonly draftsBucket: string;
   readonly log: Log;
+  readonly metrics: OpsMetrics;
 }
 
-/**
- * Lambda entry logic: S3 event records, straight from S3 or inside SQS messages, become draft changes, each
- * synced on its own. From SQS, a failed message is reported back alone, so one bad draft does not make the
- * whole batch retry.
- */
 /** Invoked by ops (`aws lambda invoke --payload '{"rebuild":{}}'`): regenerate the whole site. */
 export interface RebuildEvent {
   readonly rebuild: Record<string, never>;
+}
+
+/** Sent by the reconcile schedule (and locally at start and every minute): heal what lost events left. */
+export interface ReconcileEvent {
+  readonly reconcile: {
+    /** Most uploads brought into line in this run ({@link RECONCILE_BUDGET} unless given). */
+    readonly budget?: number;
+    /** How old an upload must be to count as lost ({@link RECONCILE_SETTLE_MS} unless given). */
+    readonly settleMs?: number;
+  };
 }
 
 function isRebuildEvent(event: unknown): event is RebuildEvent {
   return typeof (event as Partial<RebuildEvent> | null)?.rebuild === 'object';
 }
 
+function isReconcileEvent(event: unknown): event is ReconcileEvent {
+  return typeof (event as Partial<ReconcileEvent> | null)?.reconcile === 'object';
+}
+
+/**
+ * A message is started only with this much of the function's time left: the longest one delivery may take
+ * (waiting up to 20 s for a lease, then publishing a draft with its photos). Those not reached are handed
+ * back as batch failures, to be delivered again, instead of the whole batch timing out.
+ */
+export const MESSAGE_TIME_RESERVE_MS = 30_000;
+
+/** The function's time is running out: the message is handed back untouched, to be delivered again. */
+export class OutOfTimeError extends Error {
+  override readonly name = 'OutOfTimeError';
+}
+
+/**
+ * Lambda entry logic: S3 event records, straight from S3 or inside SQS messages, become draft changes, each
+ * synced on its own. From SQS, a failed message is reported back alone (Powertools' batch processor, one
+ * message at a time), so one bad draft does not make the whole batch retry; the count of failed messages is
+ * a metric, alarmed on.
+ */
 export function makeIngestHandler(deps: IngestHandlerDeps) {
   let frame: Promise<void> | undefined;
   const ready = () => {
@@ -43,10 +78,28 @@ export function makeIngestHandler(deps: IngestHandlerDeps) {
       key: event.scheduledPublish.draftKey,
       eventTime: new Date(event.scheduledPublish.at),
     });
+  const processor = new BatchProcessor(EventType.SQS);
+
+  const handleMessage = async (message: SQSRecord, context?: Context) => {
+    if (context && context.getRemainingTimeInMillis() < MESSAGE_TIME_RESERVE_MS) {
+      throw new OutOfTimeError(`${message.messageId}: too little time left to start it`);
+    }
+    try {
+      const body: unknown = JSON.parse(message.body);
+      if (isScheduledPublishEvent(body)) await due(body);
+      for (const record of s3RecordsOfMessage(message.body)) {
+        if (record.s3.bucket.name === deps.draftsBucket) await syncChange(deps, changeFromRecord(record));
+      }
+    } catch (err) {
+      deps.log.error('message failed; it will be retried', { messageId: message.messageId, error: err });
+      throw err;
+    }
+  };
 
   return async (
-    event: S3Event | SQSEvent | ScheduledPublishEvent | RebuildEvent,
-  ): Promise<SQSBatchResponse | RebuildResult | undefined> => {
+    event: S3Event | SQSEvent | ScheduledPublishEvent | RebuildEvent | ReconcileEvent,
+    context?: Context,
+  ): Promise<SQSBatchResponse | RebuildResult | ReconcileResult | undefined> => {
     // Stylesheet, clock script and error pages: written once per container, before any page needs them.
     await ready();
     if (isScheduledPublishEvent(event)) {
@@ -58,25 +111,35 @@ export function makeIngestHandler(deps: IngestHandlerDeps) {
       deps.log.info('site rebuilt', { ...result });
       return result;
     }
+    if (isReconcileEvent(event)) {
+      const { budget, settleMs } = event.reconcile;
+      const result = await reconcile(deps, {
+        now: deps.now?.() ?? new Date(),
+        ...(typeof budget === 'number' ? { budget } : {}),
+        ...(typeof settleMs === 'number' ? { settleMs } : {}),
+        ...(context ? { stop: () => context.getRemainingTimeInMillis() < MESSAGE_TIME_RESERVE_MS } : {}),
+      });
+      const { new: added, changed, removed, due: late } = result.differences;
+      deps.metrics.count('ReconcileDifferences', added + changed + removed + late);
+      deps.metrics.count('ReconcileFailures', result.failed);
+      deps.metrics.flush();
+      return result;
+    }
     if (!isSqsEvent(event)) {
       for (const record of event.Records) {
         if (record.s3.bucket.name === deps.draftsBucket) await syncChange(deps, changeFromRecord(record));
       }
       return undefined;
     }
-    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-    for (const message of event.Records) {
-      try {
-        const body: unknown = JSON.parse(message.body);
-        if (isScheduledPublishEvent(body)) await due(body);
-        for (const record of s3RecordsOfMessage(message.body)) {
-          if (record.s3.bucket.name === deps.draftsBucket) await syncChange(deps, changeFromRecord(record));
-        }
-      } catch (err) {
-        deps.log.error('message failed; it will be retried', { messageId: message.messageId, error: err });
-        batchItemFailures.push({ itemIdentifier: message.messageId });
-      }
-    }
-    return { batchItemFailures };
+    const response = await processPartialResponse(event, handleMessage, processor, {
+      ...(context ? { context } : {}),
+      // One at a time: messages of one delivery share the function's memory and its time.
+      processInParallel: false,
+      // A batch that failed whole is reported like any other, not thrown (which would count as an error).
+      throwOnFullBatchFailure: false,
+    });
+    deps.metrics.count('FailedMessages', response.batchItemFailures.length);
+    deps.metrics.flush();
+    return response;
   };
 }

@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -9,6 +10,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AWS_CLIENT_OPTIONS } from '#shared/adapters/client-options.ts';
 import { KeyValueStoreEdgeRules } from '#shared/adapters/cloudfront/edge-rules.ts';
 import { CloudFrontInvalidator } from '#shared/adapters/cloudfront/invalidator.ts';
+import { PowertoolsOpsMetrics } from '#shared/adapters/cloudwatch/metrics.ts';
+import { DynamoAppliedUploads } from '#shared/adapters/dynamodb/applied-uploads.ts';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
 import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
 import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
@@ -40,6 +43,7 @@ export const handler = makeIngestHandler({
   drafts: new S3DraftStore(s3, draftsBucket),
   site: new S3SiteStore(s3, siteBucket),
   index: new DynamoArticleIndex(documents, articleTable),
+  applied: new DynamoAppliedUploads(documents, articleTable),
   render: new SqsRenderQueue(new SQSClient(AWS_CLIENT_OPTIONS), renderQueueUrl),
   leases: new DynamoLeaseStore(documents, articleTable),
   cdn: new CloudFrontInvalidator(new CloudFrontClient(AWS_CLIENT_OPTIONS), distributionId),
@@ -52,4 +56,6 @@ export const handler = makeIngestHandler({
   images: new SharpRenditions(),
   config: site,
   log: new Logger({ serviceName: 'ingest' }),
+  // Its `service` dimension from POWERTOOLS_SERVICE_NAME, as the log's.
+  metrics: new PowertoolsOpsMetrics(new Metrics({ namespace: requireEnv('POWERTOOLS_METRICS_NAMESPACE') })),
 });

@@ -1,10 +1,11 @@
 import { pageKey, tagSlugs } from '../domain/article.ts';
-import type { CdnInvalidator, ViewId } from '../ports.ts';
+import { classifyKey } from '../domain/upload-keys.ts';
+import type { CdnInvalidator, UploadVersion, ViewId } from '../ports.ts';
 import { sitemapKey } from '../render/feeds.ts';
 import { allLists, refreshSitemapIndex, sitemapMonths, sitemapView } from './lists.ts';
 import { renderViews } from './render.ts';
 import { publishSiteFrame } from './site-frame.ts';
-import { classifyKey, type SyncDeps, syncChange } from './sync-draft.ts';
+import { type SyncDeps, syncChange } from './sync-draft.ts';
 
 export interface RebuildProgress {
   readonly phase: 'drafts' | 'pages';
@@ -44,7 +45,15 @@ export async function rebuildSite(
   const { cdn } = given;
   const deps: SyncDeps = { ...given, cdn: collect };
   const { index, site, config } = deps;
-  const draftKeys = (await deps.drafts.listAll()).filter((k) => classifyKey(k) === 'draft');
+  const draftKeys: string[] = [];
+  const images: UploadVersion[] = [];
+  for await (const page of deps.drafts.listVersions()) {
+    for (const upload of page) {
+      const kind = classifyKey(upload.key);
+      if (kind === 'draft') draftKeys.push(upload.key);
+      else if (kind === 'image') images.push(upload);
+    }
+  }
   // Drafts that are gone while their article is still listed: their deletion event was lost.
   const live = await index.teasers({});
   const present = new Set(draftKeys);
@@ -60,6 +69,12 @@ export async function rebuildSite(
     await syncChange(deps, { key, eventTime: options.now, force: true, rebuild: true });
     options.onProgress?.({ phase: 'drafts', done: ++applied, total: keys.length });
   });
+
+  // Every draft applied names the images it uses: those are applied too, as they are now.
+  const appliedAt = options.now.toISOString();
+  await eachConcurrently(images, (image) =>
+    deps.applied.record({ key: image.key, etag: image.etag, appliedAt }),
+  );
 
   await publishSiteFrame(site, config);
   const articles = await index.teasers({});

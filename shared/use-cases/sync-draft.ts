@@ -17,7 +17,9 @@ import { MAX_DRAFT_BYTES } from '../domain/encoding.ts';
 import { IMAGE_LIMITS, imageOverLimits, imageTypeOfName, inspectImage } from '../domain/images.ts';
 import { DraftRejectedError, type Problem, problem } from '../domain/problems.ts';
 import { slugify } from '../domain/slug.ts';
+import { classifyKey } from '../domain/upload-keys.ts';
 import {
+  type AppliedUploads,
   type AuditEntry,
   type CdnInvalidator,
   type DraftStore,
@@ -28,7 +30,6 @@ import {
   type LeaseStore,
   type Log,
   type PublishScheduler,
-  REPORTS_PREFIX,
   type RenderJob,
   type RenderQueue,
   reportKey,
@@ -49,6 +50,8 @@ import { mayShowAsRelated, relatedFor } from './related.ts';
 
 export interface SyncDeps extends ListDeps {
   readonly drafts: DraftStore;
+  /** What has been applied of each upload, for a reconcile to find what events missed. */
+  readonly applied: AppliedUploads;
   readonly render: RenderQueue;
   readonly leases: LeaseStore;
   readonly cdn: CdnInvalidator;
@@ -92,6 +95,8 @@ export interface DraftChange {
   readonly actor?: string;
   /** The object version (S3 version id, or ETag) the event was about. */
   readonly draftVersion?: string;
+  /** The ETag the event or listing gave (an image's version is recorded as applied from it). */
+  readonly etag?: string;
   /** Apply the draft again even if nothing changed (a rebuild after the renderer changed). */
   readonly force?: boolean;
   /**
@@ -99,15 +104,6 @@ export interface DraftChange {
    * not written ahead of it, and the editor's report is left as it is unless what it says has changed.
    */
   readonly rebuild?: boolean;
-}
-
-export type ChangeKind = 'draft' | 'image' | 'ignored';
-
-export function classifyKey(key: string): ChangeKind {
-  if (key.startsWith(REPORTS_PREFIX)) return 'ignored';
-  if (/\.md$/i.test(key)) return 'draft';
-  if (/\.(jpe?g|png|webp|gif|avif)$/i.test(key)) return 'image';
-  return 'ignored';
 }
 
 /**
@@ -150,9 +146,14 @@ async function withLease<T>(deps: SyncDeps, name: string, busy: string, work: ()
 
 async function syncDraftReporting(deps: SyncDeps, change: DraftChange): Promise<EditorReport> {
   try {
-    const report = await withDraftLease(deps, change.key, () => syncDraft(deps, change));
-    if (!change.rebuild || (await reportChanged(deps, report))) await deps.drafts.putReport(report);
-    return report;
+    return await withDraftLease(deps, change.key, async () => {
+      const read: { etag?: string } = {};
+      const report = await syncDraft(deps, change, read);
+      if (!change.rebuild || (await reportChanged(deps, report))) await deps.drafts.putReport(report);
+      // Under the lease, so that what is recorded is the version this change read, never an older one.
+      await noteApplied(deps, change.key, read.etag, report.scheduledFor);
+      return report;
+    });
   } catch (err) {
     const report = failedReport(change, err);
     deps.log.error('draft failed', { draftKey: change.key, error: err });
@@ -189,26 +190,53 @@ function failedReport(change: DraftChange, err: unknown): EditorReport {
   };
 }
 
-async function syncDraft(deps: SyncDeps, change: DraftChange): Promise<EditorReport> {
+/** Notes the version of an upload now applied (none: the upload is gone, its removal applied). */
+async function noteApplied(deps: SyncDeps, key: string, etag: string | undefined, dueAt?: string) {
+  if (etag === undefined) await deps.applied.forget(key);
+  else {
+    const appliedAt = (deps.now?.() ?? new Date()).toISOString();
+    await deps.applied.record({ key, etag, appliedAt, ...(dueAt ? { dueAt } : {}) });
+  }
+}
+
+async function syncDraft(
+  deps: SyncDeps,
+  change: DraftChange,
+  read: { etag?: string },
+): Promise<EditorReport> {
   const object = await deps.drafts.get(change.key, { maxBytes: MAX_DRAFT_BYTES });
+  if (object) read.etag = object.etag ?? '';
   const parsed = object && !object.tooLarge ? await parseWith(deps, change.key, object.bytes) : undefined;
   // What the draft names now, published or not: an image uploaded after it brings it back (syncImage).
   await deps.index.setImagesOf(change.key, parsed?.ok ? parsed.draft.images.map((i) => i.key) : []);
-  if (object?.tooLarge) {
-    await finishInterrupted(deps, change, await idOf(deps, change.key));
-    return rejectedReport(change, [
-      problem('draft_too_large', { field: 'draft', size: object.size ?? 0, max: MAX_DRAFT_BYTES }),
-    ]);
-  }
-  if (!object || !parsed) {
-    await deps.scheduler.cancel(change.key);
-    return takeDown(deps, change, await idOf(deps, change.key));
-  }
-  if (!parsed.ok) {
-    await finishInterrupted(deps, change, await idOf(deps, change.key));
-    return rejectedReport(change, parsed.problems);
-  }
-  const { draft, warnings } = parsed;
+  // One change per article at a time, whichever draft key it comes from (a rename by copy, then delete,
+  // gives two keys naming the same id).
+  const id = parsed?.ok ? parsed.draft.id : await idOf(deps, change.key);
+  return withLease(deps, `article#${id}`, `Another instance is still changing article ${id}`, async () => {
+    if (object?.tooLarge) {
+      await finishInterrupted(deps, change, id);
+      return rejectedReport(change, [
+        problem('draft_too_large', { field: 'draft', size: object.size ?? 0, max: MAX_DRAFT_BYTES }),
+      ]);
+    }
+    if (!object || !parsed) {
+      await deps.scheduler.cancel(change.key);
+      return takeDown(deps, change, id);
+    }
+    if (!parsed.ok) {
+      await finishInterrupted(deps, change, id);
+      return rejectedReport(change, parsed.problems);
+    }
+    return applyDraft(deps, change, parsed.draft, parsed.warnings);
+  });
+}
+
+async function applyDraft(
+  deps: SyncDeps,
+  change: DraftChange,
+  draft: Draft,
+  warnings: readonly Problem[],
+): Promise<EditorReport> {
   try {
     if (draft.status === 'withdrawn') {
       await deps.scheduler.cancel(change.key);
@@ -780,6 +808,11 @@ async function syncImage(deps: SyncDeps, change: DraftChange): Promise<EditorRep
   const reports: EditorReport[] = [];
   for (const key of await deps.index.draftsNaming(change.key)) {
     reports.push(await syncDraftReporting(deps, { key, eventTime: change.eventTime }));
+  }
+  // The version the event or listing named; none means the image is gone (or, from a schedule, unknown).
+  if (change.etag !== undefined) await noteApplied(deps, change.key, change.etag);
+  else if (!(await deps.drafts.listFolder(change.key)).includes(change.key)) {
+    await noteApplied(deps, change.key, undefined);
   }
   return reports;
 }

@@ -5,6 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
+import { ACCEPTED_SUFFIXES, classifyKey } from '#shared/domain/upload-keys.ts';
 import { buildApp } from '../../infra/app.ts';
 import { CDN_CACHE, FILE_PATH_PREFIXES } from '../../infra/edge/cache-policy.ts';
 import { PERMISSIONS_POLICY } from '../../infra/edge/headers.ts';
@@ -156,20 +157,34 @@ describe('pipeline stack', () => {
     for (const m of mappings) expect(m.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
   });
 
-  it('sends created and removed drafts and images to the queue, and nothing else (not the reports)', () => {
+  it('sends every created and removed object to the queue, unfiltered: an upper-case suffix is seen too', () => {
     const notifications = Object.values(pipeline.findResources('Custom::S3BucketNotifications'))[0];
     const configs = notifications?.Properties.NotificationConfiguration.QueueConfigurations as {
       Events: string[];
-      Filter: { Key: { FilterRules: { Name: string; Value: string }[] } };
+      Filter?: { Key: { FilterRules: { Name: string; Value: string }[] } };
     }[];
-    const rules = configs.map(
-      (c) => `${c.Events.join()} ${c.Filter.Key.FilterRules.map((r) => `${r.Name}=${r.Value}`).join()}`,
-    );
-    for (const suffix of ['.md', '.jpg', '.jpeg', '.png', '.webp', '.gif', '.avif']) {
-      expect(rules).toContain(`s3:ObjectCreated:* suffix=${suffix}`);
-      expect(rules).toContain(`s3:ObjectRemoved:* suffix=${suffix}`);
+    expect(configs.map((c) => c.Events.join()).sort()).toEqual(['s3:ObjectCreated:*', 's3:ObjectRemoved:*']);
+    // What S3 would pass: a key passes a configuration when it matches all of its rules, letter case and all.
+    const rulesOf = (c: (typeof configs)[number]) => c.Filter?.Key.FilterRules ?? [];
+    const passes = (key: string) =>
+      configs.some((c) =>
+        rulesOf(c).every((r) =>
+          r.Name.toLowerCase() === 'suffix' ? key.endsWith(r.Value) : key.startsWith(r.Value),
+        ),
+      );
+    for (const suffix of ACCEPTED_SUFFIXES) {
+      for (const key of [
+        `xa-hoi/bai${suffix}`,
+        `xa-hoi/BAI${suffix.toUpperCase()}`,
+        `x/Anh${suffix.replace(/.$/, (c) => c.toUpperCase())}`,
+      ]) {
+        expect(passes(key), key).toBe(true);
+        expect(classifyKey(key), key).not.toBe('ignored');
+      }
     }
-    expect(rules.some((r) => r.includes('.json'))).toBe(false);
+    // The reports reach the queue too, and the code leaves them be.
+    expect(classifyKey('reports/xa-hoi/bai.md.json')).toBe('ignored');
+    expect(classifyKey('reports/xa-hoi/BAI.MD')).toBe('ignored');
   });
 
   it('deploys each function as one ESM bundle with its source map, and sharp for Linux on arm64 beside ingest', () => {
@@ -411,8 +426,13 @@ describe('pipeline stack', () => {
       }),
     });
     const invoke = statements(pipeline).filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
-    expect(invoke).toHaveLength(1);
-    expect(JSON.stringify(invoke[0]?.Resource)).toContain(':function:newsroom-ingest');
+    expect(invoke.length).toBeGreaterThan(0);
+    // The ingest function by name (one-time publish schedules) or by reference (the reconcile schedule).
+    for (const s of invoke) {
+      const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+      for (const r of resources)
+        expect(JSON.stringify(r)).toMatch(/:function:newsroom-ingest|IngestFunction/);
+    }
   });
 
   it('builds the site frame and lists right after each deployment that changes the render function', () => {
@@ -427,17 +447,37 @@ describe('pipeline stack', () => {
     const metrics = alarms.map((a) => a.Properties.MetricName).sort();
     expect(metrics).toEqual(
       [
-        'ApproximateNumberOfMessagesVisible',
-        'ApproximateNumberOfMessagesVisible',
-        'ApproximateNumberOfMessagesVisible',
-        'ApproximateAgeOfOldestMessage',
-        'ApproximateAgeOfOldestMessage',
-        'Errors',
-        'Errors',
-        'Throttles',
-        'Throttles',
+        // Dead letters waiting (draft events, render jobs, scheduled deliveries), and one about to expire.
+        ...Array(3).fill('ApproximateNumberOfMessagesVisible'),
+        ...Array(3).fill('ApproximateAgeOfOldestMessage'),
+        // Queues stuck.
+        ...Array(2).fill('ApproximateAgeOfOldestMessage'),
+        ...['Errors', 'Errors', 'Throttles', 'Throttles', 'Duration', 'Duration'],
+        'FailedMessages',
+        'ReconcileDifferences',
+        'ReconcileFailures',
+        'TargetErrorCount',
+        'InvocationDroppedCount',
       ].sort(),
     );
+    // The functions' own metrics are alarmed where Powertools publishes them.
+    const ingest = Object.values(pipeline.findResources('AWS::Lambda::Function')).find(
+      (f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'ingest',
+    );
+    const namespace = ingest?.Properties.Environment.Variables.POWERTOOLS_METRICS_NAMESPACE;
+    expect(namespace).toBe('Newsroom/newsroom');
+    for (const name of ['FailedMessages', 'ReconcileDifferences', 'ReconcileFailures']) {
+      pipeline.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: namespace,
+        MetricName: name,
+        Dimensions: [{ Name: 'service', Value: 'ingest' }],
+      });
+    }
+    // Near the timeout: 80% of it.
+    pipeline.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Duration',
+      Threshold: ingest?.Properties.Timeout * 1000 * 0.8,
+    });
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
     pipeline.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     pipeline.hasResourceProperties('AWS::SNS::Subscription', {
@@ -445,6 +485,40 @@ describe('pipeline stack', () => {
       Endpoint: 'ops@baolaichau.example',
     });
     pipeline.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('reconciles on a schedule (every 15 minutes unless set), its failed invocations kept', () => {
+    const schedules = Object.values(pipeline.findResources('AWS::Scheduler::Schedule'));
+    expect(schedules).toHaveLength(1);
+    const [reconcile] = schedules;
+    expect(reconcile?.Properties.ScheduleExpression).toBe('rate(15 minutes)');
+    expect(JSON.parse(reconcile?.Properties.Target.Input)).toEqual({ reconcile: {} });
+    expect(JSON.stringify(reconcile?.Properties.Target.Arn)).toContain('IngestFunction');
+    expect(JSON.stringify(reconcile?.Properties.Target.DeadLetterConfig)).toContain(
+      'ScheduledDeliveriesDeadLetters',
+    );
+    const every5 = synth({ reconcileEveryMinutes: 5 }).pipeline;
+    every5.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(5 minutes)' });
+  });
+
+  it('alarms on readers getting 5xx and on viewer-request function errors where CloudFront has its metrics', () => {
+    const region = process.env.CDK_DEFAULT_REGION;
+    process.env.CDK_DEFAULT_REGION = 'us-east-1';
+    try {
+      const { pipeline: inUsEast1 } = synth();
+      inUsEast1.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/CloudFront',
+        MetricName: '5xxErrorRate',
+        Dimensions: Match.arrayWith([{ Name: 'Region', Value: 'Global' }]),
+      });
+      inUsEast1.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/CloudFront',
+        MetricName: 'FunctionExecutionErrors',
+      });
+    } finally {
+      if (region === undefined) delete process.env.CDK_DEFAULT_REGION;
+      else process.env.CDK_DEFAULT_REGION = region;
+    }
   });
 
   it('keeps a scheduled draft whose delivery failed every retry, in a queue the Scheduler role may send to', () => {

@@ -6,9 +6,15 @@ import {
 } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Event } from 'aws-lambda';
+import { DynamoAppliedUploads } from '#shared/adapters/dynamodb/applied-uploads.ts';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
 import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
-import { MemoryCdnInvalidator, MemoryEdgeRules, MemoryScheduler } from '#shared/adapters/memory/index.ts';
+import {
+  MemoryCdnInvalidator,
+  MemoryEdgeRules,
+  MemoryOpsMetrics,
+  MemoryScheduler,
+} from '#shared/adapters/memory/index.ts';
 import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
 import { SharpRenditions } from '#shared/adapters/sharp/renditions.ts';
 import { messageGroupOf } from '#shared/adapters/sqs/render-queue.ts';
@@ -61,6 +67,8 @@ export async function concurrentPipeline(
     draftsBucket,
     drafts: new S3DraftStore(s3, draftsBucket),
     leases: new DynamoLeaseStore(documents, table),
+    applied: new DynamoAppliedUploads(documents, table),
+    metrics: new MemoryOpsMetrics(),
     edge,
     scheduler: new MemoryScheduler(),
     images: new SharpRenditions(),

@@ -1,4 +1,5 @@
 import {
+  MemoryAppliedUploads,
   MemoryArticleIndex,
   MemoryCdnInvalidator,
   MemoryDraftStore,
@@ -12,6 +13,7 @@ import { SharpRenditions } from '#shared/adapters/sharp/renditions.ts';
 import type { ArticleRecord, Teaser } from '#shared/domain/article.ts';
 import type { Log, TeaserQuery } from '#shared/ports.ts';
 import { refreshAllLists } from '#shared/use-cases/lists.ts';
+import { type ReconcileOptions, reconcile } from '#shared/use-cases/reconcile.ts';
 import { renderViews } from '#shared/use-cases/render.ts';
 import { publishSiteFrame } from '#shared/use-cases/site-frame.ts';
 import { type SyncDeps, syncChange } from '#shared/use-cases/sync-draft.ts';
@@ -64,7 +66,9 @@ export function memoryPipeline(options: { readonly indexLag?: number } = {}) {
   const cdn = new MemoryCdnInvalidator();
   const edge = new MemoryEdgeRules();
   const scheduler = new MemoryScheduler();
+  const applied = new MemoryAppliedUploads();
   const deps: SyncDeps = {
+    applied,
     drafts,
     site,
     index,
@@ -98,9 +102,9 @@ export function memoryPipeline(options: { readonly indexLag?: number } = {}) {
     },
     /** Uploads (or, with `undefined`, deletes) a file and processes the change as its S3 event would. */
     async change(key: string, body: string | Uint8Array | undefined) {
-      if (body === undefined) drafts.remove(key);
-      else drafts.put(key, body);
       now += 60_000;
+      if (body === undefined) drafts.remove(key);
+      else drafts.put(key, body, new Date(now));
       const reports = await syncChange(deps, { key, eventTime: new Date(now) });
       // The render queue delivers later; here, right after the change.
       await this.deliverRenders();
@@ -115,6 +119,22 @@ export function memoryPipeline(options: { readonly indexLag?: number } = {}) {
       const reports = await syncChange(deps, { key, eventTime: at });
       await this.deliverRenders();
       return reports;
+    },
+    /** Uploads (or deletes) a file whose event is lost: nothing is processed. */
+    lostEvent(key: string, body: string | Uint8Array | undefined) {
+      now += 60_000;
+      if (body === undefined) drafts.remove(key);
+      else drafts.put(key, body, new Date(now));
+    },
+    /** Moves the pipeline's clock on. */
+    advance(ms: number) {
+      now += ms;
+    },
+    /** Runs a reconcile at the pipeline's time, then delivers the render jobs it sent. */
+    async reconcile(options: Omit<ReconcileOptions, 'now'> = {}) {
+      const result = await reconcile(deps, { now: new Date(now), ...options });
+      await this.deliverRenders();
+      return result;
     },
     /** Delivers the queued render jobs (again, for those that failed before). */
     async deliverRenders() {

@@ -3,6 +3,7 @@
 // worker threads, and on both, and prints what each rebuild wrote.
 import { isMainThread } from 'node:worker_threads';
 import {
+  MemoryAppliedUploads,
   MemoryArticleIndex,
   MemoryCdnInvalidator,
   MemoryDraftStore,
@@ -37,6 +38,7 @@ async function rebuild(parser?: WorkerDraftParser) {
     index: new MemoryArticleIndex(),
     render: { send: async () => {} },
     leases: new MemoryLeaseStore(),
+    applied: new MemoryAppliedUploads(),
     cdn: new MemoryCdnInvalidator(),
     edge: new MemoryEdgeRules(),
     scheduler: new MemoryScheduler(),

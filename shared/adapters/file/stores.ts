@@ -14,6 +14,7 @@ import {
 import { dirname, join, resolve, sep } from 'node:path';
 import type { ArticleRecord } from '../../domain/article.ts';
 import { decodeValidUtf8, encodeUtf8 } from '../../domain/encoding.ts';
+import { compareKeys } from '../../domain/upload-keys.ts';
 import {
   type DraftStore,
   type EditorReport,
@@ -21,6 +22,7 @@ import {
   reportKey,
   type SiteStore,
   type StoredObject,
+  type UploadVersion,
 } from '../../ports.ts';
 import { MemoryArticleIndex, type RecordStore } from '../memory/index.ts';
 
@@ -47,7 +49,7 @@ class Folder {
     return join(this.#root, ...segments);
   }
 
-  read(key: string, maxBytes?: number): { bytes: Uint8Array; size: number } | undefined {
+  read(key: string, maxBytes?: number): { bytes: Uint8Array; size: number; etag: string } | undefined {
     // A missing file is common (a first build asks for every page before writing it): no exception for it.
     // One open, one fstat and one read: the fewest system calls that also honour the size limit.
     let fd: number;
@@ -60,7 +62,10 @@ class Folder {
     try {
       const stat = fstatSync(fd);
       if (!stat.isFile()) return undefined;
-      if (maxBytes !== undefined && stat.size > maxBytes) return { bytes: new Uint8Array(), size: stat.size };
+      const etag = fileVersion(stat);
+      if (maxBytes !== undefined && stat.size > maxBytes) {
+        return { bytes: new Uint8Array(), size: stat.size, etag };
+      }
       const bytes = Buffer.allocUnsafeSlow(stat.size);
       let read = 0;
       while (read < bytes.byteLength) {
@@ -68,10 +73,16 @@ class Folder {
         if (n === 0) break;
         read += n;
       }
-      return { bytes: bytes.subarray(0, read), size: read };
+      return { bytes: bytes.subarray(0, read), size: read, etag };
     } finally {
       closeSync(fd);
     }
+  }
+
+  /** A file's version and time, as a listing gives them; undefined when it is gone. */
+  version(key: string): { etag: string; modifiedAt: Date } | undefined {
+    const stat = statSync(this.path(key), { throwIfNoEntry: false });
+    return stat?.isFile() ? { etag: fileVersion(stat), modifiedAt: stat.mtime } : undefined;
   }
 
   /** Whether a file (not a folder) is stored at the key; a quick answer without an exception. */
@@ -125,6 +136,11 @@ class Folder {
   }
 }
 
+/** A file's version without reading it: its size and modification time (a rewrite changes the time). */
+function fileVersion(stat: { size: number; mtimeMs: number }): string {
+  return `${stat.size}-${Math.round(stat.mtimeMs * 1000)}`;
+}
+
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === 'ENOENT';
 }
@@ -153,6 +169,22 @@ export class FileDraftStore implements DraftStore {
 
   async listAll(): Promise<string[]> {
     return this.#folder.keys('');
+  }
+
+  async *listVersions(options: { readonly after?: string } = {}): AsyncIterable<UploadVersion[]> {
+    const { after } = options;
+    const keys = this.#folder
+      .keys('')
+      .filter((k) => after === undefined || compareKeys(k, after) > 0)
+      .sort(compareKeys);
+    for (let i = 0; i < keys.length; i += 1000) {
+      const page: UploadVersion[] = [];
+      for (const key of keys.slice(i, i + 1000)) {
+        const version = this.#folder.version(key);
+        if (version) page.push({ key, ...version });
+      }
+      yield page;
+    }
   }
 
   async putReport(report: EditorReport): Promise<void> {

@@ -1,7 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { ArticleRecord, Teaser } from '../../domain/article.ts';
 import { tagSlugs, teaserOf } from '../../domain/article.ts';
 import { encodeEdgeRule } from '../../domain/edge-rules.ts';
+import { compareKeys } from '../../domain/upload-keys.ts';
 import {
+  type AppliedUpload,
+  type AppliedUploads,
   type ArticleIndex,
   type AuditEntry,
   type CdnInvalidator,
@@ -10,6 +14,8 @@ import {
   type EdgeRules,
   type EditorReport,
   type LeaseStore,
+  type OpsMetricName,
+  type OpsMetrics,
   type PublishScheduler,
   type PutOptions,
   type RenderJob,
@@ -18,17 +24,29 @@ import {
   type SiteStore,
   type StoredObject,
   type TeaserQuery,
+  type UploadVersion,
 } from '../../ports.ts';
+
+/** Keys a listing page holds, as S3 gives them. */
+const LISTING_PAGE = 1000;
+
+/** An object's ETag as S3 gives it for a single-part upload: the MD5 of its bytes. */
+function md5Of(bytes: Uint8Array): string {
+  return createHash('md5').update(bytes).digest('hex');
+}
 
 /** In-memory drafts bucket, for domain tests. */
 export class MemoryDraftStore implements DraftStore {
   readonly objects = new Map<string, Uint8Array>();
+  readonly #uploaded = new Map<string, Date>();
 
-  put(key: string, body: string | Uint8Array): void {
+  put(key: string, body: string | Uint8Array, at = new Date()): void {
     this.objects.set(key, typeof body === 'string' ? new TextEncoder().encode(body) : body);
+    this.#uploaded.set(key, at);
   }
   remove(key: string): void {
     this.objects.delete(key);
+    this.#uploaded.delete(key);
   }
   report(draftKey: string): EditorReport | undefined {
     const bytes = this.objects.get(reportKey(draftKey));
@@ -37,10 +55,11 @@ export class MemoryDraftStore implements DraftStore {
   async get(key: string, limit?: { readonly maxBytes: number }): Promise<StoredObject | undefined> {
     const bytes = this.objects.get(key);
     if (!bytes) return undefined;
+    const etag = md5Of(bytes);
     if (limit && bytes.byteLength > limit.maxBytes) {
-      return { bytes: new Uint8Array(), size: bytes.byteLength, tooLarge: true };
+      return { bytes: new Uint8Array(), size: bytes.byteLength, tooLarge: true, etag };
     }
-    return { bytes, size: bytes.byteLength };
+    return { bytes, size: bytes.byteLength, etag };
   }
   async listFolder(prefix: string): Promise<string[]> {
     return [...this.objects.keys()].filter(
@@ -48,7 +67,20 @@ export class MemoryDraftStore implements DraftStore {
     );
   }
   async listAll(): Promise<string[]> {
-    return [...this.objects.keys()].sort();
+    return [...this.objects.keys()].sort(compareKeys);
+  }
+  async *listVersions(options: { readonly after?: string } = {}): AsyncIterable<UploadVersion[]> {
+    const { after } = options;
+    const keys = [...this.objects.keys()]
+      .filter((k) => after === undefined || compareKeys(k, after) > 0)
+      .sort(compareKeys);
+    for (let i = 0; i < keys.length; i += LISTING_PAGE) {
+      yield keys.slice(i, i + LISTING_PAGE).map((key) => ({
+        key,
+        etag: md5Of(this.objects.get(key) ?? new Uint8Array()),
+        modifiedAt: this.#uploaded.get(key) ?? new Date(0),
+      }));
+    }
   }
   async putReport(report: EditorReport): Promise<void> {
     this.put(reportKey(report.draftKey), JSON.stringify(report, null, 2));
@@ -428,5 +460,55 @@ export class MemoryCdnInvalidator implements CdnInvalidator {
   readonly invalidated: string[][] = [];
   async invalidate(paths: readonly string[]): Promise<void> {
     if (paths.length > 0) this.invalidated.push([...paths]);
+  }
+}
+
+/** In-memory applied uploads, for domain tests. */
+export class MemoryAppliedUploads implements AppliedUploads {
+  readonly uploads = new Map<string, AppliedUpload>();
+  #resume: string | undefined;
+
+  async record(applied: AppliedUpload): Promise<void> {
+    this.uploads.set(applied.key, applied);
+  }
+  async forget(key: string): Promise<void> {
+    this.uploads.delete(key);
+  }
+  async *between(after: string | undefined, through: string | undefined): AsyncIterable<AppliedUpload[]> {
+    const within = [...this.uploads.values()]
+      .filter((u) => after === undefined || compareKeys(u.key, after) > 0)
+      .filter((u) => through === undefined || compareKeys(u.key, through) <= 0)
+      .sort((a, b) => compareKeys(a.key, b.key));
+    // Pages, as a query gives them: a caller must not depend on getting them all at once.
+    for (let i = 0; i < within.length; i += 100) yield within.slice(i, i + 100);
+  }
+  async resumePoint(): Promise<string | undefined> {
+    return this.#resume;
+  }
+  async setResumePoint(after: string | undefined): Promise<void> {
+    this.#resume = after;
+  }
+}
+
+/** Metrics counted in memory: what a test (or the local stack's log) reads back. */
+export class MemoryOpsMetrics implements OpsMetrics {
+  readonly counted: { name: OpsMetricName; value: number }[] = [];
+  #pending: { name: OpsMetricName; value: number }[] = [];
+
+  constructor(
+    private readonly onFlush?: (counted: readonly { name: OpsMetricName; value: number }[]) => void,
+  ) {}
+
+  count(name: OpsMetricName, value: number): void {
+    this.#pending.push({ name, value });
+  }
+  flush(): void {
+    const pending = this.#pending;
+    this.#pending = [];
+    this.counted.push(...pending);
+    if (pending.length > 0) this.onFlush?.(pending);
+  }
+  total(name: OpsMetricName): number {
+    return this.counted.filter((c) => c.name === name).reduce((n, c) => n + c.value, 0);
   }
 }

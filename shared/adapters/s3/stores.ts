@@ -6,6 +6,7 @@ import {
   paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { etagOf } from '../../domain/upload-keys.ts';
 import {
   type DraftStore,
   type EditorReport,
@@ -13,6 +14,7 @@ import {
   reportKey,
   type SiteStore,
   type StoredObject,
+  type UploadVersion,
 } from '../../ports.ts';
 
 async function getObject(
@@ -28,12 +30,17 @@ async function getObject(
     if (size !== undefined && size > maxBytes) {
       // Headers are in, the body is not: drop the connection instead of reading what we would refuse.
       (out.Body as { destroy?: () => void }).destroy?.();
-      return { bytes: new Uint8Array(), size, tooLarge: true };
+      return {
+        bytes: new Uint8Array(),
+        size,
+        tooLarge: true,
+        ...(out.ETag ? { etag: etagOf(out.ETag) } : {}),
+      };
     }
     return {
       bytes: await out.Body.transformToByteArray(),
       ...(size !== undefined ? { size } : {}),
-      ...(out.ETag ? { etag: out.ETag } : {}),
+      ...(out.ETag ? { etag: etagOf(out.ETag) } : {}),
       ...(out.ContentType ? { contentType: out.ContentType } : {}),
       ...(out.CacheControl ? { cacheControl: out.CacheControl } : {}),
     };
@@ -72,6 +79,21 @@ export class S3DraftStore implements DraftStore {
       for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
     }
     return keys;
+  }
+
+  async *listVersions(options: { readonly after?: string } = {}): AsyncIterable<UploadVersion[]> {
+    const pages = paginateListObjectsV2(
+      { client: this.client, pageSize: 1000 },
+      { Bucket: this.bucket, ...(options.after !== undefined ? { StartAfter: options.after } : {}) },
+    );
+    for await (const page of pages) {
+      const versions: UploadVersion[] = [];
+      for (const o of page.Contents ?? []) {
+        if (o.Key === undefined) continue;
+        versions.push({ key: o.Key, etag: etagOf(o.ETag ?? ''), modifiedAt: o.LastModified ?? new Date(0) });
+      }
+      if (versions.length > 0) yield versions;
+    }
   }
 
   async putReport(report: EditorReport): Promise<void> {
