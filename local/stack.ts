@@ -12,7 +12,7 @@ import {
   UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { AWS_CLIENT_OPTIONS } from '#shared/adapters/client-options.ts';
 import { DynamoAppliedUploads } from '#shared/adapters/dynamodb/applied-uploads.ts';
@@ -131,6 +131,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     marshallOptions: { removeUndefinedValues: true },
   });
   const index = new DynamoArticleIndex(documents, LOCAL_NAMES.articleTable);
+  // One local stack per folder: a lease still in the table is a killed run's, and nobody holds it now.
+  const released = await releaseLeftLeases(documents, LOCAL_NAMES.articleTable);
+  if (released > 0) log(`released ${released} leases the last run held when it stopped`);
   await publishSiteFrame(site, options.site);
   await refreshAllLists({ site, index, config: options.site });
 
@@ -344,6 +347,27 @@ export async function ensureArticleTable(client: DynamoDBClient, tableName: stri
     }
   }
   await untilActive(client, tableName);
+}
+
+/** Deletes every lease item (`lease#…`); only for a table no other process uses. */
+async function releaseLeftLeases(documents: DynamoDBDocumentClient, table: string): Promise<number> {
+  let released = 0;
+  const pages = paginateScan(
+    { client: documents },
+    {
+      TableName: table,
+      FilterExpression: 'begins_with(pk, :lease)',
+      ExpressionAttributeValues: { ':lease': 'lease#' },
+      ProjectionExpression: 'pk',
+    },
+  );
+  for await (const page of pages) {
+    for (const item of page.Items ?? []) {
+      await documents.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk } }));
+      released += 1;
+    }
+  }
+  return released;
 }
 
 /** A new table or index answers "not found" until it is ACTIVE (dynalite too, for a moment). */

@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { LocalQueue } from '../../local/queue.ts';
@@ -16,6 +19,26 @@ function recording(fail: (body: string, receive: number) => boolean = () => fals
 }
 
 describe('the local queue', () => {
+  it('keeps each message on disk until it is handled: a process killed in between loses none', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'newsroom-queue-'));
+    try {
+      // A handler that never finishes: the process is killed while it works on the first message.
+      const stuck = new LocalQueue(() => new Promise(() => {}), { dir, batchSize: 1 });
+      for (const body of ['a', 'b', 'c']) stuck.send(body, 'g');
+      // The next process, on the same folder: every message again, in the order sent.
+      const { batches, handler } = recording();
+      const next = new LocalQueue(handler, { dir, batchSize: 10 });
+      expect(next.resume()).toBe(3);
+      await next.whenIdle();
+      expect(batches).toEqual([['a@1', 'b@1', 'c@1']]);
+      // Handled, they are gone: a third start has nothing to deliver.
+      expect(new LocalQueue(handler, { dir }).resume()).toBe(0);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('delivers one message at a time unless told a batch size', async () => {
     const { batches, handler } = recording();
     const queue = new LocalQueue(handler);
