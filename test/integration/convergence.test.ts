@@ -351,4 +351,58 @@ describe('convergence under real event delivery', () => {
       { numRuns: Math.max(8, Math.round(RUNS / 3)) },
     );
   });
+  it('two draft keys naming one article (a rename by copy, then delete) end as that article, from the key that remains', {
+    timeout: 120_000,
+  }, async () => {
+    const oldKey = 'xa-hoi/ban-cu.md';
+    const newKey = 'thoi-su/ban-moi.md';
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer(),
+        fc.integer({ min: 1, max: 4 }),
+        // Whether the old draft was published before the copy was made.
+        fc.boolean(),
+        fc.integer({ min: 0, max: 3 }),
+        async (seed, concurrency, publishedBefore, duplicates) => {
+          const random = seeded(seed);
+          const p = await concurrentPipeline(standIns.s3, standIns.documents, await standIns.table());
+          let finished = false;
+          const rendering = p.renderAll(random, () => finished);
+          try {
+            const events = [
+              await p.upload(oldKey, draftText({ id: 'tin-chung', title: 'Tin chung bản cũ' })),
+            ];
+            if (publishedBefore) await p.deliver(events.splice(0), random, 1);
+            events.push(
+              await p.upload(
+                newKey,
+                draftText({ id: 'tin-chung', title: 'Tin chung bản mới', slug: 'tin-chung' }),
+              ),
+            );
+            events.push(await p.remove(oldKey));
+            const again = Array.from({ length: duplicates }, () => events[random(events.length)] as S3Event);
+            // Both keys' events at once, in any order, on several instances: one change to the article at a time.
+            await p.deliver(shuffled([...events, ...again], random), random, concurrency);
+          } finally {
+            finished = true;
+            await rendering;
+          }
+          const report = async (key: string) => {
+            const out = await standIns.s3.send(
+              new GetObjectCommand({ Bucket: p.draftsBucket, Key: `reports/${key}.json` }),
+            );
+            return JSON.parse((await out.Body?.transformToString()) ?? '{}');
+          };
+          expect((await report(newKey)).status).toBe('published');
+          expect((await report(oldKey)).status).toBe('withdrawn');
+          const page = await p.site.get(pageKey('/xa-hoi/tin-chung'));
+          expect(Buffer.from(page?.bytes ?? []).toString()).toContain('Tin chung bản mới');
+          // The one article, once: no page left at the old draft's address.
+          const pages = (await p.site.list('xa-hoi/')).filter((k) => /^xa-hoi\/[^/]+\/index\.html$/.test(k));
+          expect(pages).toEqual(['xa-hoi/tin-chung/index.html']);
+        },
+      ),
+      { numRuns: Math.max(8, Math.round(RUNS / 3)) },
+    );
+  });
 });
