@@ -284,6 +284,30 @@ for (const fn of ['ingest', 'render']) {
   );
 }
 
+print('\n## Photos in one delivery\n');
+print(
+  'One draft with 1 and with 30 photos of about 20 MB (the upload limit), each a 3900 × 2925 JPEG, published with the deployed renditions (sharp): prepared one at a time (decoded, cleaned of metadata), then written one at a time with their renditions. Peak RSS is the whole process; the ingest function has 1,769 MB.\n',
+);
+print('| photos | photo (MB) | wall (s) | CPU (s) | peak RSS (MB) | ÷ one photo |');
+print('|---|---|---|---|---|---|');
+const photoCounts = quick ? [1, 5] : [1, 30];
+const photoRuns = photoCounts.map((n) => run('photos', String(n), work));
+for (const r of photoRuns) {
+  const base = photoRuns[0]?.peakRssMb as number;
+  print(
+    r.failed
+      ? `| ${r.count ?? '?'} | ${r.failed} | | | | |`
+      : `| ${r.count} | ${r.photoMb} | ${seconds(r.wallMs)} | ${seconds(r.cpuMs)} | ${r.peakRssMb} | ${((r.peakRssMb as number) / base).toFixed(2)}× |`,
+  );
+}
+const most = photoRuns.at(-1);
+if (most && !most.failed) {
+  const rss = most.peakRssMb as number;
+  targets.push(
+    `A draft with ${most.count} photos of ${most.photoMb} MB within the ingest function's 1,769 MB: ${rss} MB peak, ${verdict(rss <= 1769)}.`,
+  );
+}
+
 print('\n## End to end, local\n');
 const burstCount = quick ? 100 : 1000;
 print(

@@ -208,6 +208,59 @@ async function incremental(count: number, dir: string) {
   };
 }
 
+/**
+ * One draft with `count` photos of about 20 MB each (the upload limit), published into an empty site on disk
+ * with the deployed renditions (sharp): the process's peak RSS is what one delivery needs. Each photo is a
+ * distinct upload (its own bytes, so its own name on the site) of the same noise, so that none is skipped.
+ */
+async function photos(count: number, dir: string) {
+  const { default: sharp } = await import('sharp');
+  const draftsDir = mkdtempSync(join(dir, 'photo-drafts-'));
+  const out = mkdtempSync(join(dir, 'photo-site-'));
+  const noise = await sharp({
+    create: {
+      width: 3900,
+      height: 2925,
+      channels: 3,
+      background: '#808080',
+      noise: { type: 'gaussian', mean: 128, sigma: 50 },
+    },
+  })
+    .jpeg({ quality: 95, chromaSubsampling: '4:4:4' })
+    .toBuffer();
+  const drafts = new FileDraftStore(draftsDir);
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    // A comment segment after the start of image: a different file, decoded the same (and dropped when cleaned).
+    const comment = Buffer.from(`anh ${i}`);
+    const segment = Buffer.concat([Buffer.from([0xff, 0xfe, 0, comment.length + 2]), comment]);
+    await drafts.put(
+      `xa-hoi/images/anh-${i}.jpg`,
+      Buffer.concat([noise.subarray(0, 2), segment, noise.subarray(2)]),
+    );
+    lines.push(`![Ảnh ${i}](images/anh-${i}.jpg)`);
+  }
+  const text = `---\ntitle: "Ba mươi ảnh"\nsection: "xa-hoi"\npublishedAt: "2025-06-01T08:00:00+07:00"\nauthor: { name: "Phóng viên" }\nlead: "Bài nhiều ảnh."\n---\n\n${lines.join('\n\n')}\n`;
+  await drafts.put('xa-hoi/nhieu-anh.md', text);
+  const p = pipeline(drafts, new FileSiteStore(out));
+  const before = peakRss();
+  const { result, wallMs, cpuMs } = await measure(() =>
+    syncChange(p.deps, { key: 'xa-hoi/nhieu-anh.md', eventTime: new Date('2026-01-02T00:00:00Z') }),
+  );
+  if (result[0]?.status !== 'published') throw new Error(`not published: ${JSON.stringify(result[0])}`);
+  rmSync(draftsDir, { recursive: true, force: true });
+  rmSync(out, { recursive: true, force: true });
+  return {
+    task: 'photos',
+    count,
+    photoMb: Math.round((noise.byteLength / 2 ** 20) * 10) / 10,
+    wallMs,
+    cpuMs,
+    rssBeforeMb: before,
+    peakRssMb: peakRss(),
+  };
+}
+
 function medianBy<T>(items: readonly T[], by: (item: T) => number): T | undefined {
   return [...items].sort((a, b) => by(a) - by(b))[Math.floor(items.length / 2)];
 }
@@ -232,6 +285,7 @@ const tasks: Record<string, () => unknown> = {
   hugo: () => hugo(arg),
   floor: () => floor(arg),
   incremental: () => incremental(Number(arg), extra),
+  photos: () => photos(Number(arg), extra),
   bundle: async () => ({ task, entry: arg, ...(await bundle(arg, extra)) }),
 };
 // The parser's worker threads run this file too: there, only the parser's own code runs.

@@ -788,16 +788,13 @@ async function publishImages(deps: SyncDeps, images: ImageToPublish[]): Promise<
   }
   if (problems.length > 0) throw new DraftRejectedError(problems);
   // Under the photo's lease: a takedown of another article that showed it does not remove it meanwhile.
-  const published = await Promise.all(
-    ready.map(async ({ src, photo }) => {
-      const busy = `Another instance is taking ${photo.siteKey} off the site`;
-      return [
-        src,
-        await withLease(deps, `photo#${photo.siteKey}`, busy, () => publishPhoto(deps, photo)),
-      ] as const;
-    }),
-  );
-  return new Map(published);
+  // One at a time, as they were prepared: each photo's renditions are made from it decoded.
+  const published = new Map<string, PublishedImage>();
+  for (const { src, photo } of ready) {
+    const busy = `Another instance is taking ${photo.siteKey} off the site`;
+    published.set(src, await withLease(deps, `photo#${photo.siteKey}`, busy, () => publishPhoto(deps, photo)));
+  }
+  return published;
 }
 
 /**
