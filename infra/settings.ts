@@ -24,6 +24,8 @@ export interface NewsroomSettings {
    * preloaded, the domain and all its subdomains are HTTPS-only in browsers for months, whatever it sends later.
    */
   readonly hstsPreload: boolean;
+  /** Days each draft version is locked (Object Lock, governance mode) before it may be deleted for good. */
+  readonly draftLockDays: number;
   /** Minutes between two reconciles (each compares the drafts bucket with what was applied). */
   readonly reconcileEveryMinutes: number;
   /**
@@ -71,6 +73,7 @@ const deploymentSchema = z
     accessLogRetentionDays: z.number().int().min(1).default(365),
     hstsPreload: z.boolean().default(false),
     reconcileEveryMinutes: z.number().int().min(1).max(1440).default(15),
+    draftLockDays: z.number().int().min(1).max(3650).default(30),
     breakGlassRoleArn: z
       .string()
       .regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')

@@ -1,8 +1,21 @@
-import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  DefaultStackSynthesizer,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import { KeyValueStore } from 'aws-cdk-lib/aws-cloudfront';
 import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { AnyPrincipal, Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  ObjectLockRetention,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
@@ -62,7 +75,12 @@ export class StatefulStack extends Stack {
           abortIncompleteMultipartUploadAfter: Duration.days(7),
         },
       ],
+      // Every version is locked for a while in governance mode: not even an administrator's script can
+      // delete it for good, only the break-glass role (which may bypass governance). Chosen over AWS Backup:
+      // the versions already kept are the copy, so there is nothing more to store, restore or watch.
+      objectLockDefaultRetention: ObjectLockRetention.governance(Duration.days(settings.draftLockDays)),
     });
+    this.protectDrafts(settings);
 
     // Versioned, so that a render or a rebuild gone wrong can be undone page by page; replaced and deleted
     // versions expire (readers only ever get the current one: CloudFront reads without a version id).
@@ -158,4 +176,52 @@ export class StatefulStack extends Stack {
       ],
     });
   }
+
+  /**
+   * No single mistake wipes the drafts: deleting a version for good, or switching off what keeps versions
+   * (versioning, lifecycle, the lock, this policy), is denied to everyone but the break-glass role; the
+   * settings that the stack itself manages may also change through a deployment (CloudFormation's role).
+   */
+  private protectDrafts(settings: NewsroomSettings): void {
+    const breakGlass = settings.breakGlassRoleArn ? [settings.breakGlassRoleArn] : [];
+    const deployer =
+      this.synthesizer instanceof DefaultStackSynthesizer
+        ? [this.synthesizer.cloudFormationExecutionRoleArn]
+        : [];
+    const deny = (sid: string, actions: string[], resources: string[], except: string[]) =>
+      new PolicyStatement({
+        sid,
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions,
+        resources,
+        ...(except.length > 0 ? { conditions: { ArnNotLike: { 'aws:PrincipalArn': except } } } : {}),
+      });
+    this.drafts.addToResourcePolicy(
+      deny(
+        'DraftVersionsAreKept',
+        [...DRAFT_VERSION_ACTIONS],
+        [this.drafts.arnForObjects('*')],
+        breakGlass,
+      ),
+    );
+    this.drafts.addToResourcePolicy(
+      deny('DraftsBucketStaysProtected', [...DRAFT_BUCKET_ACTIONS], [this.drafts.bucketArn], [
+        ...breakGlass,
+        ...deployer,
+      ]),
+    );
+  }
 }
+
+/** What permanently removes a draft version: denied to all but the break-glass role. */
+export const DRAFT_VERSION_ACTIONS = ['s3:DeleteObjectVersion', 's3:BypassGovernanceRetention'] as const;
+/** What would stop versions being kept, or remove the bucket: denied to all but break-glass and deployments. */
+export const DRAFT_BUCKET_ACTIONS = [
+  's3:PutBucketVersioning',
+  's3:PutLifecycleConfiguration',
+  's3:PutBucketObjectLockConfiguration',
+  's3:PutBucketPolicy',
+  's3:DeleteBucketPolicy',
+  's3:DeleteBucket',
+] as const;

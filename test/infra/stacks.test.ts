@@ -11,6 +11,7 @@ import { CDN_CACHE, FILE_PATH_PREFIXES } from '../../infra/edge/cache-policy.ts'
 import { PERMISSIONS_POLICY } from '../../infra/edge/headers.ts';
 import { edgeAnswers, edgeFunctionSource } from '../../infra/edge/url-rewrite.ts';
 import { readSettings } from '../../infra/settings.ts';
+import { DRAFT_BUCKET_ACTIONS, DRAFT_VERSION_ACTIONS } from '../../infra/stateful-stack.ts';
 import { ROOT, SITE } from '../support/site.ts';
 
 const context = JSON.parse(readFileSync(`${ROOT}cdk.json`, 'utf8')).context;
@@ -79,6 +80,34 @@ describe('stateful stack', () => {
       expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
         expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
       );
+    }
+  });
+
+  it('keeps every draft version from any single mistake: locked a while, and only break-glass may delete one', () => {
+    stateful.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['newsroom-drafts-'])] }),
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 30 } },
+      },
+    });
+    const breakGlass = 'arn:aws:iam::123456789012:role/newsroom-break-glass';
+    const { stateful: guarded } = synth({ breakGlassRoleArn: breakGlass });
+    const policies = Object.values(guarded.findResources('AWS::S3::BucketPolicy'));
+    const drafts = policies.find((p) => JSON.stringify(p.Properties.Bucket).includes('Drafts'));
+    const denies = ((drafts?.Properties.PolicyDocument.Statement ?? []) as Statement[]).filter(
+      (st) => st.Effect === 'Deny' && JSON.stringify(st).includes('aws:PrincipalArn'),
+    );
+    const denied = denies.flatMap(actionsOf).sort();
+    expect(denied).toEqual([...DRAFT_VERSION_ACTIONS, ...DRAFT_BUCKET_ACTIONS].sort());
+    for (const st of denies) {
+      const except = (st as unknown as { Condition: { ArnNotLike: Record<string, unknown> } }).Condition
+        .ArnNotLike['aws:PrincipalArn'];
+      expect(JSON.stringify(except)).toContain(breakGlass);
+      // Deleting a version for good is break-glass only; the deployment may change what the stack manages.
+      if (actionsOf(st).includes('s3:DeleteObjectVersion')) expect(except).toEqual([breakGlass]);
+      else expect(JSON.stringify(except)).toContain('cfn-exec-role');
     }
   });
 
