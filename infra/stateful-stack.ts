@@ -198,18 +198,15 @@ export class StatefulStack extends Stack {
         ...(except.length > 0 ? { conditions: { ArnNotLike: { 'aws:PrincipalArn': except } } } : {}),
       });
     this.drafts.addToResourcePolicy(
-      deny(
-        'DraftVersionsAreKept',
-        [...DRAFT_VERSION_ACTIONS],
-        [this.drafts.arnForObjects('*')],
-        breakGlass,
-      ),
+      deny('DraftVersionsAreKept', [...DRAFT_VERSION_ACTIONS], [this.drafts.arnForObjects('*')], breakGlass),
     );
     this.drafts.addToResourcePolicy(
-      deny('DraftsBucketStaysProtected', [...DRAFT_BUCKET_ACTIONS], [this.drafts.bucketArn], [
-        ...breakGlass,
-        ...deployer,
-      ]),
+      deny(
+        'DraftsBucketStaysProtected',
+        [...DRAFT_BUCKET_ACTIONS],
+        [this.drafts.bucketArn],
+        [...breakGlass, ...deployer],
+      ),
     );
   }
 }

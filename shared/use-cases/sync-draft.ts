@@ -792,7 +792,10 @@ async function publishImages(deps: SyncDeps, images: ImageToPublish[]): Promise<
   const published = new Map<string, PublishedImage>();
   for (const { src, photo } of ready) {
     const busy = `Another instance is taking ${photo.siteKey} off the site`;
-    published.set(src, await withLease(deps, `photo#${photo.siteKey}`, busy, () => publishPhoto(deps, photo)));
+    published.set(
+      src,
+      await withLease(deps, `photo#${photo.siteKey}`, busy, () => publishPhoto(deps, photo)),
+    );
   }
   return published;
 }
