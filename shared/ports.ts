@@ -177,6 +177,18 @@ export interface ArticleIndex {
   setPhotosOf(articleId: string, siteKeys: readonly string[]): Promise<void>;
   /** The articles recorded as showing a photo, sorted. */
   articlesShowing(siteKey: string): Promise<string[]>;
+  /**
+   * Every article that is down for good (withdrawn), with the addresses it had, a page at a time: what a
+   * rebuild needs to answer them 410 again where the edge rules were lost. Reads the whole table.
+   */
+  withdrawn(): AsyncIterable<readonly DownArticle[]>;
+}
+
+/** An article taken down, as {@link ArticleIndex.withdrawn} lists it. */
+export interface DownArticle {
+  readonly id: string;
+  readonly path: string;
+  readonly formerPaths: readonly string[];
 }
 
 export type { EdgeRule } from './domain/edge-rules.ts';

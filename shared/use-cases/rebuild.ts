@@ -70,6 +70,17 @@ export async function rebuildSite(
     options.onProgress?.({ phase: 'drafts', done: ++applied, total: keys.length });
   });
 
+  // Articles taken down before: their addresses answer 410 again (the edge store may have been lost or
+  // replaced); one another article has claimed since is that article's.
+  for await (const page of index.withdrawn()) {
+    for (const down of page) {
+      for (const path of new Set([down.path, ...down.formerPaths])) {
+        const holder = await index.holderOf(path);
+        if (holder === undefined || holder === down.id) await deps.edge.set(path, { status: 410 });
+      }
+    }
+  }
+
   // Every draft applied names the images it uses: those are applied too, as they are now.
   const appliedAt = options.now.toISOString();
   await eachConcurrently(images, (image) =>

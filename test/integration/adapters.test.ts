@@ -72,6 +72,17 @@ describe.each([
     expect(await index.get('khong-co')).toBeUndefined();
   });
 
+  it('lists the articles taken down for good with their addresses, and no other', async () => {
+    await index.put(record(1));
+    await index.put(record(2, { status: 'withdrawn', formerPaths: ['/kinh-te/cu'] }));
+    await index.put(record(3, { status: 'scheduled' }));
+    await index.put(record(4, { status: 'withdrawn' }));
+    await index.put(record(4, { status: 'live' }));
+    const down = [];
+    for await (const page of index.withdrawn()) down.push(...page);
+    expect(down).toEqual([{ id: 'bai-2', path: record(2).path, formerPaths: ['/kinh-te/cu'] }]);
+  });
+
   it('settles a change at the version it recorded, leaving the lists as they are', async () => {
     const changing = record(2, {
       tags: ['Lai Châu'],

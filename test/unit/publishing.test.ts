@@ -452,6 +452,24 @@ describe('publishing drafts', () => {
   describe('rebuild', () => {
     const rebuild = () => rebuildSite(p.deps, { now: new Date('2024-06-01T00:00:00Z') });
 
+    it('recreates the edge rules from the table: redirects of renamed articles, 410s of those taken down', async () => {
+      const moved = 'xa-hoi/doi-ten.md';
+      await p.change(moved, draftText({ title: 'Tên cũ' }));
+      await p.change(moved, draftText({ title: 'Tên cũ', slug: 'ten-moi' }));
+      const gone = 'kinh-te/go-bo.md';
+      await p.change(gone, draftText({ title: 'Bài gỡ', section: 'kinh-te' }));
+      await p.change(gone, draftText({ title: 'Bài gỡ', section: 'kinh-te', slug: 'bai-go-2' }));
+      await p.change(gone, undefined);
+      const rules = new Map(p.edge.rules);
+      expect(rules.get('/xa-hoi/ten-cu')).toEqual({ status: 301, location: '/xa-hoi/ten-moi' });
+      expect(rules.get('/kinh-te/bai-go')).toEqual({ status: 410 });
+      expect(rules.get('/kinh-te/bai-go-2')).toEqual({ status: 410 });
+      // The edge store is lost (a new distribution, a deleted store): a rebuild puts back every rule.
+      p.edge.rules.clear();
+      await rebuild();
+      expect(new Map(p.edge.rules)).toEqual(rules);
+    });
+
     it('regenerates the same site, byte for byte, over the existing one or from an empty bucket', async () => {
       await publishExamples(p);
       await p.change(

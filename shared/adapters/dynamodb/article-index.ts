@@ -6,11 +6,12 @@ import {
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
+  paginateScan,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type ArticleRecord, type Teaser, tagSlugs, teaserOf } from '../../domain/article.ts';
 import { backoffMs } from '../../domain/backoff.ts';
-import type { ArticleIndex, AuditEntry, TeaserQuery } from '../../ports.ts';
+import type { ArticleIndex, AuditEntry, DownArticle, TeaserQuery } from '../../ports.ts';
 import { isConditionFailure } from './errors.ts';
 import { ARTICLE_TABLE, LIVE_FEED } from './schema.ts';
 
@@ -77,6 +78,28 @@ export class DynamoArticleIndex implements ArticleIndex {
       new GetCommand({ TableName: this.table, Key: { pk: articleKey(id) }, ConsistentRead: true }),
     );
     return out.Item ? toRecord(out.Item) : undefined;
+  }
+
+  async *withdrawn(): AsyncIterable<DownArticle[]> {
+    // No index lists them (a sparse index of every withdrawn article would cost a write on each takedown
+    // for a rebuild's sake): a scan, projected to the addresses, run by rebuilds only.
+    const pages = paginateScan(
+      { client: this.client },
+      {
+        TableName: this.table,
+        FilterExpression: 'begins_with(pk, :article) AND #status = :withdrawn',
+        ProjectionExpression: 'id, #path, formerPaths',
+        ExpressionAttributeNames: { '#status': 'status', '#path': 'path' },
+        ExpressionAttributeValues: { ':article': 'article#', ':withdrawn': 'withdrawn' },
+      },
+    );
+    for await (const page of pages) {
+      yield (page.Items ?? []).map((item) => ({
+        id: String(item.id),
+        path: String(item.path),
+        formerPaths: Array.isArray(item.formerPaths) ? item.formerPaths.map(String) : [],
+      }));
+    }
   }
 
   async put(record: ArticleRecord): Promise<void> {

@@ -9,6 +9,7 @@ import {
   type ArticleIndex,
   type AuditEntry,
   type CdnInvalidator,
+  type DownArticle,
   type DraftStore,
   type EdgeRule,
   type EdgeRules,
@@ -155,7 +156,20 @@ export class MemoryArticleIndex implements ArticleIndex {
     return record;
   }
 
+  readonly #withdrawn = new Set<string>();
+
+  async *withdrawn(): AsyncIterable<DownArticle[]> {
+    const down: DownArticle[] = [];
+    for (const id of [...this.#withdrawn].sort()) {
+      const record = this.records.get(id);
+      if (record?.status === 'withdrawn') down.push({ id, path: record.path, formerPaths: record.formerPaths });
+    }
+    yield down;
+  }
+
   async put(record: ArticleRecord): Promise<void> {
+    if (record.status === 'withdrawn') this.#withdrawn.add(record.id);
+    else this.#withdrawn.delete(record.id);
     const previous = this.records.get(record.id);
     if (previous?.status === 'live' && record.status === 'live' && samePlaces(previous, record)) {
       // Still in the same lists at the same place (a record settled, a headline corrected): the teaser is
