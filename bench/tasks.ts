@@ -17,12 +17,14 @@ import {
   MemoryEdgeRules,
   MemoryLeaseStore,
   MemoryScheduler,
+  MemorySiteStore,
 } from '#shared/adapters/memory/index.ts';
 import { SharpRenditions } from '#shared/adapters/sharp/renditions.ts';
 import { isDraftParserWorker, WorkerDraftParser } from '#shared/adapters/workers/draft-parser.ts';
 import { parseSiteConfig } from '#shared/domain/site.ts';
 import type { ArticleIndex, DraftStore, PutOptions, RenderJob, SiteStore } from '#shared/ports.ts';
 import { rebuildSite } from '#shared/use-cases/rebuild.ts';
+import { reconcile } from '#shared/use-cases/reconcile.ts';
 import { renderViews } from '#shared/use-cases/render.ts';
 import { type SyncDeps, syncChange } from '#shared/use-cases/sync-draft.ts';
 import { functionBuildOptions } from '../infra/bundling/function-bundle.ts';
@@ -261,6 +263,48 @@ async function photos(count: number, dir: string) {
   };
 }
 
+/**
+ * A reconcile of a built site of `count` articles where every event arrived: what it reads to find that
+ * nothing differs (listing pages of the drafts bucket, pages of applied uploads, objects read), and its time
+ * here. In AWS a listing page is one ListObjectsV2 call (1,000 keys) and a page of applied uploads one Query.
+ */
+async function reconcileIdle(count: number) {
+  const p = pipeline(new MemoryDraftStore(), new MemorySiteStore());
+  const uploaded = new Date('2025-12-01T00:00:00Z');
+  for (const d of generateCorpus(count, site)) {
+    p.drafts.put(d.key, d.text, uploaded);
+    if (d.image) p.drafts.put(d.image.key, d.image.bytes, uploaded);
+  }
+  await rebuildSite(p.deps, { now: new Date('2026-01-01T00:00:00Z') });
+  const calls = { listingPages: 0, appliedPages: 0, objectsRead: 0 };
+  const { drafts } = p;
+  const applied = p.deps.applied;
+  const listVersions = drafts.listVersions.bind(drafts);
+  const between = applied.between.bind(applied);
+  const get = drafts.get.bind(drafts);
+  drafts.listVersions = async function* (options) {
+    for await (const page of listVersions(options)) {
+      calls.listingPages += 1;
+      yield page;
+    }
+  };
+  applied.between = async function* (after, through) {
+    for await (const page of between(after, through)) {
+      calls.appliedPages += 1;
+      yield page;
+    }
+  };
+  drafts.get = (...args) => {
+    calls.objectsRead += 1;
+    return get(...args);
+  };
+  const { result, wallMs, cpuMs } = await measure(() =>
+    reconcile(p.deps, { now: new Date('2026-02-01T00:00:00Z') }),
+  );
+  const objects = (await drafts.listAll()).length;
+  return { task: 'reconcile', count, objects, ...calls, result, wallMs, cpuMs, peakRssMb: peakRss() };
+}
+
 function medianBy<T>(items: readonly T[], by: (item: T) => number): T | undefined {
   return [...items].sort((a, b) => by(a) - by(b))[Math.floor(items.length / 2)];
 }
@@ -286,6 +330,7 @@ const tasks: Record<string, () => unknown> = {
   floor: () => floor(arg),
   incremental: () => incremental(Number(arg), extra),
   photos: () => photos(Number(arg), extra),
+  reconcile: () => reconcileIdle(Number(arg)),
   bundle: async () => ({ task, entry: arg, ...(await bundle(arg, extra)) }),
 };
 // The parser's worker threads run this file too: there, only the parser's own code runs.
