@@ -237,6 +237,7 @@ const env = {
   SCHEDULE_TARGET_ARN: 'arn:aws:lambda:us-east-1:0:function:f',
   SCHEDULER_ROLE_ARN: 'arn:aws:iam::0:role/r',
   SCHEDULE_DEAD_LETTER_ARN: 'arn:aws:sqs:us-east-1:0:q',
+  POWERTOOLS_METRICS_NAMESPACE: 'Newsroom/bench',
   SITE_CONFIG: JSON.stringify({
     siteName: 'x',
     siteUrl: 'https://x.example',
