@@ -4,9 +4,9 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateScan,
   QueryCommand,
   type QueryCommandInput,
-  paginateScan,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type ArticleRecord, type Teaser, tagSlugs, teaserOf } from '../../domain/article.ts';

@@ -162,7 +162,8 @@ export class MemoryArticleIndex implements ArticleIndex {
     const down: DownArticle[] = [];
     for (const id of [...this.#withdrawn].sort()) {
       const record = this.records.get(id);
-      if (record?.status === 'withdrawn') down.push({ id, path: record.path, formerPaths: record.formerPaths });
+      if (record?.status === 'withdrawn')
+        down.push({ id, path: record.path, formerPaths: record.formerPaths });
     }
     yield down;
   }
