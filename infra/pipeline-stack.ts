@@ -476,7 +476,7 @@ export class PipelineStack extends Stack {
         `${name}DeadLettersAlarm`,
         dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
         1,
-        `${name}: messages failed every retry and wait in the dead-letter queue. Read the function logs, fix, then redrive (README).`,
+        `${name}: messages failed every retry and wait in the dead-letter queue. Read the function logs, fix, then redrive (docs/operations.md).`,
       );
       alarm(
         `${name}OldestMessageAlarm`,
@@ -494,7 +494,7 @@ export class PipelineStack extends Stack {
         `${name}DeadLetterAgeAlarm`,
         dlq.metricApproximateAgeOfOldestMessage({ period: Duration.hours(1), statistic: 'Maximum' }),
         DEAD_LETTER_AGE_ALARM_DAYS * 86_400,
-        `${name}: a dead letter has waited ${DEAD_LETTER_AGE_ALARM_DAYS} days; it expires at 14 and its change is then lost. Redrive it (README).`,
+        `${name}: a dead letter has waited ${DEAD_LETTER_AGE_ALARM_DAYS} days; it expires at 14 and its change is then lost. Redrive it (docs/operations.md).`,
       );
     }
     // The pipeline's own metrics (Powertools, embedded in the function's log).
@@ -563,7 +563,7 @@ export class PipelineStack extends Stack {
       );
     } else {
       Annotations.of(this).addWarning(
-        'CloudFront metrics are in us-east-1 only: deploy the pipeline stack there to get the CDN 5xx and viewer-request function alarms (README, alarms).',
+        'CloudFront metrics are in us-east-1 only: deploy the pipeline stack there to get the CDN 5xx and viewer-request function alarms (README, Alarms).',
       );
     }
     const functions: [string, IFunction, Duration][] = [

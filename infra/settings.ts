@@ -98,7 +98,7 @@ export function readSettings(app: App): NewsroomSettings {
   const raw = app.node.tryGetContext('newsroom');
   if (raw === undefined) {
     throw new SettingsError(
-      'cdk.json has no "newsroom" context: add siteName, siteUrl and sections (see README).',
+      'cdk.json has no "newsroom" context: add siteName, siteUrl and sections (see docs/deploying.md).',
     );
   }
   const input = typeof raw === 'string' ? JSON.parse(raw) : raw;

@@ -6,7 +6,7 @@ import { REBUILD_PATH, REBUILD_TOKEN_FILE } from './site-server.ts';
 /**
  * `npm run rebuild`: asks the running local stack (`npm start`) to regenerate every page and list from the
  * drafts and the table, and shows its progress. In AWS the same rebuild runs in the ingest function
- * (`aws lambda invoke --payload '{"rebuild":{}}'`, see README).
+ * (`aws lambda invoke --payload '{"rebuild":{}}'`, see docs/operations.md).
  */
 const port = process.env.PORT ?? '3000';
 const url = `http://127.0.0.1:${port}${REBUILD_PATH}`;

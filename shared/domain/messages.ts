@@ -1,6 +1,6 @@
 /**
  * Every problem a draft can have, with what the editor reads (Vietnamese) and what ops read (English).
- * Codes are stable: reports, tests and the README's table name them.
+ * Codes are stable: reports, tests and the table in docs/editors.md name them.
  */
 
 export interface MessageParams {

@@ -16,7 +16,7 @@ import { sitemapLocs } from '../support/site-model.ts';
 
 // The site as readers, browsers, validators and search engines take it: every page type loaded in
 // Chromium and checked with axe-core, validated by the W3C Nu HTML Checker, and every feed and sitemap read
-// by parsers that are not ours. UPDATE_SCREENSHOTS=1 writes the README's screenshots to docs/screenshots.
+// by parsers that are not ours. UPDATE_SCREENSHOTS=1 writes the screenshots to docs/screenshots.
 
 const run = promisify(execFile);
 const VNU = join(ROOT, 'node_modules/vnu-jar/build/dist/vnu.jar');

@@ -239,11 +239,11 @@ describe('the body', () => {
   });
 });
 
-describe('the README', () => {
+describe("the editors' guide", () => {
   it('documents every error code an editor can get', async () => {
     const { readFileSync } = await import('node:fs');
     const { MESSAGES } = await import('#shared/domain/messages.ts');
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../../docs/editors.md', import.meta.url), 'utf8');
     const missing = Object.keys(MESSAGES).filter((code) => !readme.includes(`\`${code}\``));
     expect(missing).toEqual([]);
   });
