@@ -1,4 +1,5 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { RenderJob, ViewId } from '#shared/ports.ts';
 import { allLists, refreshAllLists } from '#shared/use-cases/lists.ts';
 import { type RenderDeps, renderViews } from '#shared/use-cases/render.ts';
@@ -13,10 +14,15 @@ function isSqsEvent(event: SQSEvent | RebuildListsEvent): event is SQSEvent {
   return Array.isArray(event.Records);
 }
 
+/** A message's FIFO group: its view. */
+function groupOf(record: SQSRecord): string {
+  return record.attributes.MessageGroupId ?? record.messageId;
+}
+
 /**
  * Renders the views named by a batch of FIFO messages, each view once per batch (after waiting for the index
- * to show every change that asked for it). After a failure the failed message and every later one are handed
- * back, as FIFO ordering requires.
+ * to show every change that asked for it). After a failure, that view's messages are handed back (Powertools'
+ * FIFO processor, skipping the failed group only); the other views render.
  *
  * Invoked directly, without SQS records, it writes the site frame and rebuilds every list: what a new
  * deployment needs before the first article arrives.
@@ -38,26 +44,32 @@ export function makeRenderHandler(deps: RenderDeps) {
   }
 
   async function handleBatch(event: SQSEvent): Promise<SQSBatchResponse> {
-    const records = event.Records;
-    // Messages of one view are consecutive in a FIFO batch only per group; render group by group, in order.
-    for (let i = 0; i < records.length; ) {
-      const first = records[i];
-      if (!first) break;
-      const group = first.attributes.MessageGroupId;
-      let j = i + 1;
-      while (j < records.length && group !== undefined && records[j]?.attributes.MessageGroupId === group)
-        j++;
+    // Every job of a view in this delivery is rendered together, once, when its group's first message comes.
+    const groups = new Map<string, SQSRecord[]>();
+    for (const record of event.Records) {
+      const group = groupOf(record);
+      groups.set(group, [...(groups.get(group) ?? []), record]);
+    }
+    const rendered = new Set<string>();
+    const renderGroup = async (record: SQSRecord) => {
+      const group = groupOf(record);
+      if (rendered.has(group)) return;
+      const records = groups.get(group) ?? [record];
       try {
-        const jobs = records.slice(i, j).map((r) => JSON.parse(r.body) as RenderJob);
-        const redelivered = records.slice(i, j).some((r) => Number(r.attributes.ApproximateReceiveCount) > 1);
+        const jobs = records.map((r) => JSON.parse(r.body) as RenderJob);
+        const redelivered = records.some((r) => Number(r.attributes.ApproximateReceiveCount) > 1);
         await renderViews(deps, jobs, { redelivered });
       } catch (err) {
-        deps.log.error('render failed; it will be retried', { messageId: first.messageId, error: err });
-        return { batchItemFailures: records.slice(i).map((r) => ({ itemIdentifier: r.messageId })) };
+        deps.log.error('render failed; it will be retried', { messageId: record.messageId, error: err });
+        throw err;
       }
-      i = j;
-    }
-    return { batchItemFailures: [] };
+      rendered.add(group);
+    };
+    return processPartialResponse(event, renderGroup, new SqsFifoPartialProcessorAsync(), {
+      // A view that failed holds back only its own later jobs, as FIFO ordering requires; the others render.
+      skipGroupOnError: true,
+      throwOnFullBatchFailure: false,
+    });
   }
   return handle;
 }
