@@ -11,19 +11,15 @@ import {
   DynamoDBClient,
   UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
-import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DeleteCommand, DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteCommand, type DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { AWS_CLIENT_OPTIONS } from '#shared/adapters/client-options.ts';
-import { DynamoAppliedUploads } from '#shared/adapters/dynamodb/applied-uploads.ts';
-import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
-import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
+import { AWS_CLIENT_OPTIONS, storeClients } from '#shared/adapters/client-options.ts';
 import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
 import { FileEdgeRules } from '#shared/adapters/file/edge-rules.ts';
 import { TimerPublishScheduler } from '#shared/adapters/file/timer-scheduler.ts';
 import { MemoryOpsMetrics } from '#shared/adapters/memory/index.ts';
-import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
-import { SharpRenditions } from '#shared/adapters/sharp/renditions.ts';
+import { S3SiteStore } from '#shared/adapters/s3/stores.ts';
 import { messageGroupOf } from '#shared/adapters/sqs/render-queue.ts';
 import { WorkerDraftParser } from '#shared/adapters/workers/draft-parser.ts';
 import type { SiteConfig } from '#shared/domain/site.ts';
@@ -31,7 +27,9 @@ import type { Log, RenderQueue } from '#shared/ports.ts';
 import { refreshAllLists } from '#shared/use-cases/lists.ts';
 import { type RebuildProgress, rebuildSite } from '#shared/use-cases/rebuild.ts';
 import { publishSiteFrame } from '#shared/use-cases/site-frame.ts';
+import { composeIngest } from '../functions/ingest/compose.ts';
 import { makeIngestHandler } from '../functions/ingest/handler.ts';
+import { composeRender } from '../functions/render/compose.ts';
 import { makeRenderHandler } from '../functions/render/handler.ts';
 import { LocalCdn } from './cdn.ts';
 import { LocalQueue } from './queue.ts';
@@ -122,20 +120,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
   });
 
-  // Made as the functions make theirs.
-  const s3 = new S3Client(AWS_CLIENT_OPTIONS);
+  // Made as the functions make theirs, from the environment above.
+  const clients = storeClients();
+  const { s3, documents } = clients;
   const dynamoClient = new DynamoDBClient(AWS_CLIENT_OPTIONS);
   await ensureArticleTable(dynamoClient, LOCAL_NAMES.articleTable);
+  // What the CDN model reads, as CloudFront reads the bucket.
   const site = new S3SiteStore(s3, LOCAL_NAMES.siteBucket);
-  const documents = DynamoDBDocumentClient.from(dynamoClient, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  const index = new DynamoArticleIndex(documents, LOCAL_NAMES.articleTable);
   // One local stack per folder: a lease still in the table is a killed run's, and nobody holds it now.
   const released = await releaseLeftLeases(documents, LOCAL_NAMES.articleTable);
   if (released > 0) log(`released ${released} leases the last run held when it stopped`);
-  await publishSiteFrame(site, options.site);
-  await refreshAllLists({ site, index, config: options.site });
 
   const edgeRules = new FileEdgeRules(join(options.dataDir, 'edge-rules.json'));
   // Scheduled drafts come back through the ingest queue when due, as EventBridge Scheduler invokes the function.
@@ -150,7 +144,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     caching: options.cdnCaching ?? true,
     ...(options.cdnNow ? { now: options.cdnNow } : {}),
   });
-  const renderDeps = { site, index, cdn, config: options.site, log: localLog(log) };
+  // The functions' own compositions, with what has no AWS here put in: queues, CDN, edge rules, schedules.
+  const renderDeps = composeRender(process.env, { clients, cdn, log: localLog(log) });
+  await publishSiteFrame(renderDeps.site, options.site);
+  await refreshAllLists(renderDeps);
   // Batches of up to ten, as the deployed event sources deliver them (infra/pipeline-stack.ts).
   // Both queues keep their messages on disk until handled, as SQS does: a kill at any moment loses none.
   const renderQueue = new LocalQueue(makeRenderHandler(renderDeps), {
@@ -163,21 +160,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       for (const job of jobs) renderQueue.send(JSON.stringify(job), messageGroupOf(job.view));
     },
   };
-  const ingestDeps = {
-    ...renderDeps,
-    drafts: new S3DraftStore(s3, LOCAL_NAMES.draftsBucket),
+  const ingestDeps = composeIngest(process.env, {
+    clients,
     render,
-    leases: new DynamoLeaseStore(documents, LOCAL_NAMES.articleTable),
+    cdn,
     edge: edgeRules,
     scheduler,
-    images: new SharpRenditions(),
-    applied: new DynamoAppliedUploads(documents, LOCAL_NAMES.articleTable),
-  };
-  const ingest = makeIngestHandler({
-    ...ingestDeps,
-    draftsBucket: LOCAL_NAMES.draftsBucket,
+    log: localLog(log),
     metrics: new MemoryOpsMetrics(),
   });
+  const ingest = makeIngestHandler(ingestDeps);
   const queue = new LocalQueue((event) => ingest(event) as Promise<SQSBatchResponse | undefined>, {
     batchSize: 10,
     dir: join(options.dataDir, 'queues', 'draft-events'),

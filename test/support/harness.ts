@@ -6,23 +6,20 @@ import {
 } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Event } from 'aws-lambda';
-import { DynamoAppliedUploads } from '#shared/adapters/dynamodb/applied-uploads.ts';
-import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
-import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
 import {
   MemoryCdnInvalidator,
   MemoryEdgeRules,
   MemoryOpsMetrics,
   MemoryScheduler,
 } from '#shared/adapters/memory/index.ts';
-import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
-import { SharpRenditions } from '#shared/adapters/sharp/renditions.ts';
 import { messageGroupOf } from '#shared/adapters/sqs/render-queue.ts';
 import type { RenderJob } from '#shared/ports.ts';
 import { refreshAllLists } from '#shared/use-cases/lists.ts';
 import { renderViews } from '#shared/use-cases/render.ts';
 import { publishSiteFrame } from '#shared/use-cases/site-frame.ts';
+import { composeIngest } from '../../functions/ingest/compose.ts';
 import { type IngestHandlerDeps, makeIngestHandler } from '../../functions/ingest/handler.ts';
+import { composeRender } from '../../functions/render/compose.ts';
 import { toS3EventRecord } from '../../local/s3-notifications.ts';
 import { silentLog } from './memory-pipeline.ts';
 import { SITE } from './site.ts';
@@ -56,22 +53,23 @@ export async function concurrentPipeline(
   const siteBucket = `site-${pipelines}`;
   await editor.send(new CreateBucketCommand({ Bucket: draftsBucket }));
   await editor.send(new CreateBucketCommand({ Bucket: siteBucket }));
-  const site = new S3SiteStore(s3, siteBucket);
-  const index = new DynamoArticleIndex(documents, table);
   const cdn = new MemoryCdnInvalidator();
   const edge = new MemoryEdgeRules();
   const groups = new Map<string, { job: RenderJob; redelivered: boolean; tries: number }[]>();
-  const renderDeps = { site, index, cdn, config: SITE, log: silentLog, sleep: async () => {} };
-  const deps: IngestHandlerDeps = {
-    ...renderDeps,
-    draftsBucket,
-    drafts: new S3DraftStore(s3, draftsBucket),
-    leases: new DynamoLeaseStore(documents, table),
-    applied: new DynamoAppliedUploads(documents, table),
-    metrics: new MemoryOpsMetrics(),
+  // The ingest function's own composition, on the stand-ins, with the queues and the CDN in memory.
+  const env = {
+    DRAFTS_BUCKET: draftsBucket,
+    SITE_BUCKET: siteBucket,
+    ARTICLE_TABLE: table,
+    SITE_CONFIG: JSON.stringify(SITE),
+  };
+  const deps: IngestHandlerDeps = composeIngest(env, {
+    clients: { s3, documents },
+    cdn,
     edge,
     scheduler: new MemoryScheduler(),
-    images: new SharpRenditions(),
+    log: silentLog,
+    metrics: new MemoryOpsMetrics(),
     sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
     // Processing here takes well under a second; a lease left behind by a failed release expires quickly.
     leaseMs: 3000,
@@ -83,8 +81,16 @@ export async function concurrentPipeline(
         }
       },
     },
-  };
+  });
   const ingest = makeIngestHandler(deps);
+  const { site, index } = deps;
+  // The render function's, beside it: the same stores, its index waits not slept through.
+  const renderDeps = composeRender(env, {
+    clients: { s3, documents },
+    cdn,
+    log: silentLog,
+    sleep: async () => {},
+  });
 
   await publishSiteFrame(site, SITE);
   await refreshAllLists({ site, index, config: SITE });
