@@ -1,8 +1,15 @@
 import type { ArticleRecord, Teaser } from './domain/article.ts';
+import type { AuditEntry } from './domain/audit.ts';
 import type { EdgeRule } from './domain/edge-rules.ts';
 import type { ImageType } from './domain/images.ts';
-import type { Problem } from './domain/problems.ts';
-import { REPORTS_PREFIX } from './domain/upload-keys.ts';
+import type { EditorReport } from './domain/report.ts';
+import type { RenderJob } from './domain/views.ts';
+
+// Types of the domain the ports speak in, for the adapters' convenience.
+export type { AuditEntry } from './domain/audit.ts';
+export { type EditorReport, reportKey } from './domain/report.ts';
+export { REPORTS_PREFIX } from './domain/upload-keys.ts';
+export type { Expectation, RenderJob, ViewId } from './domain/views.ts';
 
 /**
  * The ports: one interface per outside thing the pipeline talks to. Each has an AWS adapter and an
@@ -20,26 +27,6 @@ export interface StoredObject {
   readonly etag?: string;
   readonly contentType?: string;
   readonly cacheControl?: string;
-}
-
-export { REPORTS_PREFIX };
-
-export function reportKey(draftKey: string): string {
-  return `${REPORTS_PREFIX}${draftKey}.json`;
-}
-
-/** What the editor reads back after a draft was processed: `reports/<draft key>.json`. */
-export interface EditorReport {
-  readonly draftKey: string;
-  readonly status: 'published' | 'scheduled' | 'rejected' | 'failed' | 'withdrawn';
-  readonly errors: readonly Problem[];
-  readonly warnings: readonly Problem[];
-  readonly url?: string;
-  /** For `scheduled`: when the article goes live on its own. */
-  readonly scheduledFor?: string;
-  readonly articleId?: string;
-  /** When the processed upload reached the bucket (the S3 event time). */
-  readonly uploadedAt: string;
 }
 
 /** The drafts bucket: where editors upload drafts and images, and read their reports. */
@@ -126,27 +113,39 @@ export interface TeaserQuery {
    * given (a range).
    */
   readonly after?: string;
+  /** From the oldest article on, oldest first. */
+  readonly from?: 'oldest';
   /** At most this many; all when absent. */
   readonly limit?: number;
 }
 
-/** The article index (a DynamoDB table in AWS): article records and the queries lists are built from. */
-export interface ArticleIndex {
+/** The articles' records (the article table in AWS): what each article is now, and how far its change got. */
+export interface Articles {
   get(id: string): Promise<ArticleRecord | undefined>;
-  /** Saves a record; live records become visible to {@link ArticleIndex.teasers}. */
+  /** Saves a record; live records become visible to {@link ArticleLists.teasers}. */
   put(record: ArticleRecord): Promise<void>;
   /**
    * Marks a change to an article done: its record, if still at this version, becomes settled and drops what
    * only an unsettled change keeps (`pendingFrom`, `claimedAhead`). Lists do not change.
    */
   settle(id: string, version: number): Promise<void>;
-  /**
-   * Live articles, newest first (or, with `after`, oldest first), read from an index by query, never by
-   * scanning the table.
-   */
-  teasers(query: TeaserQuery): Promise<Teaser[]>;
   /** The id of the article a draft key last published, if any. */
   idForDraft(draftKey: string): Promise<string | undefined>;
+  /**
+   * Every article that is down for good (withdrawn), with the addresses it had, a page at a time: what a
+   * rebuild needs to answer them 410 again where the edge rules were lost. Reads the whole table.
+   */
+  withdrawn(): AsyncIterable<readonly DownArticle[]>;
+}
+
+/** The lists pages are built from: live articles' teasers, by query on indexes, never by scanning. */
+export interface ArticleLists {
+  /** Live articles, newest first (or, with `after` or `from: 'oldest'`, oldest first). */
+  teasers(query: TeaserQuery): Promise<Teaser[]>;
+}
+
+/** Who holds each reader address: one article per address, taken by a conditional write. */
+export interface Addresses {
   /**
    * Claims a URL path for an article. Returns the id of the article that holds it when that is another
    * one (the claim then fails), or undefined when the path is now this article's.
@@ -156,10 +155,17 @@ export interface ArticleIndex {
   releasePath(path: string, id: string): Promise<void>;
   /** The article that holds a path now, if any. */
   holderOf(path: string): Promise<string | undefined>;
-  /** Appends to an article's audit history. */
+}
+
+/** Each article's history: who published, moved or took it down, when, from which draft version. */
+export interface AuditTrail {
   appendAudit(entry: AuditEntry): Promise<void>;
-  /** An article's audit history, oldest first. */
+  /** An article's history, oldest first. */
   auditOf(articleId: string): Promise<AuditEntry[]>;
+}
+
+/** Which drafts name which images, and which articles show which photos, both ways. */
+export interface ImageUsage {
   /**
    * Records the images a draft names (drafts-bucket keys), replacing what it named before, so that an image
    * uploaded after its draft finds the drafts waiting for it without reading the folder.
@@ -177,14 +183,15 @@ export interface ArticleIndex {
   setPhotosOf(articleId: string, siteKeys: readonly string[]): Promise<void>;
   /** The articles recorded as showing a photo, sorted. */
   articlesShowing(siteKey: string): Promise<string[]>;
-  /**
-   * Every article that is down for good (withdrawn), with the addresses it had, a page at a time: what a
-   * rebuild needs to answer them 410 again where the edge rules were lost. Reads the whole table.
-   */
-  withdrawn(): AsyncIterable<readonly DownArticle[]>;
 }
 
-/** An article taken down, as {@link ArticleIndex.withdrawn} lists it. */
+/**
+ * The article table as a whole (one DynamoDB table in AWS, one class per adapter): every concern above.
+ * Use cases name only the ones they use.
+ */
+export type ArticleIndex = Articles & ArticleLists & Addresses & AuditTrail & ImageUsage;
+
+/** An article taken down, as {@link Articles.withdrawn} lists it. */
 export interface DownArticle {
   readonly id: string;
   readonly path: string;
@@ -200,19 +207,6 @@ export type { EdgeRule } from './domain/edge-rules.ts';
 export interface EdgeRules {
   /** Sets the rule for a path, or removes it with `undefined`. */
   set(path: string, rule: EdgeRule | undefined): Promise<void>;
-}
-
-/** One line of the takedown history: who took which version of an article down, and when. */
-export interface AuditEntry {
-  readonly articleId: string;
-  readonly action: 'taken-down' | 'published' | 'moved' | 'rescheduled';
-  readonly draftKey: string;
-  /** Who made the change, as S3 reports the uploader (an IAM principal); `unknown` when not reported. */
-  readonly actor: string;
-  readonly at: string;
-  /** The draft version (S3 version id or ETag) the change concerned. */
-  readonly draftVersion?: string;
-  readonly path: string;
 }
 
 /**
@@ -282,30 +276,6 @@ export interface Log {
   info(message: string, ...extra: Record<string, unknown>[]): void;
   warn(message: string, ...extra: Record<string, unknown>[]): void;
   error(message: string, ...extra: Record<string, unknown>[]): void;
-}
-
-/**
- * Something on the site derived from the index: the home page, a section's pages, or an article's page
- * (whose related teasers are a list too). Each is rebuilt from the index by one render job at a time: its
- * id is the FIFO message group of its jobs.
- */
-export type ViewId =
-  | 'home'
-  | `section/${string}`
-  | `tag/${string}`
-  | `article/${string}`
-  | `sitemap/${string}`;
-
-/** What a render job must see in the index before it renders (lists are read from eventually consistent indexes). */
-export interface Expectation {
-  /** The article whose change caused the job, and the version of its record that change wrote. */
-  readonly id: string;
-  readonly version: number;
-}
-
-export interface RenderJob {
-  readonly view: ViewId;
-  readonly expect?: Expectation;
 }
 
 /** The queue of render jobs (SQS FIFO in AWS, a local queue on a laptop). */

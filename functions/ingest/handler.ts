@@ -65,7 +65,7 @@ export class OutOfTimeError extends Error {
  */
 export function makeIngestHandler(deps: IngestHandlerDeps) {
   let frame: Promise<void> | undefined;
-  const ready = () => {
+  const siteFrameWritten = () => {
     frame ??= publishSiteFrame(deps.site, deps.config).catch((err: unknown) => {
       frame = undefined;
       throw err;
@@ -101,7 +101,7 @@ export function makeIngestHandler(deps: IngestHandlerDeps) {
     context?: Context,
   ): Promise<SQSBatchResponse | RebuildResult | ReconcileResult | undefined> => {
     // Stylesheet, clock script and error pages: written once per container, before any page needs them.
-    await ready();
+    await siteFrameWritten();
     if (isScheduledPublishEvent(event)) {
       await due(event);
       return undefined;

@@ -28,14 +28,12 @@ export const FEED_COUNT = 50;
 /** Google News reads articles of the last two days from a news sitemap. */
 export const NEWS_WINDOW_MS = 48 * 3600_000;
 
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** RFC 822 date-time, as RSS 2.0 requires (`Sat, 30 Dec 2023 14:00:00 +0000`). */
+/**
+ * RFC 822 date-time, as RSS 2.0 requires (`Sat, 30 Dec 2023 14:00:00 +0000`): the platform's HTTP date, its
+ * zone written as a numeric offset.
+ */
 export function rfc822(iso: string): string {
-  const d = new Date(iso);
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${DAYS[d.getUTCDay()]}, ${two(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
+  return new Date(iso).toUTCString().replace(/ GMT$/, ' +0000');
 }
 
 /** A teaser's guid: its article id, which no correction, new title or move changes. */

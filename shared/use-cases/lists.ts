@@ -8,7 +8,7 @@ import {
   tagSlug,
 } from '../domain/article.ts';
 import type { SiteConfig } from '../domain/site.ts';
-import type { ArticleIndex, SiteStore, ViewId } from '../ports.ts';
+import type { ArticleLists, Articles, SiteStore, ViewId } from '../ports.ts';
 import {
   FEED_COUNT,
   FRONT_SITEMAP_KEY,
@@ -27,12 +27,13 @@ import {
   sitemapMonth,
 } from '../render/feeds.ts';
 import { renderListPage } from '../render/pages.ts';
-import { CACHE_CONTROL, HTML, RSS, XML } from './cache.ts';
+import { CACHE_CONTROL, HTML, RSS, XML } from './responses.ts';
 import { writeIfChanged } from './site-writes.ts';
 
 export interface ListDeps {
   readonly site: SiteStore;
-  readonly index: ArticleIndex;
+  /** Lists are read from the list indexes, and each teaser's article from its record. */
+  readonly index: Articles & ArticleLists;
   readonly config: SiteConfig;
 }
 
@@ -86,8 +87,8 @@ export async function refreshSitemap(deps: ListDeps, month: string): Promise<voi
 }
 
 /** The months that have live articles, oldest first. */
-export async function sitemapMonths(index: ArticleIndex): Promise<string[]> {
-  const [oldest] = await index.teasers({ after: '', limit: 1 });
+export async function sitemapMonths(index: ArticleLists): Promise<string[]> {
+  const [oldest] = await index.teasers({ from: 'oldest', limit: 1 });
   const [newest] = await index.teasers({ limit: 1 });
   const months: string[] = [];
   if (oldest && newest) {

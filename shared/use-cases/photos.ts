@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import type { PublishedImage } from '../domain/body.ts';
 import type { ImageType } from '../domain/images.ts';
 import type { ImageRefusal, ImageRenditions, SiteStore } from '../ports.ts';
-import { CACHE_CONTROL } from './cache.ts';
+import { CACHE_CONTROL } from './responses.ts';
 
 /** Widths readers' screens get a photo in (besides the original's own): phones, tablets, desktops. */
 export const RENDITION_WIDTHS = [480, 960, 1440] as const;

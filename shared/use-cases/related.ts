@@ -1,6 +1,6 @@
 import { RELATED_COUNT, type Teaser } from '../domain/article.ts';
 import type { SiteConfig } from '../domain/site.ts';
-import type { ArticleIndex } from '../ports.ts';
+import type { ArticleLists } from '../ports.ts';
 
 /**
  * Related teasers of an article: up to five live articles published before it, the nearest in time from
@@ -10,7 +10,7 @@ import type { ArticleIndex } from '../ports.ts';
  * published: a new article changes its own page and the lists it is in, not thousands of older pages.
  */
 export async function relatedFor(
-  index: ArticleIndex,
+  index: ArticleLists,
   article: { id: string; section: string; sortKey: string },
 ): Promise<Teaser[]> {
   const same = await index.teasers({
@@ -39,7 +39,7 @@ export async function relatedFor(
  * section, and, in every other section, the oldest few (only those fill up from other sections).
  */
 export async function mayShowAsRelated(
-  index: ArticleIndex,
+  index: ArticleLists,
   site: SiteConfig,
   at: { section: string; sortKey: string },
 ): Promise<Teaser[]> {
@@ -49,7 +49,7 @@ export async function mayShowAsRelated(
   const others = await Promise.all(
     site.sections
       .filter((s) => s.slug !== at.section)
-      .map((s) => index.teasers({ section: s.slug, after: '', limit: RELATED_COUNT })),
+      .map((s) => index.teasers({ section: s.slug, from: 'oldest', limit: RELATED_COUNT })),
   );
   for (const t of others.flat()) if (t.sortKey > at.sortKey) found.set(t.id, t);
   return [...found.values()];

@@ -1,13 +1,24 @@
 import { type ArticleRecord, pageKey, type Teaser, tagSlugs } from '../domain/article.ts';
 import { backoffMs } from '../domain/backoff.ts';
-import type { CdnInvalidator, Expectation, Log, RenderJob, ViewId } from '../ports.ts';
+import type {
+  Addresses,
+  ArticleLists,
+  Articles,
+  CdnInvalidator,
+  Expectation,
+  Log,
+  RenderJob,
+  ViewId,
+} from '../ports.ts';
 import { renderArticlePage } from '../render/pages.ts';
-import { CACHE_CONTROL, HTML } from './cache.ts';
 import { type ListDeps, refreshHome, refreshSection, refreshSitemap, refreshTag } from './lists.ts';
 import { relatedFor } from './related.ts';
+import { CACHE_CONTROL, HTML } from './responses.ts';
 import { writeIfChanged } from './site-writes.ts';
 
 export interface RenderDeps extends ListDeps {
+  /** Lists, records, and who holds an address (a page is removed only from an address no longer its own). */
+  readonly index: Articles & ArticleLists & Addresses;
   readonly cdn: CdnInvalidator;
   readonly log: Log;
   /** Waits between checks of a lagging index; tests pass a fake. */

@@ -3,7 +3,7 @@ import type { SiteStore } from '../ports.ts';
 import { ASSETS } from '../render/assets.ts';
 import { renderRobotsTxt } from '../render/feeds.ts';
 import { renderNotFoundPage } from '../render/pages.ts';
-import { CACHE_CONTROL, HTML } from './cache.ts';
+import { CACHE_CONTROL, HTML } from './responses.ts';
 
 export const NOT_FOUND_KEY = '404.html';
 

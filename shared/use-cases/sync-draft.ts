@@ -20,6 +20,7 @@ import { slugify } from '../domain/slug.ts';
 import { classifyKey } from '../domain/upload-keys.ts';
 import {
   type AppliedUploads,
+  type ArticleIndex,
   type AuditEntry,
   type CdnInvalidator,
   type DraftStore,
@@ -37,7 +38,6 @@ import {
   type ViewId,
 } from '../ports.ts';
 import { renderArticlePage } from '../render/pages.ts';
-import { CACHE_CONTROL, HTML } from './cache.ts';
 import { type ListDeps, listsFor, sitemapView } from './lists.ts';
 import {
   type PhotoToPublish,
@@ -47,8 +47,11 @@ import {
   type ReadyPhoto,
 } from './photos.ts';
 import { mayShowAsRelated, relatedFor } from './related.ts';
+import { CACHE_CONTROL, HTML } from './responses.ts';
 
 export interface SyncDeps extends ListDeps {
+  /** Every concern of the article table: a change reads and writes them all. */
+  readonly index: ArticleIndex;
   readonly drafts: DraftStore;
   /** What has been applied of each upload, for a reconcile to find what events missed. */
   readonly applied: AppliedUploads;
@@ -169,14 +172,15 @@ async function reportChanged(deps: SyncDeps, report: EditorReport): Promise<bool
   const stored = await deps.drafts.get(reportKey(report.draftKey));
   if (!stored) return true;
   const text = new TextDecoder().decode(stored.bytes).trimEnd();
-  // This report with the stored one's upload time, written as reports are: equal text means nothing changed.
-  const uploadedAt = /"uploadedAt": ("(?:[^"\\]|\\.)*")/.exec(text)?.[1];
-  if (uploadedAt === undefined) return true;
+  let uploadedAt: unknown;
   try {
-    return JSON.stringify({ ...report, uploadedAt: JSON.parse(uploadedAt) }, null, 2) !== text;
+    uploadedAt = (JSON.parse(text) as Partial<EditorReport>).uploadedAt;
   } catch {
     return true;
   }
+  if (typeof uploadedAt !== 'string') return true;
+  // This report with the stored one's upload time, written as reports are: equal text means nothing changed.
+  return JSON.stringify({ ...report, uploadedAt }, null, 2) !== text;
 }
 
 function failedReport(change: DraftChange, err: unknown): EditorReport {
@@ -317,7 +321,7 @@ async function publish(
   const slug = draft.slugSet || !prev ? draft.slug : prev.slug;
   const path = articlePath(draft.section, slug);
   const live = prev?.status === 'live' ? prev : undefined;
-  const done: EditorReport = {
+  const published: EditorReport = {
     draftKey: draft.key,
     status: 'published',
     errors: [],
@@ -340,7 +344,7 @@ async function publish(
     live.path === path &&
     live.draftKey === draft.key
   ) {
-    return done;
+    return published;
   }
 
   const publishedAt = draft.publishedAt?.toISOString() ?? prev?.publishedAt ?? change.eventTime.toISOString();
@@ -387,7 +391,7 @@ async function publish(
   await putLive(deps, change, prev, next);
   await photosNoLongerShown(deps, draft.id, showed, shows);
   deps.log.info('article published', { articleId: draft.id, path, draftKey: draft.key });
-  return done;
+  return published;
 }
 
 /** An article record over what the table holds: a rejection naming what to shorten, never a retry. */
@@ -423,7 +427,7 @@ async function putLive(
   // again, when the same draft claims the same address.
   const known = new Set(addressesOf(prev));
   const ahead = !known.has(path) || (prev?.settled && live?.path !== path);
-  if (ahead && !(change.rebuild && !prev)) await index.put(intentTo(prev, next));
+  if (ahead && !(change.rebuild && !prev)) await index.put(recordBeforeClaiming(prev, next));
   const holder = await index.claimPath(path, id);
   if (holder !== undefined) {
     throw new DraftRejectedError([
@@ -510,7 +514,7 @@ function addressesOf(record: ArticleRecord | undefined): string[] {
  * The record before a change that is about to claim a new address, naming that address: the article as it
  * was (a new one as not live yet), changing from where it stood (or from where an interrupted change did).
  */
-function intentTo(prev: ArticleRecord | undefined, next: ArticleRecord): ArticleRecord {
+function recordBeforeClaiming(prev: ArticleRecord | undefined, next: ArticleRecord): ArticleRecord {
   if (!prev) {
     // Not live, so nothing renders its body: the record names the address and no more.
     const { photos: _, ...rest } = next;
@@ -545,8 +549,8 @@ async function finishInterrupted(deps: SyncDeps, change: DraftChange, id: string
     await takeDown(deps, change, id, [], prev.status);
     return;
   }
-  const { pendingFrom: _, claimedAhead: __, ...as } = prev;
-  await putLive(deps, change, prev, { ...as, version: prev.version + 1 });
+  const { pendingFrom: _, claimedAhead: __, ...recorded } = prev;
+  await putLive(deps, change, prev, { ...recorded, version: prev.version + 1 });
 }
 
 /**
@@ -615,7 +619,7 @@ async function takeDown(
   change: DraftChange,
   id: string,
   warnings: readonly Problem[] = [],
-  until: 'withdrawn' | 'scheduled' = 'withdrawn',
+  downAs: 'withdrawn' | 'scheduled' = 'withdrawn',
 ): Promise<EditorReport> {
   const { index } = deps;
   const report: EditorReport = {
@@ -628,9 +632,9 @@ async function takeDown(
   };
   const prev = await index.get(id);
   if (!prev || prev.draftKey !== change.key) return report;
-  const done = prev.status === 'withdrawn' || (prev.status === 'scheduled' && until === 'scheduled');
+  const alreadyDown = prev.status === 'withdrawn' || (prev.status === 'scheduled' && downAs === 'scheduled');
   // Nothing of an article that is down is public, its photos included (a retry finishes what one cut short).
-  if (prev.settled && done) {
+  if (prev.settled && alreadyDown) {
     await photosNoLongerShown(deps, id, photosShown(prev, await index.photosOf(id)), []);
     return report;
   }
@@ -641,7 +645,7 @@ async function takeDown(
   const { claimedAhead: _, ...rest } = prev;
   const down: ArticleRecord = {
     ...rest,
-    status: until,
+    status: downAs,
     version: prev.status === 'live' ? prev.version + 1 : prev.version,
     formerPaths: addresses.filter((p) => p !== prev.path),
     settled: false,
@@ -656,7 +660,7 @@ async function takeDown(
   for (const path of addresses) {
     const holder = await index.holderOf(path);
     if (holder !== undefined && holder !== id) continue;
-    if (until === 'withdrawn') {
+    if (downAs === 'withdrawn') {
       await deps.edge.set(path, { status: 410 });
       await index.releasePath(path, id);
     } else if (path !== prev.path) {
@@ -666,22 +670,13 @@ async function takeDown(
   // A line in the history if it says the article was on the site (not yet written, if this is a retry).
   const line = await lastLine(index, id);
   if (line?.action === 'published' || line?.action === 'moved') {
-    await index.appendAudit(auditEntry(change, prev, until === 'withdrawn' ? 'taken-down' : 'rescheduled'));
+    await index.appendAudit(auditEntry(change, prev, downAs === 'withdrawn' ? 'taken-down' : 'rescheduled'));
   }
   await index.settle(id, down.version);
   await photosNoLongerShown(deps, id, photosShown(prev, await index.photosOf(id)), []);
   deps.log.info('article taken down', { articleId: id, path: prev.path, draftKey: change.key });
   return report;
 }
-
-const IMAGE_TYPES: Record<string, string> = {
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  webp: 'image/webp',
-  gif: 'image/gif',
-  avif: 'image/avif',
-};
 
 interface ImageToPublish extends PhotoToPublish {
   readonly src: string;
@@ -704,13 +699,14 @@ async function readImages(deps: SyncDeps, draft: Draft): Promise<ImageToPublish[
       continue;
     }
     const ext = posix.extname(image.key).slice(1).toLowerCase();
+    const type = imageTypeOfName(image.key);
     const name = `${slugify(posix.basename(image.key, posix.extname(image.key))) || 'anh'}.${ext}`;
     const hash = createHash('sha256').update(object.bytes).digest('hex').slice(0, 16);
     found.push({
       src: image.src,
       siteKey: `media/${hash}/${name}`,
       bytes: object.bytes,
-      contentType: IMAGE_TYPES[ext] ?? 'application/octet-stream',
+      contentType: type ? `image/${type}` : 'application/octet-stream',
     });
   }
   if (problems.length > 0) throw new DraftRejectedError(problems);

@@ -127,7 +127,7 @@ describe.each([
     const at = record(5).sortKey;
     expect((await index.teasers({ before: at, limit: 2 })).map((t) => t.id)).toEqual(['bai-4', 'bai-3']);
     expect((await index.teasers({ after: at, limit: 2 })).map((t) => t.id)).toEqual(['bai-6', 'bai-7']);
-    expect((await index.teasers({ section: 'xa-hoi', after: '', limit: 2 })).map((t) => t.id)).toEqual([
+    expect((await index.teasers({ section: 'xa-hoi', from: 'oldest', limit: 2 })).map((t) => t.id)).toEqual([
       'bai-1',
       'bai-3',
     ]);

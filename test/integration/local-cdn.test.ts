@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { FileSiteStore } from '#shared/adapters/file/stores.ts';
 import { MemoryEdgeRules, MemorySiteStore } from '#shared/adapters/memory/index.ts';
-import { CACHE_CONTROL, HTML } from '#shared/use-cases/cache.ts';
+import { CACHE_CONTROL, HTML } from '#shared/use-cases/responses.ts';
 import { NOT_FOUND_KEY } from '#shared/use-cases/site-frame.ts';
 import { CDN_CACHE } from '../../infra/edge/cache-policy.ts';
 import { securityHeaders } from '../../infra/edge/headers.ts';

@@ -173,7 +173,9 @@ export class DynamoArticleIndex implements ArticleIndex {
     }
   }
 
-  async teasers(query: TeaserQuery): Promise<Teaser[]> {
+  async teasers(given: TeaserQuery): Promise<Teaser[]> {
+    // From the oldest: after the smallest sort key there is.
+    const query = given.from === 'oldest' ? { ...given, after: given.after ?? '' } : given;
     const index = query.tag ? indexes.byTag : query.section ? indexes.bySection : indexes.byTime;
     const range = query.after !== undefined && query.before !== undefined;
     const ascending = query.after !== undefined && !range;

@@ -214,7 +214,8 @@ export class MemoryArticleIndex implements ArticleIndex {
   }
 
   async teasers(query: TeaserQuery): Promise<Teaser[]> {
-    const { section, tag, before, after, limit } = query;
+    const { section, tag, before, limit } = query;
+    const after = query.from === 'oldest' ? (query.after ?? '') : query.after;
     const list =
       (tag ? this.#byTag.get(tag) : section ? this.#bySection.get(section) : this.#overall) ?? NONE;
     if (after !== undefined && before !== undefined) {

@@ -1,3 +1,5 @@
+/** What the site bucket's objects are sent with: their cache lifetimes (to the CDN and browsers) and content types. */
+
 /** Cache lifetimes the site bucket's objects carry to the CDN and to browsers. */
 export const CACHE_CONTROL = {
   /** Articles change rarely: the CDN keeps them until it is told they changed; browsers recheck often. */
