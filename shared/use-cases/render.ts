@@ -10,11 +10,8 @@ import type {
   RenderJob,
   ViewId,
 } from '../ports.ts';
-import { renderArticlePage } from '../render/pages.ts';
 import { type ListDeps, refreshHome, refreshSection, refreshSitemap, refreshTag } from './lists.ts';
-import { relatedFor } from './related.ts';
-import { CACHE_CONTROL, HTML } from './responses.ts';
-import { writeIfChanged } from './site-writes.ts';
+import { removeArticlePages, writeArticlePage } from './site-writes.ts';
 
 export interface RenderDeps extends ListDeps {
   /** Lists, records, and who holds an address (a page is removed only from an address no longer its own). */
@@ -89,14 +86,8 @@ export async function renderArticle(deps: RenderDeps, id: string, delivery: Deli
   const record = await deps.index.get(id);
   if (!record) return;
   if (record.status === 'live') {
-    const related = await relatedFor(deps.index, record);
-    const page = renderArticlePage({ site: deps.config, article: record, related });
-    const outcome = await writeIfChanged(deps.site, pageKey(record.path), page, {
-      contentType: HTML,
-      cacheControl: CACHE_CONTROL.article,
-    });
     // A new page too: the CDN may hold the 404 a reader got before it existed.
-    if (outcome !== 'unchanged' || delivery.redelivered) await deps.cdn.invalidate([record.path]);
+    await writeArticlePage(deps, record, { invalidate: delivery.redelivered ? 'always' : 'if-changed' });
     return removePages(deps, record, record.formerPaths, delivery);
   }
   return removePages(deps, record, [record.path, ...record.formerPaths], delivery);
@@ -120,11 +111,11 @@ async function removePages(
       // The article may have gone back to this address since the record was read: its page stays.
       const now = await deps.index.get(record.id);
       if (now?.status === 'live' && now.path === path) continue;
-      await deps.site.delete([pageKey(path)]);
     }
+    // Gone already, on a redelivered job: an earlier try removed it, and its invalidation may be lost.
     removed.push(path);
   }
-  if (removed.length > 0) await deps.cdn.invalidate(removed);
+  await removeArticlePages(deps, removed);
 }
 
 /**

@@ -1,5 +1,10 @@
+import { type ArticleRecord, pageKey } from '../domain/article.ts';
 import { encodeUtf8 } from '../domain/encoding.ts';
-import type { PutOptions, SiteStore } from '../ports.ts';
+import type { SiteConfig } from '../domain/site.ts';
+import type { ArticleLists, CdnInvalidator, PutOptions, SiteStore } from '../ports.ts';
+import { renderArticlePage } from '../render/pages.ts';
+import { relatedFor } from './related.ts';
+import { CACHE_CONTROL, HTML } from './responses.ts';
 
 export type WriteOutcome = 'created' | 'updated' | 'unchanged';
 
@@ -23,4 +28,39 @@ export async function writeIfChanged(
   if (same) return 'unchanged';
   await site.put(key, bytes, options);
   return current ? 'updated' : 'created';
+}
+
+/** What writing and removing article pages needs: both functions write them, through these two. */
+export interface PageDeps {
+  readonly site: SiteStore;
+  readonly index: ArticleLists;
+  readonly cdn: CdnInvalidator;
+  readonly config: SiteConfig;
+}
+
+/**
+ * Writes an article's page from its record, with the related teasers it shows now, and invalidates the CDN's
+ * copy when the page changed, or always when asked (a new page: the CDN may hold the 404 a reader got).
+ */
+export async function writeArticlePage(
+  deps: PageDeps,
+  article: ArticleRecord,
+  options: { readonly invalidate: 'if-changed' | 'always' },
+): Promise<WriteOutcome> {
+  const related = await relatedFor(deps.index, article);
+  const page = renderArticlePage({ site: deps.config, article, related });
+  const outcome = await writeIfChanged(deps.site, pageKey(article.path), page, {
+    contentType: HTML,
+    cacheControl: CACHE_CONTROL.article,
+  });
+  if (outcome !== 'unchanged' || options.invalidate === 'always') await deps.cdn.invalidate([article.path]);
+  return outcome;
+}
+
+/** Removes the pages at these addresses, and the CDN's copies of them (one not there costs nothing). */
+export async function removeArticlePages(deps: PageDeps, paths: readonly string[]): Promise<void> {
+  const unique = [...new Set(paths)];
+  if (unique.length === 0) return;
+  await deps.site.delete(unique.map(pageKey));
+  await deps.cdn.invalidate(unique);
 }

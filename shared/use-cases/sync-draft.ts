@@ -4,7 +4,6 @@ import {
   type ArticlePosition,
   type ArticleRecord,
   articlePath,
-  pageKey,
   RECORD_MAX_BYTES,
   recordBytes,
   sortKeyOf,
@@ -37,7 +36,6 @@ import {
   type StoredObject,
   type ViewId,
 } from '../ports.ts';
-import { renderArticlePage } from '../render/pages.ts';
 import { type ListDeps, listsFor, sitemapView } from './lists.ts';
 import {
   type PhotoToPublish,
@@ -46,8 +44,8 @@ import {
   publishPhoto,
   type ReadyPhoto,
 } from './photos.ts';
-import { mayShowAsRelated, relatedFor } from './related.ts';
-import { CACHE_CONTROL, HTML } from './responses.ts';
+import { mayShowAsRelated } from './related.ts';
+import { removeArticlePages, writeArticlePage } from './site-writes.ts';
 
 export interface SyncDeps extends ListDeps {
   /** Every concern of the article table: a change reads and writes them all. */
@@ -414,7 +412,7 @@ async function putLive(
   prev: ArticleRecord | undefined,
   next: ArticleRecord,
 ): Promise<void> {
-  const { index, site, config } = deps;
+  const { index } = deps;
   const { id, path } = next;
   const live = prev?.status === 'live' ? prev : undefined;
   // Everywhere the article may still show from before (more than one place when an earlier change was
@@ -450,14 +448,9 @@ async function putLive(
   // A page at an address that was not live is written before the index names it, so that no list ever
   // links to a missing page; a live page is rewritten (and its CDN copy invalidated) by its render job.
   if (live?.path !== path && !change.rebuild) {
-    const related = await relatedFor(index, record);
-    await site.put(pageKey(path), renderArticlePage({ site: config, article: record, related }), {
-      contentType: HTML,
-      cacheControl: CACHE_CONTROL.article,
-    });
     // A reader may have asked for the address before (a shared link, a scheduled article): the CDN keeps
     // that 404 for its error-caching time unless told.
-    await deps.cdn.invalidate([path]);
+    await writeArticlePage(deps, record, { invalidate: 'always' });
   }
   // Whatever the address answered before (gone, or a redirect of an article that used it), it is this page now.
   await deps.edge.set(path, undefined);
@@ -469,10 +462,7 @@ async function putLive(
   const left = [...from.map((f) => f.path), ...(prev?.claimedAhead ?? [])].filter((p) =>
     formerPaths.includes(p),
   );
-  if (left.length > 0) {
-    await site.delete([...new Set(left)].map(pageKey));
-    await deps.cdn.invalidate([...new Set(left)]);
-  }
+  await removeArticlePages(deps, left);
   // A line in the history for where it went live, unless the history says so already (a retry, or a
   // correction in place).
   if (!(live?.settled && live.path === path)) {
