@@ -23,8 +23,9 @@ export function changeFromRecord(record: S3EventRecord): DraftChange {
   };
 }
 
-export function isSqsEvent(event: S3Event | SQSEvent): event is SQSEvent {
-  return event.Records.length > 0 && (event.Records[0] as { eventSource?: string }).eventSource === 'aws:sqs';
+export function isSqsEvent(event: unknown): event is SQSEvent {
+  const records = (event as Partial<SQSEvent> | null)?.Records;
+  return Array.isArray(records) && records.every((r) => r?.eventSource === 'aws:sqs');
 }
 
 /** The S3 records an SQS message carries; none for S3's `s3:TestEvent` sent when notifications are set up. */

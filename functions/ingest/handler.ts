@@ -52,14 +52,20 @@ function isReconcileEvent(event: unknown): event is ReconcileEvent {
  */
 export const MESSAGE_TIME_RESERVE_MS = 30_000;
 
+/** An invocation of a shape AWS does not send this function. */
+export class UnknownEventError extends Error {
+  override readonly name = 'UnknownEventError';
+}
+
 /** The function's time is running out: the message is handed back untouched, to be delivered again. */
 export class OutOfTimeError extends Error {
   override readonly name = 'OutOfTimeError';
 }
 
 /**
- * Lambda entry logic: S3 event records, straight from S3 or inside SQS messages, become draft changes, each
- * synced on its own. From SQS, a failed message is reported back alone (Powertools' batch processor, one
+ * Lambda entry logic, for the event shapes AWS sends it: S3 event records inside SQS messages (the drafts
+ * bucket's notifications), Scheduler's invocations (a due draft, a reconcile), and ops' rebuild. Each S3
+ * record becomes a draft change, synced on its own. From SQS, a failed message is reported back alone (Powertools' batch processor, one
  * message at a time), so one bad draft does not make the whole batch retry; the count of failed messages is
  * a metric, alarmed on.
  */
@@ -97,7 +103,7 @@ export function makeIngestHandler(deps: IngestHandlerDeps) {
   };
 
   return async (
-    event: S3Event | SQSEvent | ScheduledPublishEvent | RebuildEvent | ReconcileEvent,
+    event: SQSEvent | ScheduledPublishEvent | RebuildEvent | ReconcileEvent,
     context?: Context,
   ): Promise<SQSBatchResponse | RebuildResult | ReconcileResult | undefined> => {
     // Stylesheet, clock script and error pages: written once per container, before any page needs them.
@@ -126,10 +132,10 @@ export function makeIngestHandler(deps: IngestHandlerDeps) {
       return result;
     }
     if (!isSqsEvent(event)) {
-      for (const record of event.Records) {
-        if (record.s3.bucket.name === deps.draftsBucket) await syncChange(deps, changeFromRecord(record));
-      }
-      return undefined;
+      // S3 sends to the queue, never to the function: anything else is a mistake in the wiring, said so.
+      throw new UnknownEventError(
+        `not an event the ingest function takes (SQS messages, a schedule, {"rebuild":{}} or {"reconcile":{}}): ${JSON.stringify(event).slice(0, 200)}`,
+      );
     }
     const response = await processPartialResponse(event, handleMessage, processor, {
       ...(context ? { context } : {}),

@@ -5,6 +5,7 @@ import type { S3Event, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toS3EventRecord } from '../../local/s3-notifications.ts';
 import { draftText, SITE } from '../support/site.ts';
+import { delivered, sqsEvent } from '../support/sqs-events.ts';
 import { startStandIns } from '../support/stand-ins.ts';
 import {
   startCloudFrontStandIn,
@@ -125,34 +126,12 @@ async function renderQueued(): Promise<unknown> {
   );
 }
 
-function sqsEvent(bodies: string[], groups: (string | undefined)[] = []): SQSEvent {
-  return {
-    Records: bodies.map((body, i) => ({
-      messageId: `m${i}`,
-      receiptHandle: `r${i}`,
-      body,
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: '0',
-        SenderId: 'S3',
-        ApproximateFirstReceiveTimestamp: '0',
-        ...(groups[i] ? { MessageGroupId: groups[i] } : {}),
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:drafts-events',
-      awsRegion: 'us-east-1',
-    })),
-  };
-}
-
 describe('ingest handler, as Lambda runs it', () => {
   it('decodes S3-encoded keys (spaces as +, UTF-8 percent-encoded) and publishes the draft', async () => {
     const key = 'xa-hoi/Tin tức mới+1.md';
     const event = await upload(key, draftText({ title: 'Tin tức mới' }));
     expect(event.Records[0]?.s3.object.key).toBe('xa-hoi/Tin+t%E1%BB%A9c+m%E1%BB%9Bi%2B1.md');
-    await handler(event);
+    await handler(delivered(event));
     expect(await read('site', 'xa-hoi/tin-tuc-moi/index.html')).toContain('<h1>Tin tức mới</h1>');
     expect(JSON.parse((await read('drafts', `reports/${key}.json`)) ?? '{}')).toMatchObject({
       draftKey: key,
@@ -203,13 +182,13 @@ describe('ingest handler, as Lambda runs it', () => {
     const cacheKey = '/van-hoa/le-hoi/index.html';
     const invalidated = () => cloudfront.invalidations.flatMap((i) => i.paths);
     // New: a reader may have been given the 404 before it existed.
-    await handler(await upload(key, draftText({ title: 'Lễ hội', section: 'van-hoa' })));
+    await handler(delivered(await upload(key, draftText({ title: 'Lễ hội', section: 'van-hoa' }))));
     expect(await renderQueued()).toEqual({ batchItemFailures: [] });
     expect(invalidated()).toContain(cacheKey);
     expect(invalidated()).not.toContain('/van-hoa/le-hoi');
     cloudfront.invalidations.length = 0;
     await handler(
-      await upload(key, draftText({ title: 'Lễ hội', section: 'van-hoa', lead: 'Sapo đã sửa.' })),
+      delivered(await upload(key, draftText({ title: 'Lễ hội', section: 'van-hoa', lead: 'Sapo đã sửa.' }))),
     );
     expect(await renderQueued()).toEqual({ batchItemFailures: [] });
     expect(new Set(cloudfront.invalidations.map((i) => i.distributionId))).toEqual(new Set(['E2EXAMPLE']));
@@ -218,15 +197,17 @@ describe('ingest handler, as Lambda runs it', () => {
     const removal = await upload('van-hoa/khac.md', draftText({ title: 'Khác', section: 'van-hoa' }));
     const record = removal.Records[0];
     if (!record) throw new Error('no record');
-    await handler({
-      Records: [
-        {
-          ...record,
-          eventName: 'ObjectRemoved:Delete',
-          s3: { ...record.s3, object: { ...record.s3.object, key: 'van-hoa/le-hoi.md' } },
-        },
-      ],
-    });
+    await handler(
+      delivered({
+        Records: [
+          {
+            ...record,
+            eventName: 'ObjectRemoved:Delete',
+            s3: { ...record.s3, object: { ...record.s3.object, key: 'van-hoa/le-hoi.md' } },
+          },
+        ],
+      }),
+    );
     const before = invalidated().length;
     expect(await renderQueued()).toEqual({ batchItemFailures: [] });
     expect(invalidated().slice(before)).toContain(cacheKey);
@@ -237,9 +218,11 @@ describe('ingest handler, as Lambda runs it', () => {
 
   it('writes a permanent redirect for a renamed article, retrying when another writer got there first', async () => {
     const key = 'van-hoa/doi-ten.md';
-    await handler(await upload(key, draftText({ title: 'Tên cũ', section: 'van-hoa' })));
+    await handler(delivered(await upload(key, draftText({ title: 'Tên cũ', section: 'van-hoa' }))));
     kvs.conflictNext(2);
-    await handler(await upload(key, draftText({ title: 'Tên cũ', section: 'van-hoa', slug: 'ten-moi' })));
+    await handler(
+      delivered(await upload(key, draftText({ title: 'Tên cũ', section: 'van-hoa', slug: 'ten-moi' }))),
+    );
     expect(kvs.values.get('/van-hoa/ten-cu')).toBe('301 /van-hoa/ten-moi');
     expect(kvs.values.has('/van-hoa/ten-moi')).toBe(false);
   });
@@ -247,9 +230,11 @@ describe('ingest handler, as Lambda runs it', () => {
   it('schedules a future article with EventBridge Scheduler, and publishes it when the schedule invokes it', async () => {
     const key = 'van-hoa/le-hoi-xuan.md';
     await handler(
-      await upload(
-        key,
-        draftText({ title: 'Lễ hội xuân', section: 'van-hoa', publishedAt: '2031-02-01T08:00:00+07:00' }),
+      delivered(
+        await upload(
+          key,
+          draftText({ title: 'Lễ hội xuân', section: 'van-hoa', publishedAt: '2031-02-01T08:00:00+07:00' }),
+        ),
       ),
     );
     expect(JSON.parse((await read('drafts', `reports/${key}.json`)) ?? '{}')).toMatchObject({
@@ -306,7 +291,7 @@ describe('ingest handler, as Lambda runs it', () => {
 
   it('rejects on the first try a draft whose record the table could not hold, and keeps the live version', async () => {
     const key = 'xa-hoi/ngoac-kep.md';
-    await handler(await upload(key, draftText({ title: 'Trích dẫn' }, 'Bản đầu.')));
+    await handler(delivered(await upload(key, draftText({ title: 'Trích dẫn' }, 'Bản đầu.'))));
     const result = await handler(
       sqsEvent([
         JSON.stringify(await upload(key, draftText({ title: 'Trích dẫn' }, `Mở đầu ${'"'.repeat(190_000)}`))),
@@ -326,9 +311,11 @@ describe('ingest handler, as Lambda runs it', () => {
     const event = await upload('xa-hoi/khac.md', draftText({ title: 'Bài ở bucket khác' }));
     const record = event.Records[0];
     if (!record) throw new Error('no record');
-    await handler({
-      Records: [{ ...record, s3: { ...record.s3, bucket: { ...record.s3.bucket, name: 'other' } } }],
-    });
+    await handler(
+      delivered({
+        Records: [{ ...record, s3: { ...record.s3, bucket: { ...record.s3.bucket, name: 'other' } } }],
+      }),
+    );
     expect(await read('site', 'xa-hoi/bai-o-bucket-khac/index.html')).toBeUndefined();
     // The bucket sends every change, its own reports' too: the handler leaves them be (no report of a report).
     const report = toS3EventRecord({
@@ -336,7 +323,7 @@ describe('ingest handler, as Lambda runs it', () => {
       eventTime: new Date().toISOString(),
       s3: { bucket: { name: 'drafts' }, object: { key: 'reports/xa-hoi/khac.md.json' } },
     });
-    await handler({ Records: [report] });
+    await handler(delivered({ Records: [report] }));
     expect(await read('drafts', 'reports/reports/xa-hoi/khac.md.json.json')).toBeUndefined();
   });
 

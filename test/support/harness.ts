@@ -5,7 +5,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { S3Event } from 'aws-lambda';
+import type { S3Event, SQSBatchResponse } from 'aws-lambda';
 import {
   MemoryCdnInvalidator,
   MemoryEdgeRules,
@@ -23,6 +23,7 @@ import { composeRender } from '../../functions/render/compose.ts';
 import { toS3EventRecord } from '../../local/s3-notifications.ts';
 import { silentLog } from './memory-pipeline.ts';
 import { SITE } from './site.ts';
+import { delivered } from './sqs-events.ts';
 
 let pipelines = 0;
 
@@ -143,7 +144,11 @@ export async function concurrentPipeline(
       const worker = async () => {
         for (let event = queue.shift(); event; event = queue.shift()) {
           try {
-            await ingest(event);
+            // As the draft-events queue delivers it: a failed message comes back as a batch failure.
+            const response = await ingest(delivered(event));
+            if ((response as SQSBatchResponse).batchItemFailures.length > 0) {
+              throw new Error(`${event.Records[0]?.s3.object.key}: the delivery failed`);
+            }
           } catch (err) {
             failures += 1;
             const tries = (attempts.get(event) ?? 0) + 1;

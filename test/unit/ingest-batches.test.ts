@@ -94,6 +94,12 @@ describe('ingest deliveries', () => {
     expect(metrics.total('FailedMessages')).toBe(1);
   });
 
+  it('refuses an event AWS does not send it (a bare S3 notification), saying which it takes', async () => {
+    const bare = JSON.parse(delivery(['xa-hoi/mot.md']).Records[0]?.body ?? '{}');
+    await expect(handler(bare)).rejects.toThrow(/not an event the ingest function takes \(SQS messages/);
+    expect(p.drafts.report('xa-hoi/mot.md')).toBeUndefined();
+  });
+
   it('runs a reconcile when the schedule asks, and counts what it found', async () => {
     p.advance(30 * 60_000);
     const result = await handler({ reconcile: {} }, contextWith(60_000, 1));

@@ -1,33 +1,17 @@
-import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { messageGroupOf } from '#shared/adapters/sqs/render-queue.ts';
 import type { RenderJob } from '#shared/ports.ts';
 import { makeRenderHandler } from '../../functions/render/handler.ts';
 import { memoryPipeline } from '../support/memory-pipeline.ts';
 import { draftText } from '../support/site.ts';
+import { sqsEvent } from '../support/sqs-events.ts';
 
 /** A FIFO delivery of render jobs, each message in its view's group, as the render-jobs queue hands them over. */
-function delivery(jobs: readonly RenderJob[]): SQSEvent {
-  return {
-    Records: jobs.map((job, i) => ({
-      messageId: `m${i}`,
-      receiptHandle: `r${i}`,
-      body: JSON.stringify(job),
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: '0',
-        SenderId: 'LAMBDA',
-        ApproximateFirstReceiveTimestamp: '0',
-        MessageGroupId: messageGroupOf(job.view),
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:render-jobs.fifo',
-      awsRegion: 'us-east-1',
-    })),
-  };
-}
+const delivery = (jobs: readonly RenderJob[]) =>
+  sqsEvent(
+    jobs.map((job) => JSON.stringify(job)),
+    jobs.map((job) => messageGroupOf(job.view)),
+  );
 
 describe('render deliveries', () => {
   it("hands back only a failed view's messages; the other views render", async () => {
