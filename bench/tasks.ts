@@ -146,7 +146,7 @@ function hugo(dir: string) {
 async function floor(draftsDir: string) {
   const drafts = new FileDraftStore(draftsDir);
   const texts = await Promise.all(
-    (await drafts.listAll())
+    (await allKeys(drafts))
       .filter((k) => k.endsWith('.md'))
       .map(async (k) => Buffer.from((await drafts.get(k))?.bytes ?? []).toString('utf8')),
   );
@@ -301,7 +301,7 @@ async function reconcileIdle(count: number) {
   const { result, wallMs, cpuMs } = await measure(() =>
     reconcile(p.deps, { now: new Date('2026-02-01T00:00:00Z') }),
   );
-  const objects = (await drafts.listAll()).length;
+  const objects = (await allKeys(drafts)).length;
   return { task: 'reconcile', count, objects, ...calls, result, wallMs, cpuMs, peakRssMb: peakRss() };
 }
 
@@ -315,6 +315,12 @@ async function bundle(entry: string, outfile: string): Promise<{ bytes: number; 
   await esbuild(functionBuildOptions(entry, outfile, ['sharp'], process.cwd()));
   const code = readFileSync(outfile);
   return { bytes: code.byteLength, gzip: gzipSync(code).byteLength };
+}
+
+async function allKeys(drafts: DraftStore): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const page of drafts.listVersions()) keys.push(...page.map((v) => v.key));
+  return keys;
 }
 
 function peakRss(): number {

@@ -36,10 +36,6 @@ export interface DraftStore {
    * comes back empty and marked `tooLarge`, so a 50 MB upload costs no memory.
    */
   get(key: string, limit?: { readonly maxBytes: number }): Promise<StoredObject | undefined>;
-  /** Keys directly below a folder prefix (not recursive). */
-  listFolder(prefix: string): Promise<string[]>;
-  /** Every key in the bucket, reports included. */
-  listAll(): Promise<string[]>;
   /**
    * The bucket's objects with their versions, reports included, a page at a time in key order (UTF-8 byte
    * order, as S3 lists them: `compareKeys`), starting after `after`.

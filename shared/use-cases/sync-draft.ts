@@ -797,7 +797,8 @@ async function syncImage(deps: SyncDeps, change: DraftChange): Promise<EditorRep
   }
   // The version the event or listing named; none means the image is gone (or, from a schedule, unknown).
   if (change.etag !== undefined) await noteApplied(deps, change.key, change.etag);
-  else if (!(await deps.drafts.listFolder(change.key)).includes(change.key)) {
+  // Whether it is there, without reading it: an object over a limit of nothing comes back unread.
+  else if (!(await deps.drafts.get(change.key, { maxBytes: 0 }))) {
     await noteApplied(deps, change.key, undefined);
   }
   return reports;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import dns from 'node:dns';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { S3Event, SQSEvent } from 'aws-lambda';
+import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toS3EventRecord } from '../../local/s3-notifications.ts';
 import { draftText, SITE } from '../support/site.ts';

@@ -135,7 +135,14 @@ const steps: [string, () => Promise<unknown>][] = [
         uploadedAt: at,
       }),
   ],
-  ['drafts.listAll', () => drafts.listAll()],
+  [
+    'drafts.listVersions',
+    async () => {
+      const pages = [];
+      for await (const page of drafts.listVersions({ after: 'a' })) pages.push(page);
+      return pages;
+    },
+  ],
   [
     'drafts.get limited',
     async () => {

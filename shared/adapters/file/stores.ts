@@ -163,14 +163,6 @@ export class FileDraftStore implements DraftStore {
     return limit && got.size > limit.maxBytes ? { ...got, tooLarge: true } : got;
   }
 
-  async listFolder(prefix: string): Promise<string[]> {
-    return this.#folder.keys(prefix).filter((k) => !k.slice(prefix.length).includes('/'));
-  }
-
-  async listAll(): Promise<string[]> {
-    return this.#folder.keys('');
-  }
-
   async *listVersions(options: { readonly after?: string } = {}): AsyncIterable<UploadVersion[]> {
     const { after } = options;
     const keys = this.#folder

@@ -62,14 +62,6 @@ export class MemoryDraftStore implements DraftStore {
     }
     return { bytes, size: bytes.byteLength, etag };
   }
-  async listFolder(prefix: string): Promise<string[]> {
-    return [...this.objects.keys()].filter(
-      (k) => k.startsWith(prefix) && !k.slice(prefix.length).includes('/'),
-    );
-  }
-  async listAll(): Promise<string[]> {
-    return [...this.objects.keys()].sort(compareKeys);
-  }
   async *listVersions(options: { readonly after?: string } = {}): AsyncIterable<UploadVersion[]> {
     const { after } = options;
     const keys = [...this.objects.keys()]

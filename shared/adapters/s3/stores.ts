@@ -61,26 +61,6 @@ export class S3DraftStore implements DraftStore {
     return getObject(this.client, this.bucket, key, limit?.maxBytes);
   }
 
-  async listFolder(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
-    const pages = paginateListObjectsV2(
-      { client: this.client },
-      { Bucket: this.bucket, Prefix: prefix, Delimiter: '/' },
-    );
-    for await (const page of pages) {
-      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
-    }
-    return keys;
-  }
-
-  async listAll(): Promise<string[]> {
-    const keys: string[] = [];
-    for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket })) {
-      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
-    }
-    return keys;
-  }
-
   async *listVersions(options: { readonly after?: string } = {}): AsyncIterable<UploadVersion[]> {
     const pages = paginateListObjectsV2(
       { client: this.client, pageSize: 1000 },
