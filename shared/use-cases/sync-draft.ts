@@ -13,6 +13,7 @@ import { backoffMs } from '../domain/backoff.ts';
 import { type PublishedImage, renderBodyWithPhotos } from '../domain/body.ts';
 import { type Draft, defaultIdForKey, type ParseResult, parseDraft } from '../domain/draft.ts';
 import { MAX_DRAFT_BYTES } from '../domain/encoding.ts';
+import { addressesOf, type GoingLiveStep, planGoingLive, positionOf, shownAt } from '../domain/going-live.ts';
 import { IMAGE_LIMITS, imageOverLimits, imageTypeOfName, inspectImage } from '../domain/images.ts';
 import { DraftRejectedError, type Problem, problem } from '../domain/problems.ts';
 import { slugify } from '../domain/slug.ts';
@@ -402,9 +403,9 @@ function refuseOversized(bytes: number): void {
 }
 
 /**
- * Makes `next` the article's live state, from wherever `prev` left it, in an order that a failure at any
- * step leaves redoable: a retry, or the next change to the draft, finds in the record everything this one
- * may have done and finishes or undoes it.
+ * Makes `next` the article's live state, from wherever `prev` left it: the facts are read, the steps
+ * planned from them (`planGoingLive`, in the order docs/convergence.md argues), and applied one by one. A
+ * failure at any step leaves a record from which a retry, or the next change to the draft, plans the rest.
  */
 async function putLive(
   deps: SyncDeps,
@@ -413,118 +414,56 @@ async function putLive(
   next: ArticleRecord,
 ): Promise<void> {
   const { index } = deps;
-  const { id, path } = next;
-  const live = prev?.status === 'live' ? prev : undefined;
-  // Everywhere the article may still show from before (more than one place when an earlier change was
-  // interrupted), kept in the record until this change is settled.
-  const from = shownAt(prev);
-  // Every address the record knows the article by. Before an address is claimed and its page written, the
-  // record says so (a new address among its own, a settled record as changing), so that if this change stops
-  // there, the next one knows what to clean up. A correction in place needs no such step, and neither does a
-  // rebuild meeting an article with no record: it writes no page ahead, and a rebuild that stops is run
-  // again, when the same draft claims the same address.
-  const known = new Set(addressesOf(prev));
-  const ahead = !known.has(path) || (prev?.settled && live?.path !== path);
-  if (ahead && !(change.rebuild && !prev)) await index.put(recordBeforeClaiming(prev, next));
-  const holder = await index.claimPath(path, id);
-  if (holder !== undefined) {
-    throw new DraftRejectedError([
-      problem('slug_taken', { field: 'slug', path, holder, suggestion: `${next.slug}-2` }),
-    ]);
-  }
-  // Old addresses keep working: each stays this article's and redirects to the new one (unless another
-  // article has taken it since the article was down).
-  const formerPaths: string[] = [];
-  for (const former of known) {
-    if (former !== path && (await index.claimPath(former, id)) === undefined) formerPaths.push(former);
-  }
-  const record: ArticleRecord = {
-    ...next,
-    formerPaths,
-    settled: false,
-    ...(from.length > 0 ? { pendingFrom: from } : {}),
-  };
+  const addresses = [...new Set([...addressesOf(prev), next.path])];
+  const holders = new Map<string, string | undefined>();
+  for (const path of addresses) holders.set(path, await index.holderOf(path));
+  const lastLine = prev ? (await index.auditOf(next.id)).at(-1) : undefined;
+  const plan = planGoingLive({ prev, next, holders, lastLine }, { rebuild: change.rebuild === true });
+  if (!plan.ok) throw slugTaken(next, plan.holder);
+  for (const step of plan.steps) await applyStep(deps, change, next, step);
+}
 
-  // A page at an address that was not live is written before the index names it, so that no list ever
-  // links to a missing page; a live page is rewritten (and its CDN copy invalidated) by its render job.
-  if (live?.path !== path && !change.rebuild) {
-    // A reader may have asked for the address before (a shared link, a scheduled article): the CDN keeps
-    // that 404 for its error-caching time unless told.
-    await writeArticlePage(deps, record, { invalidate: 'always' });
-  }
-  // Whatever the address answered before (gone, or a redirect of an article that used it), it is this page now.
-  await deps.edge.set(path, undefined);
-  await index.put(record);
-  // A rebuild renders every view itself once all drafts are applied.
-  if (!change.rebuild) await deps.render.send(await jobsFor(deps, record, from));
-  for (const former of formerPaths) await deps.edge.set(former, { status: 301, location: path });
-  // Pages this change or an interrupted one left behind (the render job removes any written later).
-  const left = [...from.map((f) => f.path), ...(prev?.claimedAhead ?? [])].filter((p) =>
-    formerPaths.includes(p),
-  );
-  await removeArticlePages(deps, left);
-  // A line in the history for where it went live, unless the history says so already (a retry, or a
-  // correction in place).
-  if (!(live?.settled && live.path === path)) {
-    // Records are never removed: an article that had none has no history yet.
-    const line = prev ? await lastLine(index, id) : undefined;
-    const listed = line?.action === 'published' || line?.action === 'moved';
-    if (!listed || line?.path !== path) {
-      await index.appendAudit(auditEntry(change, record, listed ? 'moved' : 'published'));
+function slugTaken(next: ArticleRecord, holder: string): DraftRejectedError {
+  return new DraftRejectedError([
+    problem('slug_taken', { field: 'slug', path: next.path, holder, suggestion: `${next.slug}-2` }),
+  ]);
+}
+
+/** Applies one step of a plan; each may be applied again with the same effect. */
+async function applyStep(deps: SyncDeps, change: DraftChange, next: ArticleRecord, step: GoingLiveStep) {
+  const { index, edge } = deps;
+  switch (step.kind) {
+    case 'note-intent':
+    case 'record':
+      return index.put(step.record);
+    case 'claim': {
+      const holder = await index.claimPath(step.path, next.id);
+      if (holder !== undefined) throw slugTaken(next, holder);
+      return;
     }
+    case 'claim-former': {
+      // Taken since the facts were read: planned again, from the new facts, on the retry.
+      const holder = await index.claimPath(step.path, next.id);
+      if (holder !== undefined) throw new Error(`${step.path} was claimed by ${holder} meanwhile`);
+      return;
+    }
+    case 'write-page-ahead':
+      // A reader may have asked for the address before (a shared link, a scheduled article): the CDN keeps
+      // that 404 for its error-caching time unless told.
+      return void (await writeArticlePage(deps, step.record, { invalidate: 'always' }));
+    case 'open-address':
+      return edge.set(step.path, undefined);
+    case 'send-jobs':
+      return deps.render.send(await jobsFor(deps, step.record, step.from));
+    case 'redirect':
+      return edge.set(step.from, { status: 301, location: step.to });
+    case 'remove-pages':
+      return removeArticlePages(deps, step.paths);
+    case 'audit':
+      return index.appendAudit(auditEntry(change, step.record, step.action));
+    case 'settle':
+      return index.settle(next.id, step.version);
   }
-  await index.settle(id, record.version);
-}
-
-/**
- * Where an article may show now: its place when it is live, and while a change to it is unsettled, every
- * place that change came from.
- */
-function shownAt(record: ArticleRecord | undefined): ArticlePosition[] {
-  if (!record) return [];
-  const at = [...(record.pendingFrom ?? []), ...(record.status === 'live' ? [positionOf(record)] : [])];
-  const byKey = new Map(at.map((p) => [JSON.stringify([p.path, p.section, p.sortKey, p.tags ?? []]), p]));
-  return [...byKey.values()];
-}
-
-/** Every address an article's record names: its own, the former ones, and those of an unsettled change. */
-function addressesOf(record: ArticleRecord | undefined): string[] {
-  if (!record) return [];
-  return [
-    ...new Set([
-      record.path,
-      ...record.formerPaths,
-      ...(record.pendingFrom ?? []).map((f) => f.path),
-      ...(record.claimedAhead ?? []),
-    ]),
-  ];
-}
-
-/**
- * The record before a change that is about to claim a new address, naming that address: the article as it
- * was (a new one as not live yet), changing from where it stood (or from where an interrupted change did).
- */
-function recordBeforeClaiming(prev: ArticleRecord | undefined, next: ArticleRecord): ArticleRecord {
-  if (!prev) {
-    // Not live, so nothing renders its body: the record names the address and no more.
-    const { photos: _, ...rest } = next;
-    return {
-      ...rest,
-      bodyHtml: '',
-      status: 'withdrawn',
-      version: 0,
-      settled: false,
-      claimedAhead: [next.path],
-    };
-  }
-  const from = prev.settled ? shownAt(prev) : (prev.pendingFrom ?? []);
-  const { pendingFrom: _, ...rest } = prev;
-  return {
-    ...rest,
-    settled: false,
-    ...(from.length > 0 ? { pendingFrom: from } : {}),
-    claimedAhead: [...new Set([...(prev.claimedAhead ?? []), next.path])],
-  };
 }
 
 /**
@@ -562,10 +501,6 @@ function auditEntry(change: DraftChange, record: ArticleRecord, action: AuditEnt
     ...(change.draftVersion ? { draftVersion: change.draftVersion } : {}),
     path: record.path,
   };
-}
-
-function positionOf(record: ArticleRecord): ArticlePosition {
-  return { section: record.section, sortKey: record.sortKey, path: record.path, tags: tagSlugs(record.tags) };
 }
 
 /**
