@@ -13,7 +13,8 @@ import { backoffMs } from '../domain/backoff.ts';
 import { type PublishedImage, renderBodyWithPhotos } from '../domain/body.ts';
 import { type Draft, defaultIdForKey, type ParseResult, parseDraft } from '../domain/draft.ts';
 import { MAX_DRAFT_BYTES } from '../domain/encoding.ts';
-import { addressesOf, type GoingLiveStep, planGoingLive, positionOf, shownAt } from '../domain/going-live.ts';
+import { type DownAs, type GoingDownStep, isDownAs, planGoingDown } from '../domain/going-down.ts';
+import { addressesOf, type GoingLiveStep, planGoingLive, positionOf } from '../domain/going-live.ts';
 import { IMAGE_LIMITS, imageOverLimits, imageTypeOfName, inspectImage } from '../domain/images.ts';
 import { DraftRejectedError, type Problem, problem } from '../domain/problems.ts';
 import { slugify } from '../domain/slug.ts';
@@ -429,8 +430,13 @@ function slugTaken(next: ArticleRecord, holder: string): DraftRejectedError {
   ]);
 }
 
-/** Applies one step of a plan; each may be applied again with the same effect. */
-async function applyStep(deps: SyncDeps, change: DraftChange, next: ArticleRecord, step: GoingLiveStep) {
+/** Applies one step of a plan to the article; each may be applied again with the same effect. */
+async function applyStep(
+  deps: SyncDeps,
+  change: DraftChange,
+  next: ArticleRecord,
+  step: GoingLiveStep | GoingDownStep,
+) {
   const { index, edge } = deps;
   switch (step.kind) {
     case 'note-intent':
@@ -459,6 +465,15 @@ async function applyStep(deps: SyncDeps, change: DraftChange, next: ArticleRecor
       return edge.set(step.from, { status: 301, location: step.to });
     case 'remove-pages':
       return removeArticlePages(deps, step.paths);
+    case 'gone': {
+      // Claimed by another article since the facts were read: that article's now, left alone.
+      const holder = await index.holderOf(step.path);
+      if (holder !== undefined && holder !== next.id) return;
+      await edge.set(step.path, { status: 410 });
+      return index.releasePath(step.path, next.id);
+    }
+    case 'unredirect':
+      return edge.set(step.path, undefined);
     case 'audit':
       return index.appendAudit(auditEntry(change, step.record, step.action));
     case 'settle':
@@ -487,7 +502,7 @@ async function finishInterrupted(deps: SyncDeps, change: DraftChange, id: string
  * record says, so a change retried after its line was written does not write it twice, and one interrupted
  * before does not lose it.
  */
-async function lastLine(index: SyncDeps['index'], id: string): Promise<AuditEntry | undefined> {
+async function _lastLine(index: SyncDeps['index'], id: string): Promise<AuditEntry | undefined> {
   return (await index.auditOf(id)).at(-1);
 }
 
@@ -544,7 +559,7 @@ async function takeDown(
   change: DraftChange,
   id: string,
   warnings: readonly Problem[] = [],
-  downAs: 'withdrawn' | 'scheduled' = 'withdrawn',
+  downAs: DownAs = 'withdrawn',
 ): Promise<EditorReport> {
   const { index } = deps;
   const report: EditorReport = {
@@ -557,49 +572,17 @@ async function takeDown(
   };
   const prev = await index.get(id);
   if (!prev || prev.draftKey !== change.key) return report;
-  const alreadyDown = prev.status === 'withdrawn' || (prev.status === 'scheduled' && downAs === 'scheduled');
   // Nothing of an article that is down is public, its photos included (a retry finishes what one cut short).
-  if (prev.settled && alreadyDown) {
-    await photosNoLongerShown(deps, id, photosShown(prev, await index.photosOf(id)), []);
-    return report;
+  if (!isDownAs(prev, downAs)) {
+    const holders = new Map<string, string | undefined>();
+    for (const path of addressesOf(prev)) holders.set(path, await index.holderOf(path));
+    const lastLine = (await index.auditOf(id)).at(-1);
+    for (const step of planGoingDown({ prev, holders, lastLine }, downAs))
+      await applyStep(deps, change, prev, step);
   }
-  const from = shownAt(prev);
-  // Out of the index first: the render jobs then drop it from its lists and related teasers, and its own
-  // job removes its pages. Its address stays its own; any other it had, or a change claimed, is a former one.
-  const addresses = addressesOf(prev);
-  const { claimedAhead: _, ...rest } = prev;
-  const down: ArticleRecord = {
-    ...rest,
-    status: downAs,
-    version: prev.status === 'live' ? prev.version + 1 : prev.version,
-    formerPaths: addresses.filter((p) => p !== prev.path),
-    settled: false,
-    pendingFrom: from,
-  };
-  await index.put(down);
-  await deps.render.send(await jobsFor(deps, down, from));
-  // Withdrawn: every address it had answers 410 Gone at once, and is free again for other articles.
-  // Scheduled: it keeps its addresses for when it returns; until then they answer 404 (a former one no
-  // longer redirects to a page that is not there). An address claimed ahead by a change that then found it
-  // taken is the other article's, and left alone.
-  for (const path of addresses) {
-    const holder = await index.holderOf(path);
-    if (holder !== undefined && holder !== id) continue;
-    if (downAs === 'withdrawn') {
-      await deps.edge.set(path, { status: 410 });
-      await index.releasePath(path, id);
-    } else if (path !== prev.path) {
-      await deps.edge.set(path, undefined);
-    }
-  }
-  // A line in the history if it says the article was on the site (not yet written, if this is a retry).
-  const line = await lastLine(index, id);
-  if (line?.action === 'published' || line?.action === 'moved') {
-    await index.appendAudit(auditEntry(change, prev, downAs === 'withdrawn' ? 'taken-down' : 'rescheduled'));
-  }
-  await index.settle(id, down.version);
   await photosNoLongerShown(deps, id, photosShown(prev, await index.photosOf(id)), []);
-  deps.log.info('article taken down', { articleId: id, path: prev.path, draftKey: change.key });
+  if (!isDownAs(prev, downAs))
+    deps.log.info('article taken down', { articleId: id, path: prev.path, draftKey: change.key });
   return report;
 }
 

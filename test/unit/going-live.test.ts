@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ArticleRecord } from '#shared/domain/article.ts';
 import type { AuditEntry } from '#shared/domain/audit.ts';
+import { type DownAs, GOING_DOWN_STEPS, isDownAs, planGoingDown } from '#shared/domain/going-down.ts';
 import { GOING_LIVE_STEPS, type GoingLiveFacts, planGoingLive } from '#shared/domain/going-live.ts';
 import { articleRecord, ROOT } from '../support/site.ts';
 
@@ -162,7 +163,7 @@ describe('planning an article going live', () => {
 
   it('applies its steps in the order docs/convergence.md argues, by the same names', () => {
     const doc = readFileSync(join(ROOT, 'docs/convergence.md'), 'utf8');
-    const section = doc.slice(doc.indexOf('## 3.'), doc.indexOf('## 4.'));
+    const section = doc.slice(doc.indexOf('## 3.'), doc.indexOf('A takedown is planned'));
     const named = [...section.matchAll(/^\d+\. `([a-z-]+)`/gm)].map((m) => m[1]);
     expect(named).toEqual([...GOING_LIVE_STEPS]);
     // Every plan is that order, some steps left out.
@@ -172,5 +173,44 @@ describe('planning an article going live', () => {
       lastLine: line('published', A),
     });
     expect(full).toEqual([...GOING_LIVE_STEPS]);
+  });
+});
+
+describe('planning a takedown', () => {
+  const live = articleRecord(1, { section: 'xa-hoi', path: B, formerPaths: [A], settled: true });
+  const down = (downAs: DownAs, holders = new Map<string, string | undefined>()) =>
+    planGoingDown({ prev: live, holders, lastLine: line('published', B) }, downAs).map((s) =>
+      'path' in s ? `${s.kind} ${s.path}` : s.kind,
+    );
+
+  it.each([
+    {
+      downAs: 'withdrawn' as const,
+      steps: ['record', 'send-jobs', `gone ${B}`, `gone ${A}`, 'audit', 'settle'],
+    },
+    { downAs: 'scheduled' as const, steps: ['record', 'send-jobs', `unredirect ${A}`, 'audit', 'settle'] },
+  ])(
+    '$downAs: the record first, then the jobs, the addresses, the history, the settle',
+    ({ downAs, steps }) => {
+      expect(down(downAs)).toEqual(steps);
+    },
+  );
+
+  it('leaves alone an address another article has claimed', () => {
+    expect(down('withdrawn', new Map([[A, 'bai-khac']]))).not.toContain(`gone ${A}`);
+  });
+
+  it('is done already when down as asked and settled', () => {
+    expect(isDownAs({ ...live, status: 'withdrawn' }, 'withdrawn')).toBe(true);
+    expect(isDownAs({ ...live, status: 'withdrawn', settled: false }, 'withdrawn')).toBe(false);
+    expect(isDownAs({ ...live, status: 'withdrawn' }, 'scheduled')).toBe(true);
+    expect(isDownAs({ ...live, status: 'scheduled' }, 'withdrawn')).toBe(false);
+  });
+
+  it('applies its steps in the order docs/convergence.md argues, by the same names', () => {
+    const doc = readFileSync(join(ROOT, 'docs/convergence.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('A takedown is planned'), doc.indexOf('## 4.'));
+    const named = [...section.matchAll(/^\d+\. `([a-z-]+)`/gm)].map((m) => m[1]);
+    expect(named).toEqual([...GOING_DOWN_STEPS]);
   });
 });
