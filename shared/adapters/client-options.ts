@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 /**
  * Options of every AWS SDK client the functions make. The SDK sets no timeout of its own: a connection that
  * is never accepted, or a response that stops coming (a keep-alive socket dropped on the way, an overloaded
- * endpoint), would hold the function until Lambda ends it at 60 s, and the whole batch would be retried.
+ * endpoint), would hold the function until Lambda ends it at its timeout, and the whole batch would be retried.
  * With these the stalled call fails on its own and the SDK retries it on a fresh connection, within the
  * function's time. `socketTimeout` counts idle time on the socket, so a large image that keeps flowing is
  * never cut off. (The handler's `requestTimeout` would only log a warning unless told to throw.)

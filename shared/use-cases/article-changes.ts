@@ -1,0 +1,196 @@
+import { createHash } from 'node:crypto';
+import {
+  type ArticleRecord,
+  articlePath,
+  RECORD_MAX_BYTES,
+  recordBytes,
+  sortKeyOf,
+} from '../domain/article.ts';
+import { type PublishedImage, renderBodyWithPhotos } from '../domain/body.ts';
+import type { Draft } from '../domain/draft.ts';
+import { type DownAs, isDownAs, planGoingDown } from '../domain/going-down.ts';
+import { addressesOf } from '../domain/going-live.ts';
+import { DraftRejectedError, type Problem, problem } from '../domain/problems.ts';
+import type { EditorReport } from '../ports.ts';
+import { applyStep, putLive } from './apply-steps.ts';
+import type { DraftChange, SyncDeps } from './change-deps.ts';
+import { photosNoLongerShown, photosShown, publishImages, readImages } from './draft-photos.ts';
+
+/**
+ * A draft whose publication time is in the future: nothing of it is public until then (an article that was
+ * live goes off the site, its address kept for it), and the scheduler brings it back at that time.
+ */
+export async function schedule(
+  deps: SyncDeps,
+  change: DraftChange,
+  draft: Draft,
+  warnings: readonly Problem[],
+): Promise<EditorReport> {
+  const at = draft.publishedAt ?? change.eventTime;
+  const prev = await deps.index.get(draft.id);
+  if (prev?.draftKey === draft.key && (prev.status === 'live' || !prev.settled)) {
+    await takeDown(deps, change, draft.id, warnings, 'scheduled');
+  }
+  await deps.scheduler.schedule(draft.key, at);
+  return {
+    draftKey: draft.key,
+    status: 'scheduled',
+    errors: [],
+    warnings,
+    scheduledFor: at.toISOString(),
+    articleId: draft.id,
+    uploadedAt: change.eventTime.toISOString(),
+  };
+}
+
+export async function publish(
+  deps: SyncDeps,
+  change: DraftChange,
+  draft: Draft,
+  warnings: readonly Problem[],
+): Promise<EditorReport> {
+  const { index, config } = deps;
+  const prev = await index.get(draft.id);
+  if (prev && prev.draftKey !== draft.key && (await deps.drafts.get(prev.draftKey))) {
+    throw new DraftRejectedError([
+      problem('duplicate_id', { field: 'id', id: draft.id, other: prev.draftKey }),
+    ]);
+  }
+  // A corrected headline keeps the address readers already have; only `slug:` (or a new section) moves it.
+  const slug = draft.slugSet || !prev ? draft.slug : prev.slug;
+  const path = articlePath(draft.section, slug);
+  const live = prev?.status === 'live' ? prev : undefined;
+  const published: EditorReport = {
+    draftKey: draft.key,
+    status: 'published',
+    errors: [],
+    warnings,
+    url: `${config.siteUrl}${path}`,
+    articleId: draft.id,
+    uploadedAt: change.eventTime.toISOString(),
+  };
+  // Going live now: a schedule left from an earlier future time is no longer needed.
+  if (prev?.status !== 'live') await deps.scheduler.cancel(draft.key);
+  const toPublish = await readImages(deps, draft);
+  // The article's version: its draft and the images it shows (an image replaced under the same name counts).
+  const contentHash = createHash('sha256')
+    .update([draft.contentHash, ...toPublish.map((i) => i.siteKey)].join('\n'))
+    .digest('hex');
+  if (
+    !change.force &&
+    live?.settled &&
+    live.contentHash === contentHash &&
+    live.path === path &&
+    live.draftKey === draft.key
+  ) {
+    return published;
+  }
+
+  const publishedAt = draft.publishedAt?.toISOString() ?? prev?.publishedAt ?? change.eventTime.toISOString();
+  const editedAt = change.eventTime.toISOString();
+  // "Updated" is shown when the content changed after publication, not when the same draft is applied again.
+  const edited = live !== undefined && live.contentHash !== contentHash && editedAt > publishedAt;
+  const updatedAt = edited ? editedAt : live?.updatedAt;
+  const recordWith = (images: ReadonlyMap<string, PublishedImage>): ArticleRecord => ({
+    id: draft.id,
+    draftKey: draft.key,
+    section: draft.section,
+    slug,
+    path,
+    title: draft.title,
+    lead: draft.lead,
+    excerpt: draft.excerpt,
+    author: draft.author,
+    tags: draft.tags,
+    publishedAt,
+    ...(updatedAt ? { updatedAt } : {}),
+    sortKey: sortKeyOf(publishedAt, draft.id),
+    status: 'live',
+    contentHash,
+    ...bodyOf(draft, images),
+    version: (prev?.version ?? 0) + 1,
+    formerPaths: [],
+    settled: false,
+  });
+  // A record the table cannot hold is refused before anything is written: its body as rendered, with room
+  // for each photo's markup (under 2 KB) and the other fields (bounded by their own limits).
+  const bodyBytes = draft.body.html.reduce((n, piece) => n + Buffer.byteLength(piece, 'utf8'), 0);
+  refuseOversized(bodyBytes + toPublish.length * 2048 + 16 * 1024);
+
+  // The photos it shows are recorded before any is written (a takedown elsewhere then leaves them be); those
+  // it showed before and shows no more come off the site once it is live without them.
+  const shows = toPublish.map((i) => i.siteKey);
+  const recorded = await index.photosOf(draft.id);
+  const showed = photosShown(prev, recorded);
+  if (shows.some((k) => !recorded.includes(k))) {
+    await index.setPhotosOf(draft.id, [...new Set([...showed, ...shows])]);
+  }
+  const next = recordWith(await publishImages(deps, toPublish));
+  refuseOversized(recordBytes(next));
+  await putLive(deps, change, prev, next);
+  await photosNoLongerShown(deps, draft.id, showed, shows);
+  deps.log.info('article published', { articleId: draft.id, path, draftKey: draft.key });
+  return published;
+}
+
+/** An article record over what the table holds: a rejection naming what to shorten, never a retry. */
+export function refuseOversized(bytes: number): void {
+  if (bytes <= RECORD_MAX_BYTES) return;
+  const kb = (n: number) => Math.ceil(n / 1024);
+  throw new DraftRejectedError([
+    problem('article_too_large', { field: 'body', size: kb(bytes), max: kb(RECORD_MAX_BYTES) }),
+  ]);
+}
+
+/**
+ * The draft is rejected now, so it will not redo a change to its article that was interrupted: that change
+ * is finished as recorded (the article stays as it was, or as the interrupted change made it), so that the
+ * site does not stay half-way between the two.
+ */
+export async function finishInterrupted(deps: SyncDeps, change: DraftChange, id: string): Promise<void> {
+  const prev = await deps.index.get(id);
+  if (!prev || prev.settled || prev.draftKey !== change.key) return;
+  if (prev.status !== 'live') {
+    await takeDown(deps, change, id, [], prev.status);
+    return;
+  }
+  const { pendingFrom: _, claimedAhead: __, ...recorded } = prev;
+  await putLive(deps, change, prev, { ...recorded, version: prev.version + 1 });
+}
+
+export function bodyOf(draft: Draft, images: ReadonlyMap<string, PublishedImage>) {
+  const { html, photos } = renderBodyWithPhotos(draft.body, (src) => images.get(src));
+  return { bodyHtml: html, ...(photos.length > 0 ? { photos } : {}) };
+}
+
+export async function takeDown(
+  deps: SyncDeps,
+  change: DraftChange,
+  id: string,
+  warnings: readonly Problem[] = [],
+  downAs: DownAs = 'withdrawn',
+): Promise<EditorReport> {
+  const { index } = deps;
+  const report: EditorReport = {
+    draftKey: change.key,
+    status: 'withdrawn',
+    errors: [],
+    warnings,
+    articleId: id,
+    uploadedAt: change.eventTime.toISOString(),
+  };
+  const prev = await index.get(id);
+  if (!prev || prev.draftKey !== change.key) return report;
+  // Nothing of an article that is down is public, its photos included (a retry finishes what one cut short).
+  if (!isDownAs(prev, downAs)) {
+    const holders = new Map<string, string | undefined>();
+    for (const path of addressesOf(prev)) holders.set(path, await index.holderOf(path));
+    const lastLine = (await index.auditOf(id)).at(-1);
+    for (const step of planGoingDown({ prev, holders, lastLine }, downAs))
+      await applyStep(deps, change, prev, step);
+  }
+  await photosNoLongerShown(deps, id, photosShown(prev, await index.photosOf(id)), []);
+  if (!isDownAs(prev, downAs))
+    deps.log.info('article taken down', { articleId: id, path: prev.path, draftKey: change.key });
+  return report;
+}
