@@ -16,8 +16,12 @@ export interface Teaser {
   readonly updatedAt?: string;
 }
 
-/** `scheduled`: was live, and its `publishedAt` moved into the future; it returns then on its own. */
-export type ArticleStatus = 'live' | 'withdrawn' | 'scheduled';
+/**
+ * `new`: a first change is claiming its address and has not made it live yet (the record names the address,
+ * and no more); `scheduled`: was live, and its `publishedAt` moved into the future; it returns then on its
+ * own; `withdrawn`: taken down for good.
+ */
+export type ArticleStatus = 'new' | 'live' | 'withdrawn' | 'scheduled';
 
 /** An article as the index keeps it: everything needed to render its page again without its draft. */
 export interface ArticleRecord extends Teaser {

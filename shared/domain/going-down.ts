@@ -1,4 +1,5 @@
 import type { ArticlePosition, ArticleRecord } from './article.ts';
+import { articleState } from './article-state.ts';
 import type { AuditEntry } from './audit.ts';
 import { addressesOf, shownAt } from './going-live.ts';
 
@@ -28,8 +29,8 @@ export interface GoingDownFacts {
 
 /** Whether the article is down as asked already, and settled: nothing is left to do but its photos. */
 export function isDownAs(record: ArticleRecord, downAs: DownAs): boolean {
-  const down = record.status === 'withdrawn' || (record.status === 'scheduled' && downAs === 'scheduled');
-  return down && record.settled;
+  const state = articleState(record);
+  return state.kind === 'down' && (state.as === 'withdrawn' || downAs === 'scheduled');
 }
 
 /**

@@ -152,7 +152,7 @@ export function recordBeforeClaiming(prev: ArticleRecord | undefined, next: Arti
     return {
       ...rest,
       bodyHtml: '',
-      status: 'withdrawn',
+      status: 'new',
       version: 0,
       settled: false,
       claimedAhead: [next.path],

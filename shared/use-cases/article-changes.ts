@@ -151,7 +151,9 @@ export async function finishInterrupted(deps: SyncDeps, change: DraftChange, id:
   const prev = await deps.index.get(id);
   if (!prev || prev.settled || prev.draftKey !== change.key) return;
   if (prev.status !== 'live') {
-    await takeDown(deps, change, id, [], prev.status);
+    // Not live: a new article's first change is undone as a takedown is (its page ahead removed, its
+    // address released); a scheduled one stays down until its time.
+    await takeDown(deps, change, id, [], prev.status === 'scheduled' ? 'scheduled' : 'withdrawn');
     return;
   }
   const { pendingFrom: _, claimedAhead: __, ...recorded } = prev;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ArticleRecord } from '#shared/domain/article.ts';
+import { articleState } from '#shared/domain/article-state.ts';
 import type { AuditEntry } from '#shared/domain/audit.ts';
 import { type DownAs, GOING_DOWN_STEPS, isDownAs, planGoingDown } from '#shared/domain/going-down.ts';
 import { GOING_LIVE_STEPS, type GoingLiveFacts, planGoingLive } from '#shared/domain/going-live.ts';
@@ -43,6 +44,7 @@ describe('planning an article going live', () => {
   it.each([
     {
       state: 'absent (a new article)',
+      kind: 'absent',
       facts: { next: next() },
       steps: [
         'note-intent',
@@ -57,12 +59,14 @@ describe('planning an article going live', () => {
     },
     {
       state: 'absent, in a rebuild',
+      kind: 'absent',
       facts: { next: next() },
       rebuild: true,
       steps: ['claim', 'open-address', 'record', 'audit', 'settle'],
     },
     {
       state: 'live and settled, corrected in place',
+      kind: 'live',
       facts: {
         prev: articleRecord(1, { section: 'xa-hoi', path: A, settled: true }),
         next: next(A, 2),
@@ -72,6 +76,7 @@ describe('planning an article going live', () => {
     },
     {
       state: 'live and settled, renamed',
+      kind: 'live',
       facts: {
         prev: articleRecord(1, { section: 'xa-hoi', path: A, settled: true }),
         next: next(B, 2),
@@ -93,6 +98,7 @@ describe('planning an article going live', () => {
     },
     {
       state: 'changing toward B, interrupted after the history said so (a retry)',
+      kind: 'changing',
       facts: {
         prev: articleRecord(1, {
           section: 'xa-hoi',
@@ -118,6 +124,7 @@ describe('planning an article going live', () => {
     },
     {
       state: 'down (withdrawn), back at its address',
+      kind: 'down',
       facts: {
         prev: articleRecord(1, { section: 'xa-hoi', path: A, status: 'withdrawn', settled: true }),
         next: next(A, 2),
@@ -134,7 +141,8 @@ describe('planning an article going live', () => {
         'settle',
       ],
     },
-  ])('$state', ({ facts, rebuild, steps }) => {
+  ])('$state', ({ facts, kind, rebuild, steps }) => {
+    expect(articleState(facts.prev).kind).toBe(kind);
     expect(plan(facts, rebuild)).toEqual(steps);
   });
 
@@ -173,6 +181,30 @@ describe('planning an article going live', () => {
       lastLine: line('published', A),
     });
     expect(full).toEqual([...GOING_LIVE_STEPS]);
+  });
+});
+
+describe('the state an article is in', () => {
+  it.each([
+    { record: undefined, kind: 'absent' },
+    { record: articleRecord(1, { status: 'new', settled: false, claimedAhead: [A] }), kind: 'new' },
+    { record: articleRecord(1, { settled: true }), kind: 'live' },
+    { record: articleRecord(1, { status: 'scheduled', settled: true }), kind: 'down' },
+    { record: articleRecord(1, { status: 'withdrawn', settled: false }), kind: 'changing' },
+  ])('$kind', ({ record, kind }) => {
+    expect(articleState(record).kind).toBe(kind);
+  });
+
+  it('reads an unsettled change as changing, toward its status, from where it showed', () => {
+    const from = [{ section: 'xa-hoi', sortKey: 'k', path: A, tags: [] }];
+    expect(
+      articleState(articleRecord(1, { path: B, settled: false, pendingFrom: from, claimedAhead: [B] })),
+    ).toEqual({
+      kind: 'changing',
+      toward: 'live',
+      from,
+      claimedAhead: [B],
+    });
   });
 });
 
