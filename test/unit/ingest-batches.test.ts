@@ -1,45 +1,28 @@
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryOpsMetrics } from '#shared/adapters/memory/index.ts';
 import { pageKey } from '#shared/domain/article.ts';
 import { MESSAGE_TIME_RESERVE_MS, makeIngestHandler } from '../../functions/ingest/handler.ts';
+import { toS3EventRecord } from '../../local/s3-notifications.ts';
 import { memoryPipeline } from '../support/memory-pipeline.ts';
 import { draftText } from '../support/site.ts';
+import { delivered } from '../support/sqs-events.ts';
 
 type Pipeline = ReturnType<typeof memoryPipeline>;
 
 /** An SQS delivery of S3 records, one upload per message, as the draft-events queue hands them over. */
-function delivery(keys: readonly string[]): SQSEvent {
-  return {
-    Records: keys.map((key, i) => ({
-      messageId: `m${i}`,
-      receiptHandle: `r${i}`,
-      body: JSON.stringify({
-        Records: [
-          {
-            eventVersion: '2.1',
-            eventSource: 'aws:s3',
-            eventName: 'ObjectCreated:Put',
-            eventTime: '2024-05-19T03:40:00.000Z',
-            userIdentity: { principalId: 'AWS:EDITOR' },
-            s3: { bucket: { name: 'drafts' }, object: { key, eTag: 'x' } },
-          },
-        ],
-      }),
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: '0',
-        SenderId: 'S3',
-        ApproximateFirstReceiveTimestamp: '0',
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:draft-events',
-      awsRegion: 'us-east-1',
+const delivery = (keys: readonly string[]) =>
+  delivered(
+    ...keys.map((key) => ({
+      Records: [
+        toS3EventRecord({
+          eventName: 'ObjectCreated:Put',
+          eventTime: '2024-05-19T03:40:00.000Z',
+          s3: { bucket: { name: 'drafts' }, object: { key } },
+        }),
+      ],
     })),
-  };
-}
+  );
 
 /** A Lambda context whose time left drops by `perCall` each time it is asked. */
 function contextWith(leftMs: number, perCall: number): Context {
