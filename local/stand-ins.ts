@@ -7,7 +7,8 @@ import { startModuleWorker } from '#shared/adapters/workers/start-worker.ts';
 
 export interface StandInOptions {
   readonly s3Dir: string;
-  readonly dynamoDir: string;
+  /** Where dynalite keeps the tables; in memory when absent (tests: faster, and nothing to keep). */
+  readonly dynamoDir?: string;
   readonly s3Port: number;
   readonly dynamoPort: number;
   readonly buckets: readonly string[];
@@ -101,7 +102,12 @@ async function serve(
     configureBuckets: options.buckets.map((name) => ({ name })),
   });
   const s3Address = await s3rver.run();
-  const dynamo = dynalite({ path: options.dynamoDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const dynamo = dynalite({
+    ...(options.dynamoDir ? { path: options.dynamoDir } : {}),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
   dynamo.listen(options.dynamoPort, '127.0.0.1');
   await once(dynamo, 'listening');
   s3rver.on('event', (event: S3rverEvent) => port.postMessage({ kind: 'event', event } satisfies FromWorker));

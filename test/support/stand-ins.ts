@@ -1,13 +1,9 @@
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
-import S3rver from 's3rver';
 import { AWS_CLIENT_OPTIONS } from '#shared/adapters/client-options.ts';
 
 /**
@@ -17,24 +13,15 @@ import { AWS_CLIENT_OPTIONS } from '#shared/adapters/client-options.ts';
 const STALLED_CALL = AWS_CLIENT_OPTIONS.requestHandler;
 
 import { ensureArticleTable } from '../../local/stack.ts';
+import { startStandIns as startLocalStandIns } from '../../local/stand-ins.ts';
 
-/** s3rver and dynalite on free loopback ports, with SDK clients set up as the handlers' would be. */
+/** s3rver and dynalite on free loopback ports (as the local stack starts them), with SDK clients set up as the handlers' would be. */
 export async function startStandIns(buckets: string[] = ['drafts', 'site']) {
   const dir = mkdtempSync(join(tmpdir(), 'newsroom-test-'));
-  const s3rver = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: dir,
-    configureBuckets: buckets.map((name) => ({ name })),
-  });
-  const s3Address = await s3rver.run();
-  const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  dynamo.listen(0, '127.0.0.1');
-  await once(dynamo, 'listening');
+  // The local stack's own stand-ins, on their worker thread; the table in memory.
+  const standIns = await startLocalStandIns({ s3Dir: dir, s3Port: 0, dynamoPort: 0, buckets });
+  const { s3Endpoint, dynamoEndpoint } = standIns;
   const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-  const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
-  const dynamoEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
   const s3 = new S3Client({
     region: 'us-east-1',
     endpoint: s3Endpoint,
@@ -59,7 +46,6 @@ export async function startStandIns(buckets: string[] = ['drafts', 'site']) {
     documents,
     s3Endpoint,
     dynamoEndpoint,
-    s3rver,
     /** A fresh article table. */
     async table(): Promise<string> {
       tables += 1;
@@ -70,8 +56,7 @@ export async function startStandIns(buckets: string[] = ['drafts', 'site']) {
     async stop() {
       s3.destroy();
       dynamoClient.destroy();
-      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
-      await s3rver.close();
+      await standIns.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
