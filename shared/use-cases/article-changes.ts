@@ -7,70 +7,97 @@ import {
   sortKeyOf,
 } from '../domain/article.ts';
 import { type PublishedImage, renderBodyWithPhotos } from '../domain/body.ts';
+import {
+  type ChangeFacts,
+  type ChangeStep,
+  type DraftAsRead,
+  planChange,
+  planRejection,
+  publishedSlug,
+} from '../domain/change-plan.ts';
 import type { Draft } from '../domain/draft.ts';
 import { type DownAs, isDownAs, planGoingDown } from '../domain/going-down.ts';
 import { addressesOf } from '../domain/going-live.ts';
-import { DraftRejectedError, type Problem, problem } from '../domain/problems.ts';
-import type { EditorReport } from '../ports.ts';
+import { DraftRejectedError, problem } from '../domain/problems.ts';
 import { applyStep, putLive } from './apply-steps.ts';
 import type { DraftChange, SyncDeps } from './change-deps.ts';
 import { photosNoLongerShown, photosShown, publishImages, readImages } from './draft-photos.ts';
 
-/**
- * A draft whose publication time is in the future: nothing of it is public until then (an article that was
- * live goes off the site, its address kept for it), and the scheduler brings it back at that time.
- */
-export async function schedule(
+/** Reads what a change to the draft key decides from: the article's record, and a draft that shares its id. */
+export async function gatherFacts(
   deps: SyncDeps,
   change: DraftChange,
-  draft: Draft,
-  warnings: readonly Problem[],
-): Promise<EditorReport> {
-  const at = draft.publishedAt ?? change.eventTime;
-  const prev = await deps.index.get(draft.id);
-  if (prev?.draftKey === draft.key && (prev.status === 'live' || !prev.settled)) {
-    await takeDown(deps, change, draft.id, warnings, 'scheduled');
-  }
-  await deps.scheduler.schedule(draft.key, at);
+  id: string,
+  draft: DraftAsRead,
+): Promise<ChangeFacts> {
+  const prev = await deps.index.get(id);
+  const other =
+    draft.kind === 'valid' && prev && prev.draftKey !== draft.draft.key ? prev.draftKey : undefined;
   return {
-    draftKey: draft.key,
-    status: 'scheduled',
-    errors: [],
-    warnings,
-    scheduledFor: at.toISOString(),
-    articleId: draft.id,
-    uploadedAt: change.eventTime.toISOString(),
+    key: change.key,
+    uploadedAt: change.eventTime,
+    now: deps.now?.() ?? new Date(),
+    draft,
+    id,
+    prev,
+    otherDraft: other !== undefined && (await deps.drafts.get(other, { maxBytes: 0 })) ? other : undefined,
+    siteUrl: deps.config.siteUrl,
   };
 }
 
+/**
+ * Plans the change from the facts and applies its steps. A step that finds the draft must be refused (an
+ * image missing, an address taken, a record too large) plans the change again as a rejection, from there.
+ */
+export async function applyChange(deps: SyncDeps, change: DraftChange, facts: ChangeFacts) {
+  const plan = planChange(facts);
+  try {
+    for (const step of plan.steps) await applyChangeStep(deps, change, facts, step);
+    return plan.report;
+  } catch (err) {
+    if (!(err instanceof DraftRejectedError)) throw err;
+    const warnings = facts.draft.kind === 'valid' ? facts.draft.warnings : [];
+    const rejection = planRejection(facts, err.problems, warnings);
+    for (const step of rejection.steps) await applyChangeStep(deps, change, facts, step);
+    return rejection.report;
+  }
+}
+
+/** Applies one step of a change's plan; each may be applied again with the same effect. */
+export async function applyChangeStep(
+  deps: SyncDeps,
+  change: DraftChange,
+  facts: ChangeFacts,
+  step: ChangeStep,
+): Promise<void> {
+  switch (step.kind) {
+    case 'finish-interrupted':
+      return finishInterrupted(deps, change, facts.id);
+    case 'cancel-schedule':
+      return deps.scheduler.cancel(change.key);
+    case 'take-down':
+      return takeDown(deps, change, facts.id, step.downAs);
+    case 'schedule':
+      return deps.scheduler.schedule(change.key, step.at);
+    case 'publish':
+      return publish(deps, change, step.draft, facts.prev);
+  }
+}
+
+/**
+ * Makes the draft the article's live state: its images read and published (`publish-images`), the
+ * going-live steps applied (`putLive`), then the photos it no longer shows taken off (`release-photos`).
+ */
 export async function publish(
   deps: SyncDeps,
   change: DraftChange,
   draft: Draft,
-  warnings: readonly Problem[],
-): Promise<EditorReport> {
-  const { index, config } = deps;
-  const prev = await index.get(draft.id);
-  if (prev && prev.draftKey !== draft.key && (await deps.drafts.get(prev.draftKey))) {
-    throw new DraftRejectedError([
-      problem('duplicate_id', { field: 'id', id: draft.id, other: prev.draftKey }),
-    ]);
-  }
-  // A corrected headline keeps the address readers already have; only `slug:` (or a new section) moves it.
-  const slug = draft.slugSet || !prev ? draft.slug : prev.slug;
+  prev: ArticleRecord | undefined,
+): Promise<void> {
+  const { index } = deps;
+  const slug = publishedSlug(draft, prev);
   const path = articlePath(draft.section, slug);
   const live = prev?.status === 'live' ? prev : undefined;
-  const published: EditorReport = {
-    draftKey: draft.key,
-    status: 'published',
-    errors: [],
-    warnings,
-    url: `${config.siteUrl}${path}`,
-    articleId: draft.id,
-    uploadedAt: change.eventTime.toISOString(),
-  };
-  // Going live now: a schedule left from an earlier future time is no longer needed.
-  if (prev?.status !== 'live') await deps.scheduler.cancel(draft.key);
   const toPublish = await readImages(deps, draft);
   // The article's version: its draft and the images it shows (an image replaced under the same name counts).
   const contentHash = createHash('sha256')
@@ -83,9 +110,8 @@ export async function publish(
     live.path === path &&
     live.draftKey === draft.key
   ) {
-    return published;
+    return;
   }
-
   const publishedAt = draft.publishedAt?.toISOString() ?? prev?.publishedAt ?? change.eventTime.toISOString();
   const editedAt = change.eventTime.toISOString();
   // "Updated" is shown when the content changed after publication, not when the same draft is applied again.
@@ -130,7 +156,6 @@ export async function publish(
   await putLive(deps, change, prev, next);
   await photosNoLongerShown(deps, draft.id, showed, shows);
   deps.log.info('article published', { articleId: draft.id, path, draftKey: draft.key });
-  return published;
 }
 
 /** An article record over what the table holds: a rejection naming what to shorten, never a retry. */
@@ -153,7 +178,7 @@ export async function finishInterrupted(deps: SyncDeps, change: DraftChange, id:
   if (prev.status !== 'live') {
     // Not live: a new article's first change is undone as a takedown is (its page ahead removed, its
     // address released); a scheduled one stays down until its time.
-    await takeDown(deps, change, id, [], prev.status === 'scheduled' ? 'scheduled' : 'withdrawn');
+    await takeDown(deps, change, id, prev.status === 'scheduled' ? 'scheduled' : 'withdrawn');
     return;
   }
   const { pendingFrom: _, claimedAhead: __, ...recorded } = prev;
@@ -165,24 +190,16 @@ export function bodyOf(draft: Draft, images: ReadonlyMap<string, PublishedImage>
   return { bodyHtml: html, ...(photos.length > 0 ? { photos } : {}) };
 }
 
+/** Takes the article off the site, for good or until its time; nothing is done if the key is not its draft. */
 export async function takeDown(
   deps: SyncDeps,
   change: DraftChange,
   id: string,
-  warnings: readonly Problem[] = [],
-  downAs: DownAs = 'withdrawn',
-): Promise<EditorReport> {
+  downAs: DownAs,
+): Promise<void> {
   const { index } = deps;
-  const report: EditorReport = {
-    draftKey: change.key,
-    status: 'withdrawn',
-    errors: [],
-    warnings,
-    articleId: id,
-    uploadedAt: change.eventTime.toISOString(),
-  };
   const prev = await index.get(id);
-  if (!prev || prev.draftKey !== change.key) return report;
+  if (!prev || prev.draftKey !== change.key) return;
   // Nothing of an article that is down is public, its photos included (a retry finishes what one cut short).
   if (!isDownAs(prev, downAs)) {
     const holders = new Map<string, string | undefined>();
@@ -194,5 +211,4 @@ export async function takeDown(
   await photosNoLongerShown(deps, id, photosShown(prev, await index.photosOf(id)), []);
   if (!isDownAs(prev, downAs))
     deps.log.info('article taken down', { articleId: id, path: prev.path, draftKey: change.key });
-  return report;
 }

@@ -1,4 +1,4 @@
-import { type Problem, problem } from '../domain/problems.ts';
+import { problem } from '../domain/problems.ts';
 import { type EditorReport, reportKey } from '../ports.ts';
 import type { DraftChange, SyncDeps } from './change-deps.ts';
 
@@ -27,18 +27,4 @@ export function failedReport(change: DraftChange, err: unknown): EditorReport {
     warnings: [],
     uploadedAt: change.eventTime.toISOString(),
   };
-}
-
-export function rejectedReport(
-  change: DraftChange,
-  errors: readonly Problem[],
-  warnings: readonly Problem[] = [],
-) {
-  return {
-    draftKey: change.key,
-    status: 'rejected',
-    errors,
-    warnings,
-    uploadedAt: change.eventTime.toISOString(),
-  } satisfies EditorReport;
 }

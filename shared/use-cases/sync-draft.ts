@@ -1,12 +1,12 @@
-import { type Draft, defaultIdForKey, type ParseResult, parseDraft } from '../domain/draft.ts';
+import type { DraftAsRead } from '../domain/change-plan.ts';
+import { defaultIdForKey, type ParseResult, parseDraft } from '../domain/draft.ts';
 import { MAX_DRAFT_BYTES } from '../domain/encoding.ts';
-import { DraftRejectedError, type Problem, problem } from '../domain/problems.ts';
 import { classifyKey } from '../domain/upload-keys.ts';
 import type { EditorReport } from '../ports.ts';
-import { finishInterrupted, publish, schedule, takeDown } from './article-changes.ts';
+import { applyChange, gatherFacts } from './article-changes.ts';
 import type { DraftChange, SyncDeps } from './change-deps.ts';
 import { withLease } from './leases.ts';
-import { failedReport, rejectedReport, reportChanged } from './reports.ts';
+import { failedReport, reportChanged } from './reports.ts';
 
 /**
  * Brings the site in line with what the drafts bucket holds at a key now, whatever the event said: a draft
@@ -72,46 +72,16 @@ export async function syncDraft(
   // One change per article at a time, whichever draft key it comes from (a rename by copy, then delete,
   // gives two keys naming the same id).
   const id = parsed?.ok ? parsed.draft.id : await idOf(deps, change.key);
-  return withLease(deps, `article#${id}`, `Another instance is still changing article ${id}`, async () => {
-    if (object?.tooLarge) {
-      await finishInterrupted(deps, change, id);
-      return rejectedReport(change, [
-        problem('draft_too_large', { field: 'draft', size: object.size ?? 0, max: MAX_DRAFT_BYTES }),
-      ]);
-    }
-    if (!object || !parsed) {
-      await deps.scheduler.cancel(change.key);
-      return takeDown(deps, change, id);
-    }
-    if (!parsed.ok) {
-      await finishInterrupted(deps, change, id);
-      return rejectedReport(change, parsed.problems);
-    }
-    return applyDraft(deps, change, parsed.draft, parsed.warnings);
-  });
-}
-
-export async function applyDraft(
-  deps: SyncDeps,
-  change: DraftChange,
-  draft: Draft,
-  warnings: readonly Problem[],
-): Promise<EditorReport> {
-  try {
-    if (draft.status === 'withdrawn') {
-      await deps.scheduler.cancel(change.key);
-      return await takeDown(deps, change, draft.id, warnings);
-    }
-    // A scheduled look happens at the publication time itself: it counts as due even if the clock lags.
-    const now = Math.max((deps.now?.() ?? new Date()).getTime(), change.eventTime.getTime());
-    if (draft.publishedAt && draft.publishedAt.getTime() > now)
-      return await schedule(deps, change, draft, warnings);
-    return await publish(deps, change, draft, warnings);
-  } catch (err) {
-    if (!(err instanceof DraftRejectedError)) throw err;
-    await finishInterrupted(deps, change, draft.id);
-    return rejectedReport(change, err.problems, warnings);
-  }
+  const asRead: DraftAsRead = !object
+    ? { kind: 'gone' }
+    : object.tooLarge
+      ? { kind: 'too-large', size: object.size ?? 0, max: MAX_DRAFT_BYTES }
+      : parsed?.ok
+        ? { kind: 'valid', draft: parsed.draft, warnings: parsed.warnings }
+        : { kind: 'invalid', problems: parsed?.problems ?? [] };
+  return withLease(deps, `article#${id}`, `Another instance is still changing article ${id}`, async () =>
+    applyChange(deps, change, await gatherFacts(deps, change, id, asRead)),
+  );
 }
 
 /** The article a draft key published last, or would publish under its default id. */

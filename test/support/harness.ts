@@ -10,10 +10,10 @@ import {
   MemoryCdnInvalidator,
   MemoryEdgeRules,
   MemoryOpsMetrics,
+  MemoryRenderQueue,
   MemoryScheduler,
 } from '#shared/adapters/memory/index.ts';
 import { messageGroupOf } from '#shared/adapters/sqs/render-queue.ts';
-import type { RenderJob } from '#shared/ports.ts';
 import { refreshAllLists } from '#shared/use-cases/lists.ts';
 import { renderViews } from '#shared/use-cases/render.ts';
 import { publishSiteFrame } from '#shared/use-cases/site-frame.ts';
@@ -56,7 +56,8 @@ export async function concurrentPipeline(
   await editor.send(new CreateBucketCommand({ Bucket: siteBucket }));
   const cdn = new MemoryCdnInvalidator();
   const edge = new MemoryEdgeRules();
-  const groups = new Map<string, { job: RenderJob; redelivered: boolean; tries: number }[]>();
+  // The render queue as SQS FIFO delivers it, grouped as the SQS adapter groups its messages.
+  const renderQueue = new MemoryRenderQueue((job) => messageGroupOf(job.view));
   // The ingest function's own composition, on the stand-ins, with the queues and the CDN in memory.
   const env = {
     DRAFTS_BUCKET: draftsBucket,
@@ -74,14 +75,7 @@ export async function concurrentPipeline(
     sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
     // Processing here takes well under a second; a lease left behind by a failed release expires quickly.
     leaseMs: 3000,
-    render: {
-      async send(jobs) {
-        for (const job of jobs) {
-          const group = messageGroupOf(job.view);
-          groups.set(group, [...(groups.get(group) ?? []), { job, redelivered: false, tries: 0 }]);
-        }
-      },
-    },
+    render: renderQueue,
   });
   const ingest = makeIngestHandler(deps);
   const { site, index } = deps;
@@ -166,28 +160,16 @@ export async function concurrentPipeline(
      */
     async renderAll(random: Random, until: () => boolean): Promise<void> {
       for (;;) {
-        const ready = [...groups.entries()].filter(([, jobs]) => jobs.length > 0);
-        if (ready.length === 0) {
-          if (until()) return;
-          await new Promise((r) => setTimeout(r, 2));
-          continue;
-        }
-        const picked = ready.filter((_, i) => i === 0 || random(2) === 0);
-        await Promise.all(
-          picked.map(async ([, jobs]) => {
-            const head = jobs[0];
-            if (!head) return;
-            try {
-              await renderViews(renderDeps, [head.job], { redelivered: head.redelivered });
-              jobs.shift();
-            } catch (err) {
-              failures += 1;
-              head.redelivered = true;
-              head.tries += 1;
-              if (head.tries > MAX_TRIES) throw err;
-            }
-          }),
+        const round = await renderQueue.deliverRound(
+          (job, redelivered) => renderViews(renderDeps, [job], { redelivered }),
+          () => random(2) === 0,
         );
+        failures += round.failures.length;
+        const given = round.failures.find((f) => f.tries > MAX_TRIES);
+        if (given) throw given.error;
+        if (round.delivered > 0) continue;
+        if (until()) return;
+        await new Promise((r) => setTimeout(r, 2));
       }
     },
   };

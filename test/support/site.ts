@@ -77,3 +77,10 @@ export function articleRecord(n: number, fields: Partial<ArticleRecord> = {}, mi
     ...fields,
   };
 }
+
+/** The step names docs/convergence.md lists (`1. \`name\``) between two phrases of its text. */
+export function stepsNamedInConvergence(from: string, to: string): string[] {
+  const doc = readFileSync(join(ROOT, 'docs/convergence.md'), 'utf8');
+  const section = doc.slice(doc.indexOf(from), doc.indexOf(to));
+  return [...section.matchAll(/^\d+\. `([a-z-]+)`/gm)].map((m) => m[1] ?? '');
+}

@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ArticleRecord } from '#shared/domain/article.ts';
 import { articleState } from '#shared/domain/article-state.ts';
 import type { AuditEntry } from '#shared/domain/audit.ts';
 import { type DownAs, GOING_DOWN_STEPS, isDownAs, planGoingDown } from '#shared/domain/going-down.ts';
 import { GOING_LIVE_STEPS, type GoingLiveFacts, planGoingLive } from '#shared/domain/going-live.ts';
-import { articleRecord, ROOT } from '../support/site.ts';
+import { articleRecord, stepsNamedInConvergence } from '../support/site.ts';
 
 const A = '/xa-hoi/bai-1';
 const B = '/xa-hoi/ten-moi';
@@ -170,9 +168,7 @@ describe('planning an article going live', () => {
   });
 
   it('applies its steps in the order docs/convergence.md argues, by the same names', () => {
-    const doc = readFileSync(join(ROOT, 'docs/convergence.md'), 'utf8');
-    const section = doc.slice(doc.indexOf('## 3.'), doc.indexOf('A takedown is planned'));
-    const named = [...section.matchAll(/^\d+\. `([a-z-]+)`/gm)].map((m) => m[1]);
+    const named = stepsNamedInConvergence('A change that makes an article live', 'A takedown is planned');
     expect(named).toEqual([...GOING_LIVE_STEPS]);
     // Every plan is that order, some steps left out.
     const full = plan({
@@ -240,9 +236,7 @@ describe('planning a takedown', () => {
   });
 
   it('applies its steps in the order docs/convergence.md argues, by the same names', () => {
-    const doc = readFileSync(join(ROOT, 'docs/convergence.md'), 'utf8');
-    const section = doc.slice(doc.indexOf('A takedown is planned'), doc.indexOf('## 4.'));
-    const named = [...section.matchAll(/^\d+\. `([a-z-]+)`/gm)].map((m) => m[1]);
+    const named = stepsNamedInConvergence('A takedown is planned', '## 4.');
     expect(named).toEqual([...GOING_DOWN_STEPS]);
   });
 });

@@ -301,28 +301,66 @@ class Usage {
 }
 
 /** In-memory render queue: keeps jobs until a test drains them, as the real queue delivers them later. */
+/**
+ * The render queue as SQS FIFO delivers it: one job at a time per message group, groups side by side, and a
+ * job whose render fails kept at the head of its group and delivered again (marked redelivered) before the
+ * group moves on. Jobs are grouped by `groupOf` (the view, by default, as the SQS adapter groups them).
+ */
 export class MemoryRenderQueue implements RenderQueue {
-  readonly pending: RenderJob[] = [];
+  readonly #groups = new Map<string, { job: RenderJob; redelivered: boolean; tries: number }[]>();
+  constructor(private readonly groupOf: (job: RenderJob) => string = (job) => job.view) {}
+
   async send(jobs: readonly RenderJob[]): Promise<void> {
-    this.pending.push(...jobs);
-  }
-  /**
-   * Hands every pending job to `render`, in order, until none is left. A job whose render throws stays at
-   * the head of the queue and is delivered again (marked redelivered) by the next drain, as SQS does.
-   */
-  async drain(render: (job: RenderJob, redelivered: boolean) => Promise<void>): Promise<void> {
-    for (let job = this.pending[0]; job !== undefined; job = this.pending[0]) {
-      const redelivered = this.#failed.has(job);
-      try {
-        await render(job, redelivered);
-      } catch (err) {
-        this.#failed.add(job);
-        throw err;
-      }
-      this.pending.shift();
+    for (const job of jobs) {
+      const group = this.groupOf(job);
+      const queued = this.#groups.get(group);
+      if (queued) queued.push({ job, redelivered: false, tries: 0 });
+      else this.#groups.set(group, [{ job, redelivered: false, tries: 0 }]);
     }
   }
-  readonly #failed = new WeakSet<RenderJob>();
+
+  /** Jobs not yet rendered, oldest group first. */
+  get pending(): RenderJob[] {
+    return [...this.#groups.values()].flat().map((q) => q.job);
+  }
+
+  /**
+   * One delivery round: the head job of each group `pick` chooses (given the group's place among those
+   * with jobs; the first is always delivered), rendered concurrently. Returns the failures, with how often
+   * each of those jobs has failed; `delivered` is 0 when no job was waiting.
+   */
+  async deliverRound(
+    render: (job: RenderJob, redelivered: boolean) => Promise<unknown>,
+    pick: (place: number) => boolean = () => true,
+  ): Promise<{ delivered: number; failures: { error: unknown; tries: number }[] }> {
+    const heads = [...this.#groups.entries()].filter((_, i) => i === 0 || pick(i));
+    const failures: { error: unknown; tries: number }[] = [];
+    await Promise.all(
+      heads.map(async ([group, queued]) => {
+        const head = queued[0];
+        if (!head) return;
+        try {
+          await render(head.job, head.redelivered);
+          queued.shift();
+          if (queued.length === 0 && this.#groups.get(group) === queued) this.#groups.delete(group);
+        } catch (error) {
+          head.redelivered = true;
+          head.tries += 1;
+          failures.push({ error, tries: head.tries });
+        }
+      }),
+    );
+    return { delivered: heads.length, failures };
+  }
+
+  /** Renders every job, one at a time, oldest group first; a failure stops the drain and is thrown. */
+  async drain(render: (job: RenderJob, redelivered: boolean) => Promise<unknown>): Promise<void> {
+    for (;;) {
+      const round = await this.deliverRound(render, () => false);
+      if (round.failures[0]) throw round.failures[0].error;
+      if (round.delivered === 0) return;
+    }
+  }
 }
 
 /** In-memory leases, with the same expiry rules as the DynamoDB ones. */
