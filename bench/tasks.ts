@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { build as esbuild } from 'esbuild';
 import MarkdownIt from 'markdown-it';
 import { FileArticleIndex, FileDraftStore, FileSiteStore } from '#shared/adapters/file/stores.ts';
+import { MemoryComments } from '#shared/adapters/memory/comments.ts';
 import {
   MemoryAppliedUploads,
   MemoryArticleIndex,
@@ -68,6 +69,7 @@ function pipeline<D extends DraftStore, S extends SiteStore>(
     applied: new MemoryAppliedUploads(),
     cdn: new MemoryCdnInvalidator(),
     edge: new MemoryEdgeRules(),
+    shownComments: new MemoryComments(),
     scheduler: new MemoryScheduler(),
     // As deployed: the corpus's photo is prepared and resized once, then found on the site.
     images: new SharpRenditions(),

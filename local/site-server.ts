@@ -1,10 +1,18 @@
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { RenderJob } from '#shared/ports.ts';
 import type { RebuildProgress, RebuildResult } from '#shared/use-cases/rebuild.ts';
 import { securityHeaders } from '../infra/edge/headers.ts';
 import type { LocalCdn } from './cdn.ts';
 
 export const REBUILD_PATH = '/_local/rebuild';
+/** Where the moderation command sends render jobs to the running stack (with the rebuild token). */
+export const RENDER_JOBS_PATH = '/_local/render-jobs';
+/** CloudFront's `/api/*` behaviour: caching disabled, every method, forwarded to the function behind it. */
+export const API_PREFIX = '/api/';
+/** The largest request body the local server reads, as a bound on what a reader can send. */
+const MAX_BODY_BYTES = 1024 * 1024;
 /** The file below the local stack's data folder that holds the rebuild token. */
 export const REBUILD_TOKEN_FILE = 'rebuild-token';
 
@@ -15,7 +23,11 @@ export interface SiteServerOptions {
   readonly rebuild?: {
     readonly token: string;
     readonly run: (onProgress: (progress: RebuildProgress) => void) => Promise<RebuildResult>;
+    /** Render jobs from `npm run comments`, sent to the stack's render queue. */
+    readonly sendJobs?: (jobs: readonly RenderJob[]) => Promise<void>;
   };
+  /** `POST /api/comments`: the comments function, invoked as API Gateway invokes it (payload 2.0). */
+  readonly comments?: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 }
 
 /**
@@ -24,7 +36,7 @@ export interface SiteServerOptions {
  * 127.0.0.1 is refused), no path reads outside the site bucket (the CDN refuses `..` and backslashes), and a
  * rebuild needs the token `npm start` prints (a page elsewhere can post to 127.0.0.1 but cannot know it).
  */
-export function createSiteServer({ cdn, rebuild }: SiteServerOptions): Server {
+export function createSiteServer({ cdn, rebuild, comments }: SiteServerOptions): Server {
   // The server's own answers carry the security headers too, as the CDN's do.
   const own = (headers: Record<string, string>) => ({ ...securityHeaders(), ...headers });
   const server = createServer(async (req, res) => {
@@ -32,6 +44,23 @@ export function createSiteServer({ cdn, rebuild }: SiteServerOptions): Server {
       if (!isOwnHost(req)) {
         res.writeHead(421, own({ 'content-type': 'text/plain; charset=utf-8' }));
         res.end('This server answers only as 127.0.0.1 or localhost.');
+        return;
+      }
+      if (req.url?.startsWith(API_PREFIX) && comments) {
+        const result = await comments(await apiEvent(req));
+        res.writeHead(result.statusCode ?? 200, own({ ...stringHeaders(result.headers) }));
+        res.end(result.body ?? '');
+        return;
+      }
+      if (req.method === 'POST' && req.url === RENDER_JOBS_PATH && rebuild?.sendJobs) {
+        if (!tokenMatches(req.headers.authorization, rebuild.token)) {
+          res.writeHead(401, own({ 'content-type': 'text/plain; charset=utf-8' }));
+          res.end('Render jobs need the token that npm start printed (npm run comments sends it).');
+          return;
+        }
+        const { jobs } = JSON.parse((await readBody(req)).toString('utf8')) as { jobs: RenderJob[] };
+        await rebuild.sendJobs(jobs);
+        res.writeHead(202, own({ 'content-type': 'application/json' })).end('{"queued":true}');
         return;
       }
       if (req.method === 'POST' && req.url === REBUILD_PATH && rebuild) {
@@ -88,4 +117,64 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
   const wanted = Buffer.from(token);
   return given.byteLength === wanted.byteLength && timingSafeEqual(given, wanted);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).byteLength;
+    // Read past the bound, not kept: the function answers a body too large as API Gateway hands it over.
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The event API Gateway (HTTP API, payload 2.0) hands the function for a request CloudFront forwarded: the
+ * headers the origin request policy passes, lower-cased, with `cloudfront-viewer-address` set by the CDN
+ * (a reader's own is replaced), and the body in base64.
+ */
+async function apiEvent(req: IncomingMessage): Promise<APIGatewayProxyEventV2> {
+  const body = await readBody(req);
+  const url = new URL(req.url ?? '/', 'http://local');
+  const headers: Record<string, string> = {};
+  for (const name of ['origin', 'referer', 'content-type', 'user-agent']) {
+    const value = req.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  const address = req.socket.remoteAddress ?? '127.0.0.1';
+  headers['cloudfront-viewer-address'] = `${address}:${req.socket.remotePort ?? 0}`;
+  const method = req.method ?? 'GET';
+  return {
+    version: '2.0',
+    routeKey: `${method} ${url.pathname}`,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    isBase64Encoded: true,
+    body: body.toString('base64'),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: req.headers.host ?? '127.0.0.1',
+      domainPrefix: 'local',
+      http: {
+        method,
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: address,
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: `${method} ${url.pathname}`,
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+  };
+}
+
+function stringHeaders(headers: Record<string, unknown> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(v)]));
 }

@@ -15,7 +15,7 @@ import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/cli
 import { DeleteCommand, type DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { AWS_CLIENT_OPTIONS, storeClients } from '#shared/adapters/client-options.ts';
-import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
+import { ARTICLE_TABLE, COMMENT_TABLE } from '#shared/adapters/dynamodb/schema.ts';
 import { FileEdgeRules } from '#shared/adapters/file/edge-rules.ts';
 import { TimerPublishScheduler } from '#shared/adapters/file/timer-scheduler.ts';
 import { MemoryOpsMetrics } from '#shared/adapters/memory/index.ts';
@@ -27,6 +27,8 @@ import type { Log, RenderQueue } from '#shared/ports.ts';
 import { refreshAllLists } from '#shared/use-cases/lists.ts';
 import { type RebuildProgress, rebuildSite } from '#shared/use-cases/rebuild.ts';
 import { publishSiteFrame } from '#shared/use-cases/site-frame.ts';
+import { composeComments } from '../functions/comments/compose.ts';
+import { makeCommentsHandler } from '../functions/comments/handler.ts';
 import { composeIngest } from '../functions/ingest/compose.ts';
 import { makeIngestHandler } from '../functions/ingest/handler.ts';
 import { composeRender } from '../functions/render/compose.ts';
@@ -40,12 +42,19 @@ export { REBUILD_TOKEN_FILE };
 
 import { startStandIns } from './stand-ins.ts';
 
-export const LOCAL_NAMES = { draftsBucket: 'drafts', siteBucket: 'site', articleTable: 'articles' } as const;
+export const LOCAL_NAMES = {
+  draftsBucket: 'drafts',
+  siteBucket: 'site',
+  articleTable: 'articles',
+  commentTable: 'comments',
+} as const;
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 const REGION = 'us-east-1';
 
 export interface LocalStackOptions {
   readonly site: SiteConfig;
+  /** How often the moderators' digest is printed (every 15 minutes unless set). */
+  readonly digestEveryMs?: number;
   /** Where the stand-ins keep their files; state survives a restart. */
   readonly dataDir: string;
   readonly s3Port: number;
@@ -116,6 +125,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     DRAFTS_BUCKET: LOCAL_NAMES.draftsBucket,
     SITE_BUCKET: LOCAL_NAMES.siteBucket,
     ARTICLE_TABLE: LOCAL_NAMES.articleTable,
+    COMMENT_TABLE: LOCAL_NAMES.commentTable,
     SITE_CONFIG: JSON.stringify(options.site),
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
   });
@@ -125,6 +135,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const { s3, documents } = clients;
   const dynamoClient = new DynamoDBClient(AWS_CLIENT_OPTIONS);
   await ensureArticleTable(dynamoClient, LOCAL_NAMES.articleTable);
+  await ensureCommentTable(dynamoClient, LOCAL_NAMES.commentTable);
   // What the CDN model reads, as CloudFront reads the bucket.
   const site = new S3SiteStore(s3, LOCAL_NAMES.siteBucket);
   // One local stack per folder: a lease still in the table is a killed run's, and nobody holds it now.
@@ -221,10 +232,33 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // Only this user can read the token: another account on the laptop cannot rebuild.
   const rebuildToken = randomBytes(24).toString('base64url');
   await writeFile(join(options.dataDir, REBUILD_TOKEN_FILE), `${rebuildToken}\n`, { mode: 0o600 });
-  const server: Server = createSiteServer({ cdn, rebuild: { token: rebuildToken, run: rebuild } });
+  // The comments function's own composition; the digest is printed here, as SES would mail it.
+  const localOrigins: string[] = [];
+  const commentsDeps = composeComments(process.env, {
+    clients,
+    log: localLog(log),
+    metrics: new MemoryOpsMetrics(),
+    digest: { send: async (subject, text) => log(`moderators' digest: ${subject}\n${text}`) },
+    otherOrigins: localOrigins,
+  });
+  const comments = makeCommentsHandler(commentsDeps);
+  const server: Server = createSiteServer({
+    cdn,
+    rebuild: { token: rebuildToken, run: rebuild, sendJobs: (jobs) => render.send(jobs) },
+    comments: (event) => comments(event),
+  });
   server.listen(options.sitePort, '127.0.0.1');
   await once(server, 'listening');
-  const siteUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const sitePort = (server.address() as AddressInfo).port;
+  const siteUrl = `http://127.0.0.1:${sitePort}`;
+  // Forms on the local site post from its own origin, under either name the server answers to.
+  localOrigins.push(siteUrl, `http://localhost:${sitePort}`);
+  // The moderators' digest, as the deployed schedule sends it.
+  const digestTimer = setInterval(
+    () => void comments({ digest: {} }).catch((err: unknown) => log(`error: digest failed: ${String(err)}`)),
+    options.digestEveryMs ?? 15 * 60_000,
+  );
+  digestTimer.unref();
 
   await reconcileNow(0);
   const reconcileTimer = setInterval(
@@ -249,6 +283,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     reconcile: () => reconcileNow(0).then(() => whenIdle()),
     async stop() {
       clearInterval(reconcileTimer);
+      clearInterval(digestTimer);
       scheduler.stop();
       await whenIdle();
       server.closeAllConnections();
@@ -338,6 +373,42 @@ export async function ensureArticleTable(client: DynamoDBClient, tableName: stri
       await untilActive(client, tableName);
     }
   }
+  await untilActive(client, tableName);
+}
+
+/** The comments table (COMMENT_TABLE), as the stateful stack makes it: keys, the moderation queue. */
+export async function ensureCommentTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { partitionKey, sortKey, indexes } = COMMENT_TABLE;
+  const { moderation } = indexes;
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return untilActive(client, tableName);
+  } catch (err) {
+    if ((err as { name?: string }).name !== 'ResourceNotFoundException') throw err;
+  }
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [partitionKey, sortKey, moderation.partitionKey, moderation.sortKey].map(
+        (AttributeName) => ({ AttributeName, AttributeType: 'S' as const }),
+      ),
+      KeySchema: [
+        { AttributeName: partitionKey, KeyType: 'HASH' },
+        { AttributeName: sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: moderation.name,
+          KeySchema: [
+            { AttributeName: moderation.partitionKey, KeyType: 'HASH' },
+            { AttributeName: moderation.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    }),
+  );
   await untilActive(client, tableName);
 }
 

@@ -1,5 +1,6 @@
 import type { ArticleRecord, Teaser } from './domain/article.ts';
 import type { AuditEntry } from './domain/audit.ts';
+import type { ReaderComment, ShownComment } from './domain/comments.ts';
 import type { EdgeRule } from './domain/edge-rules.ts';
 import type { ImageType } from './domain/images.ts';
 import type { EditorReport } from './domain/report.ts';
@@ -297,11 +298,72 @@ export interface CdnInvalidator {
 }
 
 /** What ops count and alarm on: the names of the pipeline's own metrics. */
-export type OpsMetricName = 'FailedMessages' | 'ReconcileDifferences' | 'ReconcileFailures';
+export type OpsMetricName =
+  | 'FailedMessages'
+  | 'ReconcileDifferences'
+  | 'ReconcileFailures'
+  | 'CommentsPosted'
+  | 'CommentsRefused'
+  | 'OldestPendingCommentMinutes';
 
 /** The pipeline's own metrics (CloudWatch in AWS, through Powertools; a log line locally). */
 export interface OpsMetrics {
   count(name: OpsMetricName, value: number): void;
   /** Sends what was counted; once per invocation. */
   flush(): void;
+}
+
+/** A moderator's decision on a comment, with who made it and when. */
+export interface CommentDecision {
+  readonly status: 'approved' | 'rejected';
+  readonly by: string;
+  readonly at: string;
+  readonly reason?: string;
+}
+
+/** Readers' comments, and the moderation queue (flagged first, then oldest). */
+export interface Comments {
+  add(comment: ReaderComment): Promise<void>;
+  get(id: string): Promise<ReaderComment | undefined>;
+  /** Every comment on an article, oldest first, whatever its status. */
+  onArticle(articleId: string): Promise<ReaderComment[]>;
+  pending(limit: number): Promise<ReaderComment[]>;
+  /** Records the decision; the comment as it is now (none: no such comment). */
+  decide(id: string, decision: CommentDecision): Promise<ReaderComment | undefined>;
+  /** Removes the comment, its personal data with it, keeping a line of who removed it and when. */
+  remove(id: string, by: string, at: string): Promise<ReaderComment | undefined>;
+}
+
+/** The approved comments an article page shows, oldest first. */
+export interface ShownComments {
+  shownOn(articleId: string): Promise<ShownComment[]>;
+}
+
+/** A limit on posting: at most `limit` in each window of `windowSeconds`, counted under `key`. */
+export interface PostingLimit {
+  readonly key: string;
+  readonly limit: number;
+  readonly windowSeconds: number;
+}
+
+/** Counters of posts that expire on their own. */
+export interface PostingLimits {
+  /** Counts one post under each limit in turn; stops at one that is past, with the seconds until it resets. */
+  take(limits: readonly PostingLimit[], now: Date): Promise<{ ok: true } | { ok: false; retryAfter: number }>;
+}
+
+/** Addresses (as keyed hashes) moderators have barred from commenting. */
+export interface CommentBans {
+  ban(client: string, by: string, at: string): Promise<void>;
+  isBanned(client: string): Promise<boolean>;
+}
+
+/** The key readers' addresses are hashed with: made once, kept where only the pipeline reads it. */
+export interface CommentSecret {
+  key(): Promise<Uint8Array>;
+}
+
+/** Where the moderators hear of comments waiting for them (email through SES in AWS, a log line locally). */
+export interface ModeratorDigest {
+  send(subject: string, text: string): Promise<void>;
 }

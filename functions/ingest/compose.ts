@@ -10,6 +10,7 @@ import { CloudFrontInvalidator } from '#shared/adapters/cloudfront/invalidator.t
 import { PowertoolsOpsMetrics } from '#shared/adapters/cloudwatch/metrics.ts';
 import { DynamoAppliedUploads } from '#shared/adapters/dynamodb/applied-uploads.ts';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
+import { DynamoComments } from '#shared/adapters/dynamodb/comments.ts';
 import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
 import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
 import { EventBridgePublishScheduler } from '#shared/adapters/scheduler/eventbridge.ts';
@@ -43,6 +44,7 @@ export function composeIngest(env: NodeJS.ProcessEnv, overrides: IngestOverrides
     index: new DynamoArticleIndex(documents, table),
     applied: new DynamoAppliedUploads(documents, table),
     leases: new DynamoLeaseStore(documents, table),
+    shownComments: overrides.shownComments ?? new DynamoComments(documents, need('COMMENT_TABLE')),
     images: new SharpRenditions(),
     render:
       overrides.render ?? new SqsRenderQueue(new SQSClient(AWS_CLIENT_OPTIONS), need('RENDER_QUEUE_URL')),

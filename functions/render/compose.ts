@@ -3,6 +3,7 @@ import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { AWS_CLIENT_OPTIONS, type StoreClients, storeClients } from '#shared/adapters/client-options.ts';
 import { CloudFrontInvalidator } from '#shared/adapters/cloudfront/invalidator.ts';
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
+import { DynamoComments } from '#shared/adapters/dynamodb/comments.ts';
 import { S3SiteStore } from '#shared/adapters/s3/stores.ts';
 import { requireEnv, siteConfigFromEnv } from '#shared/config.ts';
 import type { RenderDeps } from '#shared/use-cases/render.ts';
@@ -26,6 +27,7 @@ export function composeRender(env: NodeJS.ProcessEnv, overrides: RenderOverrides
     config,
     site: new S3SiteStore(s3, siteBucket),
     index: new DynamoArticleIndex(documents, table),
+    shownComments: rest.shownComments ?? new DynamoComments(documents, need('COMMENT_TABLE')),
     cdn:
       rest.cdn ??
       new CloudFrontInvalidator(new CloudFrontClient(AWS_CLIENT_OPTIONS), need('DISTRIBUTION_ID')),

@@ -1,6 +1,9 @@
 import type { Photo } from './body.ts';
 import { slugify } from './slug.ts';
 
+/** What an article id (`id:`, or the draft key without `.md`) may hold: letters, digits, `.`, `_`, `/`, `-`. */
+export const ID_PATTERN = /^[\p{L}\p{N}._/-]+$/u;
+
 /** What a list needs to show an article: headline, link and excerpt. */
 export interface Teaser {
   readonly id: string;

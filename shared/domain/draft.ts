@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { CORE_SCHEMA, load } from 'js-yaml';
 import * as z from 'zod/mini';
-import { tagSlug } from './article.ts';
+import { ID_PATTERN, tagSlug } from './article.ts';
 import { type ParsedBody, parseBody } from './body.ts';
 import { parseIsoWithOffset } from './dates.ts';
 import { decodeDraft, encodeUtf8 } from './encoding.ts';
@@ -221,7 +221,6 @@ const line = (max: number) =>
 
 /** Slugs the site uses itself at the second level of an address (`/<section>/page/2`). */
 export const RESERVED_SLUGS = new Set(['page', 'index', 'feed', 'rss']);
-const ID_PATTERN = /^[\p{L}\p{N}._/-]+$/u;
 
 /** A custom check's issue, carrying what the message catalogue needs. */
 function issue(

@@ -13,7 +13,23 @@ export interface SiteConfig {
   /** Absolute base URL readers use, without a trailing slash. */
   readonly siteUrl: string;
   readonly sections: readonly Section[];
+  /** Readers' comments (docs/comments.md). */
+  readonly comments: CommentSettings;
 }
+
+export interface CommentSettings {
+  /** Days after publication a thread stays open (7 unless set); 0 takes no comments at all. */
+  readonly closeAfterDays: number;
+  /** Words that flag a comment for a moderator's attention, matched without tone marks (đ as d). */
+  readonly flagWords: readonly string[];
+}
+
+/**
+ * Words flagged unless the newsroom lists its own: the commonest spam and an insult. Matched without tone
+ * marks, so a short word would flag innocent ones ("ngu" is also "ngủ", "ngữ"): only phrases that stay
+ * distinct once folded.
+ */
+export const DEFAULT_FLAG_WORDS = ['khốn nạn', 'cá độ', 'lô đề', 'vay tiền nhanh', 'casino', 'nhà cái'];
 
 export class SiteConfigError extends Error {
   override readonly name = 'SiteConfigError';
@@ -30,6 +46,8 @@ export const RESERVED_TOP_LEVEL = new Set([
   'rss',
   'sitemap',
   'page',
+  'api',
+  'desk',
   '_local',
 ]);
 
@@ -56,6 +74,12 @@ const siteConfigSchema = z.object({
       z.minLength(1, 'list at least one section'),
       z.refine((s) => new Set(s.map((x) => x.slug)).size === s.length, 'section slugs must be unique'),
     ),
+  comments: z.optional(
+    z.object({
+      closeAfterDays: z.optional(z.number().check(z.int(), z.gte(0), z.lte(3650))),
+      flagWords: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(60)))),
+    }),
+  ),
 });
 
 /** Validates site settings, throwing one error that lists every problem. */
@@ -65,7 +89,14 @@ export function parseSiteConfig(input: unknown): SiteConfig {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new SiteConfigError(`Invalid site settings (newsroom context):\n${lines.join('\n')}`);
   }
-  return result.data;
+  const { comments, ...rest } = result.data;
+  return {
+    ...rest,
+    comments: {
+      closeAfterDays: comments?.closeAfterDays ?? 7,
+      flagWords: comments?.flagWords ?? DEFAULT_FLAG_WORDS,
+    },
+  };
 }
 
 export function findSection(site: SiteConfig, slug: string): Section | undefined {

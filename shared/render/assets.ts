@@ -48,6 +48,20 @@ h1{font:700 1.75rem/1.3 "Noto Serif",serif;margin:.5rem 0}
 .related>h2{font:700 1.125rem/1.4 "Noto Sans",Arial,sans-serif;margin:.75rem 0}
 .pagination{font:.9375rem/1.4 "Noto Sans",Arial,sans-serif;display:flex;gap:1rem;justify-content:space-between;margin:1.5rem 0}
 .empty{color:var(--muted)}
+.comments{margin-top:2rem;border-top:3px solid var(--accent)}
+.comments>h2{font:700 1.125rem/1.4 "Noto Sans",Arial,sans-serif;margin:.75rem 0}
+.comments h3{font:700 1rem/1.4 "Noto Sans",Arial,sans-serif;margin:1.25rem 0 .5rem}
+.comment-list{list-style:none;margin:0;padding:0}
+.comment{border-top:1px solid var(--rule);padding:.75rem 0}
+.comment-meta{font:.875rem/1.4 "Noto Sans",Arial,sans-serif;color:var(--muted);margin:0 0 .25rem}
+.comment-meta strong{color:var(--ink)}
+.comment-text p{margin:0 0 .5rem;overflow-wrap:anywhere}
+.comment-form label{display:block;font:600 .875rem/1.4 "Noto Sans",Arial,sans-serif;margin-bottom:.25rem}
+.comment-form input,.comment-form textarea{width:100%;font:inherit;padding:.5rem;border:1px solid var(--muted);border-radius:4px;background:var(--paper);color:var(--ink)}
+.comment-form button{font:600 1rem/1.2 "Noto Sans",Arial,sans-serif;padding:.625rem 1.25rem;border:0;border-radius:4px;background:var(--accent);color:#fff;cursor:pointer}
+.comment-note{font:.875rem/1.4 "Noto Sans",Arial,sans-serif;color:var(--muted)}
+.hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
+.answer{margin:2rem 0}
 .site-footer{border-top:1px solid var(--rule);font:.8125rem/1.5 "Noto Sans",Arial,sans-serif;color:var(--muted);padding:1rem 0 2rem}
 @media (min-width:60rem){h1{font-size:2.125rem}.wrap{max-width:60rem}article.story{max-width:46rem}}
 `;

@@ -1,7 +1,9 @@
 import { type ArticleRecord, sectionPath, type Teaser, tagPath, tagSlug } from '../domain/article.ts';
+import type { ShownComment } from '../domain/comments.ts';
 import { formatDateLine, formatIsoVietnam } from '../domain/dates.ts';
 import { findSection, type SiteConfig } from '../domain/site.ts';
 import { FAVICON } from './assets.ts';
+import { commentsSection } from './comments.ts';
 import { feedPath } from './feeds.ts';
 import { html, type SafeHtml, trustedHtml } from './html.ts';
 import { layout } from './layout.ts';
@@ -30,13 +32,23 @@ export interface ArticlePageInput {
   readonly site: SiteConfig;
   readonly article: ArticleRecord;
   readonly related: readonly Teaser[];
+  /** Its approved comments, oldest first. */
+  readonly comments?: readonly ShownComment[];
+  /** Whether its thread still takes comments (`threadOpen`). */
+  readonly commentsOpen?: boolean;
 }
 
 /**
  * The article page, top to bottom as in the seed: section, headline, published time (Vietnam time), lead,
  * body with photos, byline, related teasers.
  */
-export function renderArticlePage({ site, article, related }: ArticlePageInput): string {
+export function renderArticlePage({
+  site,
+  article,
+  related,
+  comments = [],
+  commentsOpen = false,
+}: ArticlePageInput): string {
   const published = new Date(article.publishedAt);
   const updated = article.updatedAt ? new Date(article.updatedAt) : undefined;
   const main = html`<article class="story">
@@ -61,7 +73,7 @@ ${
         return html`${i > 0 ? ', ' : ''}${label}`;
       })}</p>\n`
     : ''
-}</article>
+}${commentsSection(article, comments, commentsOpen, site.comments.closeAfterDays)}</article>
 ${
   related.length > 0
     ? html`<section class="related" aria-labelledby="related-heading">
@@ -235,4 +247,33 @@ export function renderNotFoundPage(site: SiteConfig): string {
 <p><a href="/">Về trang chủ</a></p>
 `;
   return layout({ site, title: 'Không tìm thấy trang', path: '/404.html', main });
+}
+
+/** The answer a reader gets after posting a comment: waiting for a moderator, or why it was refused. */
+export function renderCommentAnswer(
+  site: SiteConfig,
+  answer: { readonly accepted: boolean; readonly messages: readonly string[]; readonly back?: string },
+): string {
+  const back = answer.back ?? '/';
+  const main = answer.accepted
+    ? html`<section class="answer" aria-labelledby="answer-heading">
+<h1 id="answer-heading">Cảm ơn bạn đã gửi bình luận</h1>
+<p>Bình luận của bạn đang chờ ban biên tập duyệt và sẽ hiện dưới bài viết khi được duyệt.</p>
+<p><a href="${back}#binh-luan">Quay lại bài viết</a></p>
+</section>
+`
+    : html`<section class="answer" aria-labelledby="answer-heading">
+<h1 id="answer-heading">Bình luận chưa được gửi</h1>
+<ul>
+${answer.messages.map((m) => html`<li>${m}</li>\n`)}</ul>
+<p><a href="${back}#binh-luan">Quay lại bài viết</a></p>
+</section>
+`;
+  return layout({
+    site,
+    title: answer.accepted ? 'Bình luận đang chờ duyệt' : 'Bình luận chưa được gửi',
+    path: '/api/comments',
+    main,
+    head: html`<meta name="robots" content="noindex">\n`,
+  });
 }

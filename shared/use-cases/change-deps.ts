@@ -10,6 +10,7 @@ import type {
   Log,
   PublishScheduler,
   RenderQueue,
+  ShownComments,
 } from '../ports.ts';
 import type { DRAFT_LEASE_MS } from './leases.ts';
 import type { ListDeps } from './lists.ts';
@@ -24,6 +25,8 @@ export interface SyncDeps extends ListDeps {
   readonly leases: LeaseStore;
   readonly cdn: CdnInvalidator;
   readonly edge: EdgeRules;
+  /** The approved comments an article page written ahead shows (none yet, for a new article). */
+  readonly shownComments: ShownComments;
   readonly scheduler: PublishScheduler;
   readonly log: Log;
   /** The current time; tests pass a fixed clock. */

@@ -8,6 +8,7 @@ import type {
   Expectation,
   Log,
   RenderJob,
+  ShownComments,
   ViewId,
 } from '../ports.ts';
 import { type ListDeps, refreshHome, refreshSection, refreshSitemap, refreshTag } from './lists.ts';
@@ -17,6 +18,9 @@ export interface RenderDeps extends ListDeps {
   /** Lists, records, and who holds an address (a page is removed only from an address no longer its own). */
   readonly index: Articles & ArticleLists & Addresses;
   readonly cdn: CdnInvalidator;
+  /** The approved comments each article page shows. */
+  readonly shownComments: ShownComments;
+  readonly now?: () => Date;
   readonly log: Log;
   /** Waits between checks of a lagging index; tests pass a fake. */
   readonly sleep?: (ms: number) => Promise<void>;

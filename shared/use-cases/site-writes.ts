@@ -1,7 +1,8 @@
 import { type ArticleRecord, pageKey } from '../domain/article.ts';
+import { threadOpen } from '../domain/comments.ts';
 import { encodeUtf8 } from '../domain/encoding.ts';
 import type { SiteConfig } from '../domain/site.ts';
-import type { ArticleLists, CdnInvalidator, PutOptions, SiteStore } from '../ports.ts';
+import type { ArticleLists, CdnInvalidator, PutOptions, ShownComments, SiteStore } from '../ports.ts';
 import { renderArticlePage } from '../render/pages.ts';
 import { relatedFor } from './related.ts';
 import { CACHE_CONTROL, HTML } from './responses.ts';
@@ -36,6 +37,10 @@ export interface PageDeps {
   readonly index: ArticleLists;
   readonly cdn: CdnInvalidator;
   readonly config: SiteConfig;
+  /** The approved comments a page shows. */
+  readonly shownComments: ShownComments;
+  /** The current time (whether a thread is still open); tests pass a fixed clock. */
+  readonly now?: () => Date;
 }
 
 /**
@@ -48,7 +53,14 @@ export async function writeArticlePage(
   options: { readonly invalidate: 'if-changed' | 'always' },
 ): Promise<WriteOutcome> {
   const related = await relatedFor(deps.index, article);
-  const page = renderArticlePage({ site: deps.config, article, related });
+  const { closeAfterDays } = deps.config.comments;
+  const page = renderArticlePage({
+    site: deps.config,
+    article,
+    related,
+    comments: await deps.shownComments.shownOn(article.id),
+    commentsOpen: threadOpen(article.publishedAt, closeAfterDays, deps.now?.() ?? new Date()),
+  });
   const outcome = await writeIfChanged(deps.site, pageKey(article.path), page, {
     contentType: HTML,
     cacheControl: CACHE_CONTROL.article,

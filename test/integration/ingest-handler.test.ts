@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toS3EventRecord } from '../../local/s3-notifications.ts';
 import { draftText, SITE } from '../support/site.ts';
 import { delivered, sqsEvent } from '../support/sqs-events.ts';
-import { startStandIns } from '../support/stand-ins.ts';
+import { commentTableOf, startStandIns } from '../support/stand-ins.ts';
 import {
   startCloudFrontStandIn,
   startKeyValueStoreStandIn,
@@ -46,6 +46,7 @@ function lambdaEnv(table: string): Record<string, string> {
     DRAFTS_BUCKET: 'drafts',
     SITE_BUCKET: 'site',
     ARTICLE_TABLE: table,
+    COMMENT_TABLE: commentTableOf(table),
     SITE_CONFIG: JSON.stringify(SITE),
     RENDER_QUEUE_URL: sqs.queueUrl('render.fifo'),
     DISTRIBUTION_ID: 'E2EXAMPLE',

@@ -24,6 +24,7 @@ import { toS3EventRecord } from '../../local/s3-notifications.ts';
 import { silentLog } from './memory-pipeline.ts';
 import { SITE } from './site.ts';
 import { delivered } from './sqs-events.ts';
+import { commentTableOf } from './stand-ins.ts';
 
 let pipelines = 0;
 
@@ -63,6 +64,7 @@ export async function concurrentPipeline(
     DRAFTS_BUCKET: draftsBucket,
     SITE_BUCKET: siteBucket,
     ARTICLE_TABLE: table,
+    COMMENT_TABLE: commentTableOf(table),
     SITE_CONFIG: JSON.stringify(SITE),
   };
   const deps: IngestHandlerDeps = composeIngest(env, {

@@ -1,3 +1,4 @@
+import { MemoryComments } from '#shared/adapters/memory/comments.ts';
 import {
   MemoryAppliedUploads,
   MemoryArticleIndex,
@@ -67,6 +68,7 @@ export function memoryPipeline(options: { readonly indexLag?: number } = {}) {
   const edge = new MemoryEdgeRules();
   const scheduler = new MemoryScheduler();
   const applied = new MemoryAppliedUploads();
+  const comments = new MemoryComments();
   const deps: SyncDeps = {
     applied,
     drafts,
@@ -76,6 +78,7 @@ export function memoryPipeline(options: { readonly indexLag?: number } = {}) {
     leases,
     cdn,
     edge,
+    shownComments: comments,
     scheduler,
     images,
     now: () => new Date(now),

@@ -1,7 +1,9 @@
 // Run by test/integration/worker-parser.test.ts in a child process (`node --import tsx`), where worker
 // threads can load TypeScript: rebuilds the same drafts three times, with drafts parsed on this thread, on
 // worker threads, and on both, and prints what each rebuild wrote.
+
 import { isMainThread } from 'node:worker_threads';
+import { MemoryComments } from '#shared/adapters/memory/comments.ts';
 import {
   MemoryAppliedUploads,
   MemoryArticleIndex,
@@ -41,6 +43,7 @@ async function rebuild(parser?: WorkerDraftParser) {
     applied: new MemoryAppliedUploads(),
     cdn: new MemoryCdnInvalidator(),
     edge: new MemoryEdgeRules(),
+    shownComments: new MemoryComments(),
     scheduler: new MemoryScheduler(),
     images: new SharpRenditions(),
     config: SITE,

@@ -12,7 +12,7 @@ import { AWS_CLIENT_OPTIONS } from '#shared/adapters/client-options.ts';
  */
 const STALLED_CALL = AWS_CLIENT_OPTIONS.requestHandler;
 
-import { ensureArticleTable } from '../../local/stack.ts';
+import { ensureArticleTable, ensureCommentTable } from '../../local/stack.ts';
 import { startStandIns as startLocalStandIns } from '../../local/stand-ins.ts';
 
 /** s3rver and dynalite on free loopback ports (as the local stack starts them), with SDK clients set up as the handlers' would be. */
@@ -46,11 +46,12 @@ export async function startStandIns(buckets: string[] = ['drafts', 'site']) {
     documents,
     s3Endpoint,
     dynamoEndpoint,
-    /** A fresh article table. */
+    /** A fresh article table, and its comments table beside it ({@link commentTableOf}). */
     async table(): Promise<string> {
       tables += 1;
       const name = `articles-${tables}`;
       await ensureArticleTable(dynamoClient, name);
+      await ensureCommentTable(dynamoClient, commentTableOf(name));
       return name;
     },
     async stop() {
@@ -141,4 +142,9 @@ export function clientsFor(endpoints: { s3Endpoint: string; dynamoEndpoint: stri
   });
   const documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   return { s3, dynamo, documents };
+}
+
+/** The comments table made beside an article table by the stand-ins' `table()`. */
+export function commentTableOf(articleTable: string): string {
+  return `${articleTable}-comments`;
 }

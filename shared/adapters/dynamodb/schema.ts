@@ -27,3 +27,21 @@ export const ARTICLE_TABLE = {
 
 export const LIVE_FEED = 'live';
 export const UPLOAD_FEED = 'applied';
+
+/**
+ * The comments table's shape, shared by the CDK stack and the local stack.
+ *
+ * `pk` + `sk`. A comment is `article#<id>` / `comment#<created at>#<comment id>`, so an article's comments
+ * are one Query, oldest first; `comment#<comment id>` / `at` points to it. A pending comment carries `queue`
+ * ("pending") and `queueOrder` (flagged first, then oldest): the sparse `moderation` index is the queue, and
+ * a decision removes both. Posting counters (`limit#…`) and bans carry `expiresAt`, DynamoDB's time to
+ * live (seconds); the key that hashes readers' addresses is `secret` / `key`.
+ */
+export const COMMENT_TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  timeToLive: 'expiresAt',
+  indexes: {
+    moderation: { name: 'moderation', partitionKey: 'queue', sortKey: 'queueOrder' },
+  },
+} as const;
