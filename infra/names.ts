@@ -10,6 +10,7 @@ export interface ResourceNames {
   readonly siteBucket: string;
   readonly accessLogsBucket: string;
   readonly articleTable: string;
+  readonly commentTable: string;
   /** SSM parameter holding the ARN of the edge rules store (a KeyValueStore's ARN cannot be derived). */
   readonly edgeRulesStoreParameter: string;
 }
@@ -21,6 +22,7 @@ export function resourceNames(prefix: string): ResourceNames {
     siteBucket: `${prefix}-site-${suffix}`,
     accessLogsBucket: `${prefix}-logs-${suffix}`,
     articleTable: `${prefix}-articles`,
+    commentTable: `${prefix}-comments`,
     edgeRulesStoreParameter: `/${prefix}/edge-rules-store-arn`,
   };
 }

@@ -25,6 +25,8 @@ import type { Construct } from 'constructs';
 import { metricsNamespace } from '#shared/adapters/cloudwatch/metrics.ts';
 import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
 import { type OpsMetricName, REPORTS_PREFIX } from '#shared/ports.ts';
+import { API_PREFIX } from '#shared/render/comments.ts';
+import { CommentsApi } from './constructs/comments-api.ts';
 import { PipelineFunction } from './constructs/pipeline-function.ts';
 import { CDN_CACHE, FILE_PATH_PREFIXES } from './edge/cache-policy.ts';
 import { CONTENT_SECURITY_POLICY, HSTS_MAX_AGE_SECONDS, PERMISSIONS_POLICY } from './edge/headers.ts';
@@ -170,7 +172,7 @@ export class PipelineStack extends Stack {
     Validations.of(this.distribution).acknowledge({
       id: 'AwsSolutions-CFR2',
       reason:
-        'Static pages with no forms or API behind them; a WAF web ACL can be attached by ops if wanted.',
+        'Static pages; the one form (comments) has its own limits and bans in the function, and a WAF rate rule when commentWafPostsPerFiveMinutes is set (us-east-1).',
     });
     if (!settings.domain) {
       Validations.of(this.distribution).acknowledge({
@@ -222,6 +224,9 @@ export class PipelineStack extends Stack {
     const indexArn = (name: string) => `${tableArn}/index/${name}`;
     const { byTime, bySection, byDraft, byTag, byUpload } = ARTICLE_TABLE.indexes;
     const siteConfig = JSON.stringify(settings.site);
+    // The approved comments an article page shows: one Query of the comments table, nothing else of it.
+    const commentTableArn = `arn:${this.partition}:dynamodb:${this.region}:${this.account}:table/${names.commentTable}`;
+    const readComments = new PolicyStatement({ actions: ['dynamodb:Query'], resources: [commentTableArn] });
     const sitePages = [
       new PolicyStatement({
         actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
@@ -271,6 +276,7 @@ export class PipelineStack extends Stack {
         SITE_BUCKET: site.bucketName,
         ARTICLE_TABLE: table.tableName,
         RENDER_QUEUE_URL: renderJobs.queueUrl,
+        COMMENT_TABLE: names.commentTable,
         DISTRIBUTION_ID: this.distribution.distributionId,
         EDGE_RULES_STORE_ARN: edgeRulesArn,
         SCHEDULE_TARGET_ARN: ingestArn,
@@ -314,6 +320,7 @@ export class PipelineStack extends Stack {
             indexArn(byUpload.name),
           ],
         }),
+        readComments,
         new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [renderJobs.queueArn] }),
         new PolicyStatement({ actions: ['cloudfront:CreateInvalidation'], resources: [distributionArn] }),
         new PolicyStatement({
@@ -366,6 +373,7 @@ export class PipelineStack extends Stack {
       environment: {
         SITE_BUCKET: site.bucketName,
         ARTICLE_TABLE: table.tableName,
+        COMMENT_TABLE: names.commentTable,
         DISTRIBUTION_ID: this.distribution.distributionId,
         SITE_CONFIG: siteConfig,
       },
@@ -375,6 +383,7 @@ export class PipelineStack extends Stack {
           actions: ['dynamodb:GetItem', 'dynamodb:Query'],
           resources: [tableArn, indexArn(byTime.name), indexArn(bySection.name), indexArn(byTag.name)],
         }),
+        readComments,
         new PolicyStatement({ actions: ['cloudfront:CreateInvalidation'], resources: [distributionArn] }),
       ],
     });
@@ -386,6 +395,24 @@ export class PipelineStack extends Stack {
       [site.arnForObjects('*')],
       'Pages are site objects whose keys depend on the articles, the sections and the number of pages.',
     );
+
+    // Readers' comments: `POST /api/comments` on this distribution, to the comments function.
+    const comments = new CommentsApi(this, 'Comments', {
+      settings,
+      names,
+      articleTableArn: tableArn,
+      logRetention,
+      deadLetters: scheduledDlq,
+    });
+    this.distribution.addBehavior(`${API_PREFIX}*`, comments.behavior.origin, comments.behavior);
+    const wafLimit = settings.comments.wafPostsPerFiveMinutes;
+    if (wafLimit !== undefined && this.region === 'us-east-1') {
+      this.distribution.attachWebAclId(CommentsApi.rateLimitAcl(this, wafLimit).attrArn);
+    } else if (wafLimit !== undefined) {
+      Annotations.of(this).addWarning(
+        'commentWafPostsPerFiveMinutes needs the pipeline stack in us-east-1 (CloudFront web ACLs live there): no WAF rule was made.',
+      );
+    }
 
     // A new deployment has an empty site bucket: build the stylesheet, error page and every (empty) list
     // before readers arrive, and again whenever the render code changes.
@@ -569,7 +596,9 @@ export class PipelineStack extends Stack {
     const functions: [string, IFunction, Duration][] = [
       ['Ingest', ingest.fn, ingestTimeout],
       ['Render', render.fn, renderTimeout],
+      ['Comments', comments.fn.fn, comments.fn.fn.timeout ?? Duration.seconds(10)],
     ];
+    comments.alarms(alarm, settings);
     for (const [name, fn, timeout] of functions) {
       alarm(
         `${name}DurationAlarm`,

@@ -33,6 +33,18 @@ export interface NewsroomSettings {
    * its policy (break-glass); without it, no one can (the account's root user aside).
    */
   readonly breakGlassRoleArn?: string;
+  /** Readers' comments: the moderators' digest, its alarm, and an optional WAF rule (docs/comments.md). */
+  readonly comments: {
+    /** How often the digest of pending comments is sent, at most (minutes). */
+    readonly digestEveryMinutes: number;
+    /** Who gets it (SES, from `digestFrom`, a verified identity); none: the digest is only a metric. */
+    readonly moderatorEmails: readonly string[];
+    readonly digestFrom?: string;
+    /** A comment pending this long alarms (hours). */
+    readonly oldestPendingAlarmHours: number;
+    /** Posts per address per five minutes past which a WAF rule blocks (us-east-1 only); none: no WAF. */
+    readonly wafPostsPerFiveMinutes?: number;
+  };
 }
 
 const LOG_RETENTION_DAYS = [
@@ -78,8 +90,20 @@ const deploymentSchema = z
       .string()
       .regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')
       .optional(),
+    commentDigestEveryMinutes: z.number().int().min(5).max(1440).default(60),
+    moderatorEmails: z.array(z.email('must be an email address')).default([]),
+    commentDigestFrom: z.email('must be an email address (an identity verified in SES)').optional(),
+    oldestPendingCommentAlarmHours: z.number().int().min(1).max(720).default(24),
+    commentWafPostsPerFiveMinutes: z.number().int().min(10).max(2_000_000_000).optional(),
   })
   .superRefine((s, ctx) => {
+    if (s.moderatorEmails.length > 0 && !s.commentDigestFrom) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['commentDigestFrom'],
+        message: 'set commentDigestFrom (a sender verified in SES) to mail the digest to moderatorEmails',
+      });
+    }
     if ((s.domainName === undefined) !== (s.certificateArn === undefined)) {
       ctx.addIssue({
         code: 'custom',
@@ -108,8 +132,19 @@ export function readSettings(app: App): NewsroomSettings {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new SettingsError(`Invalid newsroom settings (cdk.json context "newsroom"):\n${lines.join('\n')}`);
   }
-  const { domainName, certificateArn, alertEmail, resourcePrefix, breakGlassRoleArn, ...retention } =
-    parsed.data;
+  const {
+    domainName,
+    certificateArn,
+    alertEmail,
+    resourcePrefix,
+    breakGlassRoleArn,
+    commentDigestEveryMinutes,
+    moderatorEmails,
+    commentDigestFrom,
+    oldestPendingCommentAlarmHours,
+    commentWafPostsPerFiveMinutes,
+    ...retention
+  } = parsed.data;
   if (domainName && new URL(site.siteUrl).hostname !== domainName) {
     throw new SettingsError(
       `siteUrl (${site.siteUrl}) must be on domainName (${domainName}): pages link to it.`,
@@ -122,5 +157,12 @@ export function readSettings(app: App): NewsroomSettings {
     ...(alertEmail ? { alertEmail } : {}),
     ...(breakGlassRoleArn ? { breakGlassRoleArn } : {}),
     ...retention,
+    comments: {
+      digestEveryMinutes: commentDigestEveryMinutes,
+      moderatorEmails,
+      ...(commentDigestFrom ? { digestFrom: commentDigestFrom } : {}),
+      oldestPendingAlarmHours: oldestPendingCommentAlarmHours,
+      ...(commentWafPostsPerFiveMinutes ? { wafPostsPerFiveMinutes: commentWafPostsPerFiveMinutes } : {}),
+    },
   };
 }

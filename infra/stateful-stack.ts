@@ -18,7 +18,7 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
+import { ARTICLE_TABLE, COMMENT_TABLE } from '#shared/adapters/dynamodb/schema.ts';
 import { type ResourceNames, resourceNames } from './names.ts';
 import type { NewsroomSettings } from './settings.ts';
 
@@ -35,6 +35,7 @@ export class StatefulStack extends Stack {
   readonly site: Bucket;
   readonly accessLogs: Bucket;
   readonly table: TableV2;
+  readonly comments: TableV2;
   readonly names: ResourceNames;
   readonly edgeRules: KeyValueStore;
 
@@ -172,6 +173,27 @@ export class StatefulStack extends Stack {
           sortKey: { name: indexes.byUpload.sortKey, type: AttributeType.STRING },
           projectionType: ProjectionType.INCLUDE,
           nonKeyAttributes: [...uploadAttributes],
+        },
+      ],
+    });
+    // Readers' comments: their own table, so that the comments function can be granted it and no more.
+    const { moderation } = COMMENT_TABLE.indexes;
+    this.comments = new TableV2(this, 'Comments', {
+      tableName: names.commentTable,
+      partitionKey: { name: COMMENT_TABLE.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: COMMENT_TABLE.sortKey, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      // Posting counters and the like go on their own; a comment has no expiry.
+      timeToLiveAttribute: COMMENT_TABLE.timeToLive,
+      globalSecondaryIndexes: [
+        {
+          indexName: moderation.name,
+          partitionKey: { name: moderation.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: moderation.sortKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.KEYS_ONLY,
         },
       ],
     });

@@ -2,6 +2,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { RenderJob } from '#shared/ports.ts';
+import { API_PREFIX } from '#shared/render/comments.ts';
 import type { RebuildProgress, RebuildResult } from '#shared/use-cases/rebuild.ts';
 import { securityHeaders } from '../infra/edge/headers.ts';
 import type { LocalCdn } from './cdn.ts';
@@ -9,8 +10,6 @@ import type { LocalCdn } from './cdn.ts';
 export const REBUILD_PATH = '/_local/rebuild';
 /** Where the moderation command sends render jobs to the running stack (with the rebuild token). */
 export const RENDER_JOBS_PATH = '/_local/render-jobs';
-/** CloudFront's `/api/*` behaviour: caching disabled, every method, forwarded to the function behind it. */
-export const API_PREFIX = '/api/';
 /** The largest request body the local server reads, as a bound on what a reader can send. */
 const MAX_BODY_BYTES = 1024 * 1024;
 /** The file below the local stack's data folder that holds the rebuild token. */
@@ -46,6 +45,7 @@ export function createSiteServer({ cdn, rebuild, comments }: SiteServerOptions):
         res.end('This server answers only as 127.0.0.1 or localhost.');
         return;
       }
+      // CloudFront's `/api/*` behaviour: nothing cached, every method, forwarded to the function behind it.
       if (req.url?.startsWith(API_PREFIX) && comments) {
         const result = await comments(await apiEvent(req));
         res.writeHead(result.statusCode ?? 200, own({ ...stringHeaders(result.headers) }));

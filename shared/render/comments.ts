@@ -3,8 +3,10 @@ import { COMMENT_LIMITS, HONEYPOT_FIELD, type ShownComment } from '../domain/com
 import { formatDateLine, formatIsoVietnam } from '../domain/dates.ts';
 import { html, type SafeHtml } from './html.ts';
 
+/** The site's own API, on its own CDN behaviour: caching disabled, every method. */
+export const API_PREFIX = '/api/';
 /** Where the comment form posts: the comments function, behind the same CDN, never cached. */
-export const COMMENTS_ENDPOINT = '/api/comments';
+export const COMMENTS_ENDPOINT = `${API_PREFIX}comments`;
 
 /** A comment's text as the page shows it: escaped, paragraphs at empty lines, line breaks kept. */
 export function commentBody(text: string): SafeHtml {

@@ -4,9 +4,14 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
+import { ARTICLE_TABLE, COMMENT_TABLE } from '#shared/adapters/dynamodb/schema.ts';
 import { ACCEPTED_SUFFIXES, classifyKey } from '#shared/domain/upload-keys.ts';
 import { buildApp } from '../../infra/app.ts';
+import {
+  COMMENTS_API_THROTTLE,
+  COMMENTS_FORWARDED_HEADERS,
+  ORIGIN_VERIFY_HEADER,
+} from '../../infra/constructs/comments-api.ts';
 import { CDN_CACHE, FILE_PATH_PREFIXES } from '../../infra/edge/cache-policy.ts';
 import { PERMISSIONS_POLICY } from '../../infra/edge/headers.ts';
 import { edgeAnswers, edgeFunctionSource } from '../../infra/edge/url-rewrite.ts';
@@ -237,7 +242,7 @@ describe('pipeline stack', () => {
     const functions = Object.values(pipeline.findResources('AWS::Lambda::Function')).filter(
       (f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
     );
-    expect(functions).toHaveLength(2);
+    expect(functions).toHaveLength(3);
     for (const f of functions) {
       expect(f.Properties.Runtime).toBe('nodejs24.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);
@@ -261,9 +266,9 @@ describe('pipeline stack', () => {
       },
     });
     const roles = Object.entries(pipeline.findResources('AWS::IAM::Role')).filter(([id]) =>
-      /^(Ingest|Render)/.test(id),
+      /^(Ingest|Render|CommentsFunction)/.test(id),
     );
-    expect(roles).toHaveLength(2);
+    expect(roles).toHaveLength(3);
     for (const [, role] of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
@@ -301,12 +306,7 @@ describe('pipeline stack', () => {
     expect(all.flatMap(actionsOf).filter((a) => a.includes('*'))).toEqual([]);
     const starResource = all.filter((s) => s.Resource === '*');
     expect(starResource.flatMap(actionsOf).sort()).toEqual(
-      [
-        'xray:PutTelemetryRecords',
-        'xray:PutTraceSegments',
-        'xray:PutTelemetryRecords',
-        'xray:PutTraceSegments',
-      ].sort(),
+      Array(3).fill(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']).flat().sort(),
     );
     const ingestActions = Object.entries(pipeline.findResources('AWS::IAM::Policy'))
       .filter(([id]) => id.startsWith('IngestRole'))
@@ -410,7 +410,11 @@ describe('pipeline stack', () => {
         b.PathPattern,
         b.CachePolicyId,
       ]),
-    ).toEqual(FILE_PATH_PREFIXES.map((p) => [`${p}*`, optimized]));
+    ).toEqual([
+      ...FILE_PATH_PREFIXES.map((p) => [`${p}*`, optimized]),
+      // The comments API: nothing cached (the managed CachingDisabled policy).
+      ['/api/*', '4135ea2d-6df8-44a3-9df3-4b5a84be39ad'],
+    ]);
     expect(CDN_CACHE.files).toEqual({ min: 1, default: 86_400, max: 31_536_000 });
   });
 
@@ -448,7 +452,7 @@ describe('pipeline stack', () => {
     });
   });
 
-  it('lets EventBridge Scheduler invoke only the ingest function, by its own role', () => {
+  it('lets EventBridge Scheduler invoke only the ingest function (and the comments digest), by their own roles', () => {
     pipeline.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: Match.objectLike({
         Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })],
@@ -456,11 +460,16 @@ describe('pipeline stack', () => {
     });
     const invoke = statements(pipeline).filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
     expect(invoke.length).toBeGreaterThan(0);
-    // The ingest function by name (one-time publish schedules) or by reference (the reconcile schedule).
-    for (const s of invoke) {
-      const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
-      for (const r of resources)
-        expect(JSON.stringify(r)).toMatch(/:function:newsroom-ingest|IngestFunction/);
+    // The ingest function by name (one-time publish schedules) or by reference (the reconcile schedule);
+    // the comments function only from the digest's own role.
+    for (const [id, policy] of Object.entries(pipeline.findResources('AWS::IAM::Policy'))) {
+      for (const s of policy.Properties.PolicyDocument.Statement as Statement[]) {
+        if (!actionsOf(s).includes('lambda:InvokeFunction')) continue;
+        const resources = JSON.stringify(s.Resource);
+        if (id.startsWith('CommentsDigestRole')) expect(resources).toMatch(/CommentsFunction/);
+        else expect(resources).toMatch(/:function:newsroom-ingest|IngestFunction/);
+        expect(resources).not.toMatch(id.startsWith('CommentsDigestRole') ? /Ingest/ : /CommentsFunction/);
+      }
     }
   });
 
@@ -481,7 +490,8 @@ describe('pipeline stack', () => {
         ...Array(3).fill('ApproximateAgeOfOldestMessage'),
         // Queues stuck.
         ...Array(2).fill('ApproximateAgeOfOldestMessage'),
-        ...['Errors', 'Errors', 'Throttles', 'Throttles', 'Duration', 'Duration'],
+        ...['Errors', 'Throttles', 'Duration'].flatMap((m) => Array(3).fill(m)),
+        'OldestPendingCommentMinutes',
         'FailedMessages',
         'ReconcileDifferences',
         'ReconcileFailures',
@@ -517,7 +527,9 @@ describe('pipeline stack', () => {
   });
 
   it('reconciles on a schedule (every 15 minutes unless set), its failed invocations kept', () => {
-    const schedules = Object.values(pipeline.findResources('AWS::Scheduler::Schedule'));
+    const schedules = Object.values(pipeline.findResources('AWS::Scheduler::Schedule')).filter((s) =>
+      JSON.stringify(s.Properties.Target.Arn).includes('IngestFunction'),
+    );
     expect(schedules).toHaveLength(1);
     const [reconcile] = schedules;
     expect(reconcile?.Properties.ScheduleExpression).toBe('rate(15 minutes)');
@@ -633,5 +645,150 @@ describe('checks at synth', () => {
     ).toThrow(/us-east-1/);
     expect(() => wrong({ alertEmail: 'ops' })).toThrow(/alertEmail: must be an email address/);
     expect(() => wrong({ logRetentionDays: 10 })).toThrow(/logRetentionDays/);
+  });
+});
+
+describe('comments in AWS', () => {
+  const policyActions = (template: Template, prefix: string) =>
+    Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.startsWith(prefix))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+
+  it('keeps comments in their own table, the pending ones in a sparse moderation index', () => {
+    const { moderation } = COMMENT_TABLE.indexes;
+    stateful.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: 'newsroom-comments',
+      KeySchema: [
+        { AttributeName: COMMENT_TABLE.partitionKey, KeyType: 'HASH' },
+        { AttributeName: COMMENT_TABLE.sortKey, KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: COMMENT_TABLE.timeToLive, Enabled: true },
+      GlobalSecondaryIndexes: [
+        Match.objectLike({
+          IndexName: moderation.name,
+          KeySchema: [
+            { AttributeName: moderation.partitionKey, KeyType: 'HASH' },
+            { AttributeName: moderation.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        }),
+      ],
+      Replicas: [
+        Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+      ],
+    });
+  });
+
+  it('posts through CloudFront /api/* to an HTTP API: every method, nothing cached, the viewer address passed on', () => {
+    const config = Object.values(pipeline.findResources('AWS::CloudFront::Distribution'))[0]?.Properties
+      .DistributionConfig;
+    const api = (config.CacheBehaviors as Record<string, unknown>[]).find((b) => b.PathPattern === '/api/*');
+    expect(api?.AllowedMethods).toEqual(['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE']);
+    pipeline.hasResourceProperties('AWS::CloudFront::OriginRequestPolicy', {
+      OriginRequestPolicyConfig: Match.objectLike({
+        HeadersConfig: { HeaderBehavior: 'whitelist', Headers: COMMENTS_FORWARDED_HEADERS },
+        CookiesConfig: { CookieBehavior: 'none' },
+        QueryStringsConfig: { QueryStringBehavior: 'none' },
+      }),
+    });
+    // The function refuses what does not come through CloudFront, which adds the header.
+    const origin = (config.Origins as Record<string, Record<string, unknown>>[]).find(
+      (o) => o.CustomOriginConfig,
+    );
+    expect(origin?.OriginCustomHeaders).toEqual([
+      expect.objectContaining({ HeaderName: ORIGIN_VERIFY_HEADER }),
+    ]);
+    const fn = Object.values(pipeline.findResources('AWS::Lambda::Function')).find(
+      (f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'comments',
+    );
+    expect(fn?.Properties.Environment.Variables).toEqual(
+      expect.objectContaining({
+        COMMENT_TABLE: 'newsroom-comments',
+        ARTICLE_TABLE: 'newsroom-articles',
+        ORIGIN_SECRET: expect.anything(),
+      }),
+    );
+    pipeline.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /api/comments' });
+    pipeline.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: Match.objectLike({
+        ThrottlingRateLimit: COMMENTS_API_THROTTLE.rateLimit,
+        ThrottlingBurstLimit: COMMENTS_API_THROTTLE.burstLimit,
+      }),
+    });
+  });
+
+  it('grants the comments function its own table, article records to read, and nothing else', () => {
+    const granted = policyActions(pipeline, 'CommentsFunctionRole');
+    const dynamo = granted.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.map((s) => [actionsOf(s).sort(), JSON.stringify(s.Resource)])).toEqual([
+      [
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        expect.stringMatching(/table\/newsroom-comments".*index\/moderation/),
+      ],
+      [['dynamodb:GetItem'], expect.stringContaining('newsroom-articles')],
+    ]);
+    expect(granted.flatMap(actionsOf).filter((a) => !/^(dynamodb|logs|xray):/.test(a))).toEqual([]);
+    // The render function reads the comments a page shows; the ingest function too, for a page written ahead.
+    for (const role of ['RenderRole', 'IngestRole']) {
+      const reads = policyActions(pipeline, role).filter((s) =>
+        JSON.stringify(s.Resource).includes('comments'),
+      );
+      expect(reads.flatMap(actionsOf).sort()).toEqual(['dynamodb:Query']);
+    }
+  });
+
+  it('mails the digest through SES only when moderators and a sender are set, on its own schedule', () => {
+    const digest = Object.values(pipeline.findResources('AWS::Scheduler::Schedule')).find((s) =>
+      JSON.stringify(s.Properties.Target.Arn).includes('CommentsFunction'),
+    );
+    expect(digest?.Properties.ScheduleExpression).toBe('rate(1 hour)');
+    expect(JSON.parse(digest?.Properties.Target.Input)).toEqual({ digest: {} });
+    expect(statements(pipeline).flatMap(actionsOf)).not.toContain('ses:SendEmail');
+    const mailing = synth({
+      moderatorEmails: ['bientap@baolaichau.example'],
+      commentDigestFrom: 'noreply@baolaichau.example',
+    }).pipeline;
+    const ses = statements(mailing).filter((s) => actionsOf(s).includes('ses:SendEmail'));
+    expect(ses.map((s) => JSON.stringify(s.Resource))).toEqual([
+      expect.stringContaining(':identity/noreply@baolaichau.example'),
+    ]);
+    expect(() =>
+      readSettings(
+        new App({ context: { newsroom: { ...context.newsroom, moderatorEmails: ['a@b.example'] } } }),
+      ),
+    ).toThrow(/commentDigestFrom/);
+  });
+
+  it('blocks a flood at the edge with a WAF rate rule when the settings ask for one (us-east-1)', () => {
+    pipeline.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    const region = process.env.CDK_DEFAULT_REGION;
+    process.env.CDK_DEFAULT_REGION = 'us-east-1';
+    try {
+      const { pipeline: guarded } = synth({ commentWafPostsPerFiveMinutes: 100 });
+      guarded.hasResourceProperties('AWS::WAFv2::WebACL', {
+        Scope: 'CLOUDFRONT',
+        Rules: [
+          Match.objectLike({
+            Action: { Block: {} },
+            Statement: {
+              RateBasedStatement: Match.objectLike({
+                Limit: 100,
+                AggregateKeyType: 'IP',
+                ScopeDownStatement: Match.objectLike({
+                  ByteMatchStatement: Match.objectLike({ SearchString: '/api/' }),
+                }),
+              }),
+            },
+          }),
+        ],
+      });
+      guarded.hasResourceProperties('AWS::CloudFront::Distribution', {
+        DistributionConfig: Match.objectLike({ WebACLId: Match.anyValue() }),
+      });
+    } finally {
+      if (region === undefined) delete process.env.CDK_DEFAULT_REGION;
+      else process.env.CDK_DEFAULT_REGION = region;
+    }
   });
 });
