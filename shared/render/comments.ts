@@ -45,7 +45,7 @@ ${comments.map((c) => {
 <input id="comment-name" name="name" type="text" required maxlength="${COMMENT_LIMITS.name}" autocomplete="name"></p>
 <p><label for="comment-email">Email (không bắt buộc, không hiển thị)</label>
 <input id="comment-email" name="email" type="email" maxlength="${COMMENT_LIMITS.email}" autocomplete="email"></p>
-<p><label for="comment-text">Bình luận</label>
+<p><label for="comment-text">Nội dung bình luận</label>
 <textarea id="comment-text" name="text" required rows="5" maxlength="${COMMENT_LIMITS.text}"></textarea></p>
 <p class="hp" aria-hidden="true"><label for="comment-${HONEYPOT_FIELD}">Để trống ô này</label>
 <input id="comment-${HONEYPOT_FIELD}" name="${HONEYPOT_FIELD}" type="text" tabindex="-1" autocomplete="off"></p>
