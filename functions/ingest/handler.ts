@@ -5,6 +5,7 @@ import {
   type ScheduledPublishEvent,
 } from '#shared/adapters/scheduler/eventbridge.ts';
 import type { Log, OpsMetrics } from '#shared/ports.ts';
+import { renderClosedThreads } from '#shared/use-cases/comments.ts';
 import { type RebuildResult, rebuildSite } from '#shared/use-cases/rebuild.ts';
 import {
   RECONCILE_BUDGET,
@@ -129,6 +130,7 @@ export function makeIngestHandler(deps: IngestHandlerDeps) {
       deps.metrics.count('ReconcileDifferences', added + changed + removed + late);
       deps.metrics.count('ReconcileFailures', result.failed);
       deps.metrics.flush();
+      await renderClosedThreads(deps, deps.now?.() ?? new Date());
       return result;
     }
     if (!isSqsEvent(event)) {

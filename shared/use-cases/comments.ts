@@ -9,6 +9,7 @@ import {
 } from '../domain/comments.ts';
 import type { SiteConfig } from '../domain/site.ts';
 import type {
+  ArticleLists,
   Articles,
   CommentBans,
   CommentSecret,
@@ -262,4 +263,30 @@ export async function sendDigest(
     `Bình luận chờ duyệt (đánh dấu trước, cũ trước):\n\n${lines.join('\n')}\n\nDuyệt: npm run comments -- approve <id>\n`,
   );
   return pending.length;
+}
+
+/** How far back a run looks for threads that closed: several runs of the reconcile, so none is missed. */
+export const CLOSED_THREADS_WINDOW_MS = 2 * 3600_000;
+
+/**
+ * Pages whose comment threads closed lately are rendered again, so that they say so and lose the form (the
+ * comments function refuses posts to them already). Run with the reconcile; rendering a page again that is
+ * up to date writes nothing.
+ */
+export async function renderClosedThreads(
+  deps: {
+    readonly index: Pick<ArticleLists, 'teasers'>;
+    readonly render: RenderQueue;
+    readonly config: SiteConfig;
+  },
+  now: Date,
+  windowMs = CLOSED_THREADS_WINDOW_MS,
+): Promise<number> {
+  const closedAt = now.getTime() - deps.config.comments.closeAfterDays * 86_400_000;
+  const closed = await deps.index.teasers({
+    after: new Date(closedAt - windowMs).toISOString(),
+    before: new Date(closedAt).toISOString(),
+  });
+  if (closed.length > 0) await deps.render.send(closed.map((t) => ({ view: `article/${t.id}` as const })));
+  return closed.length;
 }

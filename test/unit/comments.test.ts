@@ -17,6 +17,7 @@ import {
   deleteComment,
   type PostDeps,
   postComment,
+  renderClosedThreads,
 } from '#shared/use-cases/comments.ts';
 import { silentLog } from '../support/memory-pipeline.ts';
 import { articleRecord, SITE } from '../support/site.ts';
@@ -308,5 +309,26 @@ describe('moderating', () => {
     expect(comments.comments.size).toBe(0);
     expect(comments.removed.get('c1')).toEqual({ by: 'bientap', at: '2024-05-20T04:00:00.000Z' });
     await expect(decideComment(deps, 'c1', { status: 'approved', by: 'x' })).rejects.toThrow(/No comment/);
+  });
+});
+
+describe('closing threads', () => {
+  it('renders again the pages whose thread closed lately, and only those', async () => {
+    const index = new MemoryArticleIndex();
+    const now = Date.parse('2024-06-01T12:00:00Z');
+    const ago = (hours: number) => new Date(now - hours * 3600_000).toISOString();
+    const day = 24;
+    await index.put(
+      articleRecord(1, { publishedAt: ago(7 * day + 0.5), sortKey: `${ago(7 * day + 0.5)}#bai-1` }),
+    );
+    await index.put(
+      articleRecord(2, { publishedAt: ago(7 * day - 1), sortKey: `${ago(7 * day - 1)}#bai-2` }),
+    );
+    await index.put(
+      articleRecord(3, { publishedAt: ago(7 * day + 3), sortKey: `${ago(7 * day + 3)}#bai-3` }),
+    );
+    const render = new MemoryRenderQueue();
+    expect(await renderClosedThreads({ index, render, config: SITE }, new Date(now))).toBe(1);
+    expect(render.pending).toEqual([{ view: 'article/bai-1' }]);
   });
 });
