@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Annotations, Duration, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -405,6 +405,9 @@ export class PipelineStack extends Stack {
       deadLetters: scheduledDlq,
     });
     this.distribution.addBehavior(`${API_PREFIX}*`, comments.behavior.origin, comments.behavior);
+    // What `npm run comments` needs to moderate the deployed site (docs/comments.md).
+    new CfnOutput(this, 'CommentTable', { value: names.commentTable });
+    new CfnOutput(this, 'RenderQueueUrl', { value: renderJobs.queueUrl });
     const wafLimit = settings.comments.wafPostsPerFiveMinutes;
     if (wafLimit !== undefined && this.region === 'us-east-1') {
       this.distribution.attachWebAclId(CommentsApi.rateLimitAcl(this, wafLimit).attrArn);
