@@ -34,6 +34,8 @@ export interface ArticleRecord extends Teaser {
   readonly author: { readonly name: string; readonly role?: string };
   readonly tags: readonly string[];
   readonly status: ArticleStatus;
+  /** A visible correction note ("Đính chính"), with when it was made. */
+  readonly correction?: { readonly note: string; readonly at: string };
   readonly contentHash: string;
   /** The rendered body, so that pages linking to this one can be re-rendered without re-reading drafts. */
   readonly bodyHtml: string;
@@ -100,6 +102,18 @@ const tagSlugCache = new Map<string, string>();
 /** The distinct tag slugs of an article, in the order it names them (tags that slug to nothing are left out). */
 export function tagSlugs(tags: readonly string[]): string[] {
   return [...new Set(tags.map(tagSlug).filter((s) => s !== ''))];
+}
+
+/**
+ * The list of corrected articles (`/dinh-chinh/`), kept as the tag lists are, under a name no tag's slug
+ * can have (slugs are lowercase letters, digits and `-`).
+ */
+export const CORRECTIONS_LIST = '!dinh-chinh';
+export const CORRECTIONS_PATH = '/dinh-chinh/';
+
+/** The lists a live article is in besides home and its section: its tags, and the corrections if it has one. */
+export function listedTags(record: Pick<ArticleRecord, 'tags' | 'correction'>): string[] {
+  return [...tagSlugs(record.tags), ...(record.correction ? [CORRECTIONS_LIST] : [])];
 }
 
 export function tagPath(slug: string, page = 1): string {

@@ -40,6 +40,8 @@ export interface Draft {
   readonly publishedAt?: Date;
   readonly tags: readonly string[];
   readonly status: DraftStatus;
+  /** A correction note the article shows ("Đính chính"), when the editor gives one. */
+  readonly correction?: string;
   readonly body: ParsedBody;
   /** Images the body uses: `src` as written and the drafts-bucket key it points at. */
   readonly images: readonly { readonly src: string; readonly key: string }[];
@@ -52,6 +54,7 @@ export type ParseResult =
   | { readonly ok: false; readonly problems: readonly Problem[] };
 
 export const LIMITS = {
+  correction: 500,
   title: 250,
   lead: 1500,
   authorName: 120,
@@ -61,7 +64,18 @@ export const LIMITS = {
   id: 200,
 } as const;
 
-const KNOWN_FIELDS = ['title', 'section', 'lead', 'author', 'publishedAt', 'tags', 'slug', 'id', 'status'];
+const KNOWN_FIELDS = [
+  'title',
+  'section',
+  'lead',
+  'author',
+  'publishedAt',
+  'tags',
+  'slug',
+  'id',
+  'status',
+  'correction',
+];
 
 const FIELD_HINTS: Record<string, string> = {
   title: 'title: "Tiêu đề bài viết"',
@@ -282,6 +296,7 @@ function buildSchema(site: SiteConfig) {
       z.pipe(normalized(), z.string().check(z.minLength(1), z.maxLength(LIMITS.id), z.regex(ID_PATTERN))),
     ),
     status: z.optional(z.enum(['published', 'withdrawn'])),
+    correction: z.optional(line(LIMITS.correction)),
   });
 }
 
@@ -364,6 +379,7 @@ function validate(
     author,
     ...(publishedAt ? { publishedAt } : {}),
     tags: usableTags(f.tags ?? []),
+    ...(f.correction ? { correction: f.correction } : {}),
     status: f.status ?? 'published',
     body,
     images,

@@ -1,4 +1,4 @@
-import { type ArticlePosition, type ArticleRecord, tagSlugs } from './article.ts';
+import { type ArticlePosition, type ArticleRecord, listedTags } from './article.ts';
 import type { AuditEntry } from './audit.ts';
 
 /**
@@ -138,7 +138,7 @@ export function addressesOf(record: ArticleRecord | undefined): string[] {
 }
 
 export function positionOf(record: ArticleRecord): ArticlePosition {
-  return { section: record.section, sortKey: record.sortKey, path: record.path, tags: tagSlugs(record.tags) };
+  return { section: record.section, sortKey: record.sortKey, path: record.path, tags: listedTags(record) };
 }
 
 /**

@@ -47,6 +47,7 @@ export const RESERVED_TOP_LEVEL = new Set([
   'sitemap',
   'page',
   'api',
+  'dinh-chinh',
   'desk',
   '_local',
 ]);

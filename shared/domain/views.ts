@@ -8,7 +8,9 @@ export type ViewId =
   | `section/${string}`
   | `tag/${string}`
   | `article/${string}`
-  | `sitemap/${string}`;
+  | `sitemap/${string}`
+  /** The corrected articles, `/dinh-chinh/`. */
+  | 'corrections';
 
 /** What a render job must see in the index before it renders (lists are read from eventually consistent indexes). */
 export interface Expectation {

@@ -48,6 +48,8 @@ h1{font:700 1.75rem/1.3 "Noto Serif",serif;margin:.5rem 0}
 .related>h2{font:700 1.125rem/1.4 "Noto Sans",Arial,sans-serif;margin:.75rem 0}
 .pagination{font:.9375rem/1.4 "Noto Sans",Arial,sans-serif;display:flex;gap:1rem;justify-content:space-between;margin:1.5rem 0}
 .empty{color:var(--muted)}
+.correction{border-left:4px solid var(--accent);padding:.25rem .75rem;margin:0 0 1rem;font:.9375rem/1.5 "Noto Sans",Arial,sans-serif}
+.correction p{margin:0}
 .comments{margin-top:2rem;border-top:3px solid var(--accent)}
 .comments>h2{font:700 1.125rem/1.4 "Noto Sans",Arial,sans-serif;margin:.75rem 0}
 .comments h3{font:700 1rem/1.4 "Noto Sans",Arial,sans-serif;margin:1.25rem 0 .5rem}

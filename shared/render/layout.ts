@@ -59,7 +59,7 @@ ${site.sections.map(
 ${input.main}
 </main>
 <footer class="site-footer">
-<div class="wrap">© ${site.siteName}</div>
+<div class="wrap">© ${site.siteName} · <a href="/dinh-chinh/">Đính chính</a></div>
 </footer>
 </body>
 </html>

@@ -59,7 +59,7 @@ export function renderArticlePage({
       ? html` · Cập nhật: <time datetime="${formatIsoVietnam(updated)}">${formatDateLine(updated)}</time>`
       : ''
   }</p>
-<p class="lead">${article.lead}</p>
+${article.correction ? correctionNotice(article.correction) : ''}<p class="lead">${article.lead}</p>
 <div class="body">
 ${trustedHtml(article.bodyHtml)}</div>
 <p class="byline">${bylineOf(article.author)}</p>
@@ -99,6 +99,13 @@ ${related.map((t) => teaserItem(site, t, 'h3', false))}</ul>
   });
 }
 
+/** The "Đính chính" notice an article shows under its time line, linking to every correction. */
+function correctionNotice(correction: { readonly note: string; readonly at: string }): SafeHtml {
+  const at = new Date(correction.at);
+  return html`<aside class="correction" aria-label="Đính chính"><p><strong>Đính chính</strong> (<time datetime="${formatIsoVietnam(at)}">${formatDateLine(at)}</time>): ${correction.note} <a href="/dinh-chinh/">Các bài đính chính</a></p></aside>
+`;
+}
+
 /**
  * What search engines and link previews read of an article: `NewsArticle` structured data (JSON-LD) and
  * the Open Graph and Twitter card tags.
@@ -129,6 +136,16 @@ function articleHead(site: SiteConfig, article: ArticleRecord): SafeHtml {
         ...(article.author.role ? { jobTitle: article.author.role } : {}),
       },
     ],
+    // schema.org's own place for a correction: a CorrectionComment with its text and time.
+    ...(article.correction
+      ? {
+          correction: {
+            '@type': 'CorrectionComment',
+            text: article.correction.note,
+            datePublished: formatIsoVietnam(new Date(article.correction.at)),
+          },
+        }
+      : {}),
     ...(photos.length > 0
       ? {
           image: photos.map((p) => ({
@@ -219,6 +236,35 @@ ${teasers.map((t) => teaserItem(site, t, 'h2', section === undefined))}</ul>\n`
     main,
     ...(section === undefined ? {} : { currentSection: section }),
     ...(feed ? { feed } : {}),
+  });
+}
+
+/** `/dinh-chinh/`: the articles corrected with a visible note, the latest first, each with its note and time. */
+export function renderCorrectionsPage(
+  site: SiteConfig,
+  corrected: readonly { readonly teaser: Teaser; readonly correction: { note: string; at: string } }[],
+): string {
+  const main = html`<h1>Đính chính</h1>
+<p>Những bài viết đã được đính chính sau khi đăng, kèm nội dung đính chính.</p>
+${
+  corrected.length > 0
+    ? html`<ul class="teasers">
+${corrected.map(({ teaser, correction }) => {
+  const at = new Date(correction.at);
+  return html`<li class="teaser"><h2><a href="${teaser.path}">${teaser.title}</a></h2>
+<p class="correction-line"><strong>Đính chính</strong> <time datetime="${formatIsoVietnam(at)}">${formatDateLine(at)}</time>: ${correction.note}</p></li>
+`;
+})}</ul>
+`
+    : html`<p class="empty">Chưa có bài viết nào được đính chính.</p>
+`
+}`;
+  return layout({
+    site,
+    title: 'Đính chính',
+    description: `Các bài viết được đính chính - ${site.siteName}`,
+    path: '/dinh-chinh/',
+    main,
   });
 }
 

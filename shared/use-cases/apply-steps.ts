@@ -1,4 +1,9 @@
-import { type ArticlePosition, type ArticleRecord, tagSlugs } from '../domain/article.ts';
+import {
+  type ArticlePosition,
+  type ArticleRecord,
+  CORRECTIONS_LIST,
+  listedTags,
+} from '../domain/article.ts';
 import type { GoingDownStep } from '../domain/going-down.ts';
 import { addressesOf, type GoingLiveStep, planGoingLive, positionOf } from '../domain/going-live.ts';
 import { DraftRejectedError, problem } from '../domain/problems.ts';
@@ -118,7 +123,7 @@ export async function jobsFor(
     ...listsFor([record.section, ...from.map((f) => f.section)]),
     sitemapView(record.publishedAt),
     ...from.map((f) => sitemapView(instantOf(f.sortKey))),
-    ...[...tagSlugs(record.tags), ...from.flatMap((f) => f.tags ?? [])].map((t): ViewId => `tag/${t}`),
+    ...[...listedTags(record), ...from.flatMap((f) => f.tags ?? [])].map(listView),
   ]);
   for (const at of [positionOf(record), ...from]) {
     for (const t of await mayShowAsRelated(deps.index, deps.config, at)) {
@@ -126,6 +131,11 @@ export async function jobsFor(
     }
   }
   return [...views].map((view) => ({ view, expect }));
+}
+
+/** The view of a list an article is in besides home and its section: a tag's, or the corrections. */
+function listView(tag: string): ViewId {
+  return tag === CORRECTIONS_LIST ? 'corrections' : `tag/${tag}`;
 }
 
 /** The publication instant a sort key starts with. */

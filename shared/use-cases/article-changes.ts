@@ -117,6 +117,10 @@ export async function publish(
   // "Updated" is shown when the content changed after publication, not when the same draft is applied again.
   const edited = live !== undefined && live.contentHash !== contentHash && editedAt > publishedAt;
   const updatedAt = edited ? editedAt : live?.updatedAt;
+  // A correction note keeps the time it was first published with; a new note is a new correction.
+  const correction = draft.correction
+    ? { note: draft.correction, at: prev?.correction?.note === draft.correction ? prev.correction.at : editedAt }
+    : undefined;
   const recordWith = (images: ReadonlyMap<string, PublishedImage>): ArticleRecord => ({
     id: draft.id,
     draftKey: draft.key,
@@ -128,6 +132,7 @@ export async function publish(
     excerpt: draft.excerpt,
     author: draft.author,
     tags: draft.tags,
+    ...(correction ? { correction } : {}),
     publishedAt,
     ...(updatedAt ? { updatedAt } : {}),
     sortKey: sortKeyOf(publishedAt, draft.id),

@@ -1,4 +1,6 @@
 import {
+  CORRECTIONS_LIST,
+  CORRECTIONS_PATH,
   HOME_COUNT,
   PAGE_SIZE,
   pageKey,
@@ -26,7 +28,7 @@ import {
   sitemapKey,
   sitemapMonth,
 } from '../render/feeds.ts';
-import { renderListPage } from '../render/pages.ts';
+import { renderCorrectionsPage, renderListPage } from '../render/pages.ts';
 import { CACHE_CONTROL, HTML, RSS, XML } from './responses.ts';
 import { writeIfChanged } from './site-writes.ts';
 
@@ -197,7 +199,26 @@ export function listsFor(sections: Iterable<string>): ViewId[] {
 }
 
 export function allLists(config: SiteConfig): ViewId[] {
-  return listsFor(config.sections.map((s) => s.slug));
+  return [...listsFor(config.sections.map((s) => s.slug)), 'corrections'];
+}
+
+/** How many corrected articles `/dinh-chinh/` lists, the latest first. */
+export const CORRECTIONS_COUNT = 100;
+
+/** The corrections page: every live article that carries a correction note, with the note and its time. */
+export async function refreshCorrections({ site, index, config }: ListDeps): Promise<void> {
+  const teasers = await index.teasers({ tag: CORRECTIONS_LIST, limit: CORRECTIONS_COUNT });
+  const corrected = [];
+  for (const teaser of teasers) {
+    const record = await index.get(teaser.id);
+    if (record?.status === 'live' && record.correction) corrected.push({ teaser, correction: record.correction });
+  }
+  await writeIfChanged(
+    site,
+    pageKey(CORRECTIONS_PATH),
+    renderCorrectionsPage(config, corrected),
+    LIST_PAGE,
+  );
 }
 
 /** Rewrites the home page, every section's list, the feeds and the sitemap index. */
@@ -206,5 +227,6 @@ export async function refreshAllLists(deps: ListDeps): Promise<void> {
     refreshHome(deps),
     ...deps.config.sections.map((s) => refreshSection(deps, s.slug)),
     refreshSitemapIndex(deps),
+    refreshCorrections(deps),
   ]);
 }

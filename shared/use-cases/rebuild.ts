@@ -1,4 +1,4 @@
-import { pageKey, tagSlugs } from '../domain/article.ts';
+import { CORRECTIONS_PATH, pageKey, tagSlugs } from '../domain/article.ts';
 import { classifyKey } from '../domain/upload-keys.ts';
 import type { CdnInvalidator, UploadVersion, ViewId } from '../ports.ts';
 import { sitemapKey } from '../render/feeds.ts';
@@ -159,6 +159,7 @@ async function eachConcurrently<T>(items: readonly T[], work: (item: T) => Promi
 }
 
 function isListPage(key: string, sections: readonly string[]): boolean {
+  if (key === pageKey(CORRECTIONS_PATH)) return true;
   const [section, ...rest] = key.split('/');
   if (!section || !sections.includes(section)) return false;
   return rest.length === 1 || (rest.length === 3 && rest[0] === 'page');

@@ -11,7 +11,14 @@ import type {
   ShownComments,
   ViewId,
 } from '../ports.ts';
-import { type ListDeps, refreshHome, refreshSection, refreshSitemap, refreshTag } from './lists.ts';
+import {
+  type ListDeps,
+  refreshCorrections,
+  refreshHome,
+  refreshSection,
+  refreshSitemap,
+  refreshTag,
+} from './lists.ts';
 import { removeArticlePages, writeArticlePage } from './site-writes.ts';
 
 export interface RenderDeps extends ListDeps {
@@ -70,6 +77,7 @@ export interface Delivery {
 
 async function renderView(deps: RenderDeps, view: ViewId, delivery: Delivery): Promise<void> {
   if (view === 'home') return refreshHome(deps);
+  if (view === 'corrections') return refreshCorrections(deps);
   const [kind, ...rest] = view.split('/');
   const name = rest.join('/');
   if (kind === 'section' && deps.config.sections.some((s) => s.slug === name))

@@ -9,7 +9,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type ArticleRecord, type Teaser, tagSlugs, teaserOf } from '../../domain/article.ts';
+import { type ArticleRecord, listedTags, type Teaser, teaserOf } from '../../domain/article.ts';
 import { backoffMs } from '../../domain/backoff.ts';
 import type { ArticleIndex, AuditEntry, DownArticle, TeaserQuery } from '../../ports.ts';
 import { isConditionFailure } from './errors.ts';
@@ -104,7 +104,7 @@ export class DynamoArticleIndex implements ArticleIndex {
 
   async put(record: ArticleRecord): Promise<void> {
     const live = record.status === 'live' ? { feed: LIVE_FEED, sectionFeed: record.section } : {};
-    const tags = record.status === 'live' ? tagSlugs(record.tags) : [];
+    const tags = record.status === 'live' ? listedTags(record) : [];
     const before = await this.client.send(
       new GetCommand({
         TableName: this.table,

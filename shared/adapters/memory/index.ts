@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ArticleRecord, Teaser } from '../../domain/article.ts';
-import { tagSlugs, teaserOf } from '../../domain/article.ts';
+import { listedTags, teaserOf } from '../../domain/article.ts';
 import { encodeEdgeRule } from '../../domain/edge-rules.ts';
 import { compareKeys } from '../../domain/upload-keys.ts';
 import {
@@ -171,13 +171,13 @@ export class MemoryArticleIndex implements ArticleIndex {
       const teaser = teaserOf(record);
       this.#overall.replace(teaser);
       this.#sectionList(record.section).replace(teaser);
-      for (const tag of tagSlugs(record.tags)) this.#list(this.#byTag, tag).replace(teaser);
+      for (const tag of listedTags(record)) this.#list(this.#byTag, tag).replace(teaser);
       return;
     }
     if (previous?.status === 'live') {
       this.#overall.remove(previous.sortKey);
       this.#sectionList(previous.section).remove(previous.sortKey);
-      for (const tag of tagSlugs(previous.tags)) this.#list(this.#byTag, tag).remove(previous.sortKey);
+      for (const tag of listedTags(previous)) this.#list(this.#byTag, tag).remove(previous.sortKey);
     }
     if (previous && previous.draftKey !== record.draftKey) {
       const ids = this.#byDraft.get(previous.draftKey)?.filter((id) => id !== record.id) ?? [];
@@ -193,7 +193,7 @@ export class MemoryArticleIndex implements ArticleIndex {
       const teaser = teaserOf(record);
       this.#overall.insert(teaser);
       this.#sectionList(record.section).insert(teaser);
-      for (const tag of tagSlugs(record.tags)) this.#list(this.#byTag, tag).insert(teaser);
+      for (const tag of listedTags(record)) this.#list(this.#byTag, tag).insert(teaser);
     }
   }
 
@@ -397,8 +397,8 @@ export class MemoryEdgeRules implements EdgeRules {
 /** Whether two records of one article are in the same lists at the same place, from the same draft. */
 function samePlaces(a: ArticleRecord, b: ArticleRecord): boolean {
   if (a.sortKey !== b.sortKey || a.section !== b.section || a.draftKey !== b.draftKey) return false;
-  const tags = tagSlugs(a.tags);
-  const other = tagSlugs(b.tags);
+  const tags = listedTags(a);
+  const other = listedTags(b);
   return tags.length === other.length && tags.every((t, i) => t === other[i]);
 }
 
