@@ -40,7 +40,7 @@ import { createSiteServer, REBUILD_TOKEN_FILE } from './site-server.ts';
 
 export { REBUILD_TOKEN_FILE };
 
-import { startStandIns } from './stand-ins.ts';
+import { LOCAL_CREDENTIALS, startStandIns } from './stand-ins.ts';
 
 export const LOCAL_NAMES = {
   draftsBucket: 'drafts',
@@ -48,7 +48,8 @@ export const LOCAL_NAMES = {
   articleTable: 'articles',
   commentTable: 'comments',
 } as const;
-export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+export { LOCAL_CREDENTIALS } from './stand-ins.ts';
+
 const REGION = 'us-east-1';
 
 export interface LocalStackOptions {
@@ -110,6 +111,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     s3Port: options.s3Port,
     dynamoPort: options.dynamoPort,
     buckets: [LOCAL_NAMES.draftsBucket, LOCAL_NAMES.siteBucket],
+    versionedBuckets: [LOCAL_NAMES.draftsBucket],
     onFailure: (error) => log(`error: the S3 and DynamoDB stand-ins failed: ${error.message}`),
   });
   const { s3Endpoint, dynamoEndpoint } = standIns;

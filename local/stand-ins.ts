@@ -4,6 +4,10 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import S3rver, { type S3rverEvent } from 's3rver';
 import { startModuleWorker } from '#shared/adapters/workers/start-worker.ts';
+import { createVersioningProxy } from './s3-versions.ts';
+
+/** The stand-ins' credentials: s3rver's own key pair. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
 export interface StandInOptions {
   readonly s3Dir: string;
@@ -12,6 +16,8 @@ export interface StandInOptions {
   readonly s3Port: number;
   readonly dynamoPort: number;
   readonly buckets: readonly string[];
+  /** Buckets versioned as S3 versions them (kept beside `s3Dir`); s3rver has no versions of its own. */
+  readonly versionedBuckets?: readonly string[];
   /** Told when the stand-ins' thread fails after it started (every call to them then fails too). */
   readonly onFailure?: (error: Error) => void;
 }
@@ -96,12 +102,23 @@ async function serve(
 ): Promise<void> {
   const s3rver = new S3rver({
     address: '127.0.0.1',
-    port: options.s3Port,
+    // Behind the versioning layer, which takes the port the clients were given.
+    port: 0,
     silent: true,
     directory: options.s3Dir,
     configureBuckets: options.buckets.map((name) => ({ name })),
   });
-  const s3Address = await s3rver.run();
+  const inner = await s3rver.run();
+  const versions = createVersioningProxy({
+    target: { host: '127.0.0.1', port: inner.port },
+    dir: `${options.s3Dir}-versions`,
+    versioned: options.versionedBuckets ?? [],
+    credentials: LOCAL_CREDENTIALS,
+    region: 'us-east-1',
+  });
+  versions.listen(options.s3Port, '127.0.0.1');
+  await once(versions, 'listening');
+  const s3Address = versions.address() as AddressInfo;
   const dynamo = dynalite({
     ...(options.dynamoDir ? { path: options.dynamoDir } : {}),
     createTableMs: 0,
@@ -117,6 +134,8 @@ async function serve(
       return;
     }
     await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+    versions.closeAllConnections();
+    await new Promise<void>((resolve) => versions.close(() => resolve()));
     await s3rver.close();
     port.postMessage({ kind: 'closed' } satisfies FromWorker);
   });

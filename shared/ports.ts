@@ -28,6 +28,8 @@ export interface StoredObject {
   readonly etag?: string;
   readonly contentType?: string;
   readonly cacheControl?: string;
+  /** Who uploaded it through the desk (its `editor` metadata, percent-decoded), if it says. */
+  readonly editor?: string;
 }
 
 /** The drafts bucket: where editors upload drafts and images, and read their reports. */

@@ -17,4 +17,6 @@ export interface EditorReport {
   readonly articleId?: string;
   /** When the processed upload reached the bucket (the S3 event time). */
   readonly uploadedAt: string;
+  /** Who uploaded it: the desk's editor, or the principal S3 names. */
+  readonly uploadedBy?: string;
 }

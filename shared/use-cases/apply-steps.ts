@@ -1,9 +1,4 @@
-import {
-  type ArticlePosition,
-  type ArticleRecord,
-  CORRECTIONS_LIST,
-  listedTags,
-} from '../domain/article.ts';
+import { type ArticlePosition, type ArticleRecord, CORRECTIONS_LIST, listedTags } from '../domain/article.ts';
 import type { GoingDownStep } from '../domain/going-down.ts';
 import { addressesOf, type GoingLiveStep, planGoingLive, positionOf } from '../domain/going-live.ts';
 import { DraftRejectedError, problem } from '../domain/problems.ts';

@@ -119,7 +119,10 @@ export async function publish(
   const updatedAt = edited ? editedAt : live?.updatedAt;
   // A correction note keeps the time it was first published with; a new note is a new correction.
   const correction = draft.correction
-    ? { note: draft.correction, at: prev?.correction?.note === draft.correction ? prev.correction.at : editedAt }
+    ? {
+        note: draft.correction,
+        at: prev?.correction?.note === draft.correction ? prev.correction.at : editedAt,
+      }
     : undefined;
   const recordWith = (images: ReadonlyMap<string, PublishedImage>): ArticleRecord => ({
     id: draft.id,

@@ -211,14 +211,10 @@ export async function refreshCorrections({ site, index, config }: ListDeps): Pro
   const corrected = [];
   for (const teaser of teasers) {
     const record = await index.get(teaser.id);
-    if (record?.status === 'live' && record.correction) corrected.push({ teaser, correction: record.correction });
+    if (record?.status === 'live' && record.correction)
+      corrected.push({ teaser, correction: record.correction });
   }
-  await writeIfChanged(
-    site,
-    pageKey(CORRECTIONS_PATH),
-    renderCorrectionsPage(config, corrected),
-    LIST_PAGE,
-  );
+  await writeIfChanged(site, pageKey(CORRECTIONS_PATH), renderCorrectionsPage(config, corrected), LIST_PAGE);
 }
 
 /** Rewrites the home page, every section's list, the feeds and the sitemap index. */

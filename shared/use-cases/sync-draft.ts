@@ -66,6 +66,9 @@ export async function syncDraft(
 ): Promise<EditorReport> {
   const object = await deps.drafts.get(change.key, { maxBytes: MAX_DRAFT_BYTES });
   if (object) read.etag = object.etag ?? '';
+  // The desk's uploads name their editor: the history and the report say who, not the desk's own role.
+  const editor = object?.editor;
+  if (editor) change = { ...change, actor: editor };
   const parsed = object && !object.tooLarge ? await parseWith(deps, change.key, object.bytes) : undefined;
   // What the draft names now, published or not: an image uploaded after it brings it back (syncImage).
   await deps.index.setImagesOf(change.key, parsed?.ok ? parsed.draft.images.map((i) => i.key) : []);
@@ -79,9 +82,13 @@ export async function syncDraft(
       : parsed?.ok
         ? { kind: 'valid', draft: parsed.draft, warnings: parsed.warnings }
         : { kind: 'invalid', problems: parsed?.problems ?? [] };
-  return withLease(deps, `article#${id}`, `Another instance is still changing article ${id}`, async () =>
-    applyChange(deps, change, await gatherFacts(deps, change, id, asRead)),
+  const report = await withLease(
+    deps,
+    `article#${id}`,
+    `Another instance is still changing article ${id}`,
+    async () => applyChange(deps, change, await gatherFacts(deps, change, id, asRead)),
   );
+  return editor ? { ...report, uploadedBy: editor } : report;
 }
 
 /** The article a draft key published last, or would publish under its default id. */

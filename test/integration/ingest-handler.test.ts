@@ -168,7 +168,9 @@ describe('ingest handler, as Lambda runs it', () => {
 
   it('invoked directly (as after a deployment), the render function builds the site frame and every list', async () => {
     const { handler: render } = await import('../../functions/render/index.ts');
-    expect(await render({})).toEqual({ rebuilt: ['home', ...SITE.sections.map((s) => `section/${s.slug}`)] });
+    expect(await render({})).toEqual({
+      rebuilt: ['home', ...SITE.sections.map((s) => `section/${s.slug}`), 'corrections'],
+    });
     for (const section of SITE.sections) {
       expect(await read('site', `${section.slug}/index.html`), section.slug).toContain(
         `<h1>${section.name}</h1>`,

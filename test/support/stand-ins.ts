@@ -16,10 +16,16 @@ import { ensureArticleTable, ensureCommentTable } from '../../local/stack.ts';
 import { startStandIns as startLocalStandIns } from '../../local/stand-ins.ts';
 
 /** s3rver and dynalite on free loopback ports (as the local stack starts them), with SDK clients set up as the handlers' would be. */
-export async function startStandIns(buckets: string[] = ['drafts', 'site']) {
+export async function startStandIns(buckets: string[] = ['drafts', 'site'], versionedBuckets: string[] = []) {
   const dir = mkdtempSync(join(tmpdir(), 'newsroom-test-'));
   // The local stack's own stand-ins, on their worker thread; the table in memory.
-  const standIns = await startLocalStandIns({ s3Dir: dir, s3Port: 0, dynamoPort: 0, buckets });
+  const standIns = await startLocalStandIns({
+    s3Dir: join(dir, 's3'),
+    s3Port: 0,
+    dynamoPort: 0,
+    buckets,
+    versionedBuckets,
+  });
   const { s3Endpoint, dynamoEndpoint } = standIns;
   const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
   const s3 = new S3Client({

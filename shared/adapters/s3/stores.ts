@@ -43,10 +43,25 @@ async function getObject(
       ...(out.ETag ? { etag: etagOf(out.ETag) } : {}),
       ...(out.ContentType ? { contentType: out.ContentType } : {}),
       ...(out.CacheControl ? { cacheControl: out.CacheControl } : {}),
+      ...editorOf(out.Metadata),
     };
   } catch (err) {
     if (err instanceof NoSuchKey || (err as { name?: string }).name === 'NoSuchKey') return undefined;
     throw err;
+  }
+}
+
+/**
+ * The editor an object names in its `editor` metadata (the desk sets it; S3 wants ASCII header values, so it
+ * is percent-encoded).
+ */
+function editorOf(metadata: Record<string, string> | undefined): { editor?: string } {
+  const raw = metadata?.editor;
+  if (!raw) return {};
+  try {
+    return { editor: decodeURIComponent(raw).slice(0, 200) };
+  } catch {
+    return {};
   }
 }
 
