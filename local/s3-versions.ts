@@ -273,6 +273,21 @@ export function createVersioningProxy(options: VersioningOptions): Server {
         if (k.startsWith('x-amz-meta-') && typeof v === 'string') metadata[k.slice(11)] = v;
       for (const [k, v] of url.searchParams)
         if (k.toLowerCase().startsWith('x-amz-meta-')) metadata[k.toLowerCase().slice(11)] = v;
+      const keepUpload = () =>
+        keep(
+          bucket,
+          key,
+          {
+            versionId: versionIdNew,
+            at: new Date().toISOString(),
+            deleted: false,
+            size: body.byteLength,
+            etag,
+            ...(headers['content-type'] ? { contentType: String(headers['content-type']) } : {}),
+            metadata,
+          },
+          body,
+        );
       if (copied) {
         // Answered as S3 answers a copy, after s3rver stored the bytes.
         const stored = await new Promise<number>((resolve, reject) => {
@@ -298,20 +313,7 @@ export function createVersioningProxy(options: VersioningOptions): Server {
           upstream.end(body);
         });
         if (stored >= 300) return s3Error(res, 502, 'InternalError', 'The copy could not be stored');
-        keep(
-          bucket,
-          key,
-          {
-            versionId: versionIdNew,
-            at: new Date().toISOString(),
-            deleted: false,
-            size: body.byteLength,
-            etag,
-            ...(headers['content-type'] ? { contentType: String(headers['content-type']) } : {}),
-            metadata,
-          },
-          body,
-        );
+        keepUpload();
         res.writeHead(200, { 'content-type': 'application/xml', 'x-amz-version-id': versionIdNew });
         res.end(
           `<?xml version="1.0" encoding="UTF-8"?>\n<CopyObjectResult><LastModified>${new Date().toISOString()}</LastModified><ETag>${etag}</ETag></CopyObjectResult>`,
