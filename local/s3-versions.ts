@@ -322,22 +322,7 @@ export function createVersioningProxy(options: VersioningOptions): Server {
       }
       res.setHeader('x-amz-version-id', versionIdNew);
       const answer = await forward(req, res, body, headers);
-      if (answer.status < 300) {
-        keep(
-          bucket,
-          key,
-          {
-            versionId: versionIdNew,
-            at: new Date().toISOString(),
-            deleted: false,
-            size: body.byteLength,
-            etag,
-            ...(headers['content-type'] ? { contentType: String(headers['content-type']) } : {}),
-            metadata,
-          },
-          body,
-        );
-      }
+      if (answer.status < 300) keepUpload();
       return;
     }
     if (req.method === 'DELETE' && key !== '' && !versionId) {
