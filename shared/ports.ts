@@ -369,3 +369,52 @@ export interface CommentSecret {
 export interface ModeratorDigest {
   send(subject: string, text: string): Promise<void>;
 }
+
+/** One version of a draft, as the drafts bucket keeps it (S3 versioning). */
+export interface DraftVersion {
+  readonly versionId: string;
+  readonly at: string;
+  /** Who made it, when the desk did (its `editor` metadata). */
+  readonly editor?: string;
+  /** A deletion (S3's delete marker). */
+  readonly deleted: boolean;
+  readonly latest: boolean;
+}
+
+/** The drafts bucket as the editors' desk works on it: what it can do is what an editor can do with the CLI. */
+export interface DeskDrafts {
+  /** A URL the browser PUTs this key to, for a few minutes, with exactly this type and size, naming the editor. */
+  uploadUrl(
+    key: string,
+    upload: { readonly contentType: string; readonly size: number; readonly editor: string },
+  ): Promise<{ readonly url: string; readonly headers: Record<string, string> }>;
+  /** The editors' reports, the latest change first. */
+  reports(limit: number): Promise<EditorReport[]>;
+  read(
+    key: string,
+    versionId?: string,
+  ): Promise<{ readonly bytes: Uint8Array; readonly versionId?: string } | undefined>;
+  /** The key's versions, newest first. */
+  versions(key: string): Promise<DraftVersion[]>;
+  /** An older version copied over the current one, as the editor's change. */
+  restore(key: string, versionId: string, editor: string): Promise<void>;
+  write(key: string, bytes: Uint8Array, contentType: string, editor: string): Promise<void>;
+}
+
+/** Editors signing in to the desk: Amazon Cognito in AWS, a users file locally. */
+export interface EditorSignIn {
+  signIn(
+    username: string,
+    password: string,
+    newPassword?: { readonly password: string; readonly session: string },
+  ): Promise<
+    | { readonly kind: 'signed-in'; readonly token: string; readonly name: string }
+    | { readonly kind: 'new-password'; readonly session: string }
+    | { readonly kind: 'refused' }
+  >;
+}
+
+/** The key a desk signs its shareable preview links with: made once, kept where only the pipeline reads it. */
+export interface DeskSecret {
+  key(): Promise<Uint8Array>;
+}

@@ -125,26 +125,10 @@ export async function publish(
       }
     : undefined;
   const recordWith = (images: ReadonlyMap<string, PublishedImage>): ArticleRecord => ({
-    id: draft.id,
-    draftKey: draft.key,
-    section: draft.section,
-    slug,
-    path,
-    title: draft.title,
-    lead: draft.lead,
-    excerpt: draft.excerpt,
-    author: draft.author,
-    tags: draft.tags,
-    ...(correction ? { correction } : {}),
-    publishedAt,
+    ...liveRecord(draft, { slug, publishedAt, images, ...(correction ? { correction } : {}) }),
     ...(updatedAt ? { updatedAt } : {}),
-    sortKey: sortKeyOf(publishedAt, draft.id),
-    status: 'live',
     contentHash,
-    ...bodyOf(draft, images),
     version: (prev?.version ?? 0) + 1,
-    formerPaths: [],
-    settled: false,
   });
   // A record the table cannot hold is refused before anything is written: its body as rendered, with room
   // for each photo's markup (under 2 KB) and the other fields (bounded by their own limits).
@@ -164,6 +148,42 @@ export async function publish(
   await putLive(deps, change, prev, next);
   await photosNoLongerShown(deps, draft.id, showed, shows);
   deps.log.info('article published', { articleId: draft.id, path, draftKey: draft.key });
+}
+
+/**
+ * The record a draft makes of its article, live at `slug` in its section: what the article page and its
+ * teasers show. A publish completes it with its version; a preview renders it as it is.
+ */
+export function liveRecord(
+  draft: Draft,
+  at: {
+    readonly slug: string;
+    readonly publishedAt: string;
+    readonly images: ReadonlyMap<string, PublishedImage>;
+    readonly correction?: { readonly note: string; readonly at: string };
+  },
+): ArticleRecord {
+  return {
+    id: draft.id,
+    draftKey: draft.key,
+    section: draft.section,
+    slug: at.slug,
+    path: articlePath(draft.section, at.slug),
+    title: draft.title,
+    lead: draft.lead,
+    excerpt: draft.excerpt,
+    author: draft.author,
+    tags: draft.tags,
+    ...(at.correction ? { correction: at.correction } : {}),
+    publishedAt: at.publishedAt,
+    sortKey: sortKeyOf(at.publishedAt, draft.id),
+    status: 'live',
+    contentHash: draft.contentHash,
+    ...bodyOf(draft, at.images),
+    version: 1,
+    formerPaths: [],
+    settled: false,
+  };
 }
 
 /** An article record over what the table holds: a rejection naming what to shorten, never a retry. */
