@@ -1,17 +1,19 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { DESK_FILES, deskContentSecurityPolicy } from '#shared/desk/app.ts';
 import type { RenderJob } from '#shared/ports.ts';
 import { API_PREFIX } from '#shared/render/comments.ts';
 import type { RebuildProgress, RebuildResult } from '#shared/use-cases/rebuild.ts';
+import { DESK_API, DESK_PREVIEW } from '../functions/desk/handler.ts';
 import { securityHeaders } from '../infra/edge/headers.ts';
 import type { LocalCdn } from './cdn.ts';
 
 export const REBUILD_PATH = '/_local/rebuild';
 /** Where the moderation command sends render jobs to the running stack (with the rebuild token). */
 export const RENDER_JOBS_PATH = '/_local/render-jobs';
-/** The largest request body the local server reads, as a bound on what a reader can send. */
-const MAX_BODY_BYTES = 1024 * 1024;
+/** The largest request body the local server reads: API Gateway's own limit (10 MB). */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** The file below the local stack's data folder that holds the rebuild token. */
 export const REBUILD_TOKEN_FILE = 'rebuild-token';
 
@@ -25,6 +27,14 @@ export interface SiteServerOptions {
     /** Render jobs from `npm run comments`, sent to the stack's render queue. */
     readonly sendJobs?: (jobs: readonly RenderJob[]) => Promise<void>;
   };
+  /** The editors' desk: its page, and its API behind sign-in, as CloudFront and API Gateway serve them. */
+  readonly desk?: {
+    readonly handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+    /** The claims of a signed-in editor's token (API Gateway's JWT authorizer); none: 401. */
+    readonly verify: (authorization: string | undefined) => Promise<Record<string, unknown> | undefined>;
+    /** Where the browser uploads drafts to (the S3 endpoint), for the desk's content security policy. */
+    readonly uploadOrigin: string;
+  };
   /** `POST /api/comments`: the comments function, invoked as API Gateway invokes it (payload 2.0). */
   readonly comments?: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 }
@@ -35,7 +45,7 @@ export interface SiteServerOptions {
  * 127.0.0.1 is refused), no path reads outside the site bucket (the CDN refuses `..` and backslashes), and a
  * rebuild needs the token `npm start` prints (a page elsewhere can post to 127.0.0.1 but cannot know it).
  */
-export function createSiteServer({ cdn, rebuild, comments }: SiteServerOptions): Server {
+export function createSiteServer({ cdn, rebuild, comments, desk }: SiteServerOptions): Server {
   // The server's own answers carry the security headers too, as the CDN's do.
   const own = (headers: Record<string, string>) => ({ ...securityHeaders(), ...headers });
   const server = createServer(async (req, res) => {
@@ -43,6 +53,44 @@ export function createSiteServer({ cdn, rebuild, comments }: SiteServerOptions):
       if (!isOwnHost(req)) {
         res.writeHead(421, own({ 'content-type': 'text/plain; charset=utf-8' }));
         res.end('This server answers only as 127.0.0.1 or localhost.');
+        return;
+      }
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const file =
+        desk && DESK_FILES.find((f) => f.path === path || (f.path === '/desk/' && path === '/desk'));
+      if (desk && file && (req.method === 'GET' || req.method === 'HEAD')) {
+        res.writeHead(
+          200,
+          own({
+            'content-type': file.contentType,
+            'cache-control': 'no-cache',
+            'content-security-policy': deskContentSecurityPolicy(desk.uploadOrigin),
+          }),
+        );
+        res.end(req.method === 'HEAD' ? undefined : file.body);
+        return;
+      }
+      if (desk && (path.startsWith(DESK_API) || path.startsWith(DESK_PREVIEW))) {
+        const event = await apiEvent(req);
+        // API Gateway's JWT authorizer: every desk route but sign-in and the shareable previews.
+        if (path.startsWith(DESK_API) && path !== `${DESK_API}sign-in`) {
+          const claims = await desk.verify(req.headers.authorization);
+          if (!claims) {
+            res.writeHead(401, own({ 'content-type': 'application/json' })).end('{"message":"Unauthorized"}');
+            return;
+          }
+          Object.assign(event.requestContext, { authorizer: { jwt: { claims, scopes: [] } } });
+        }
+        const result = await desk.handler(event);
+        const preview = path.startsWith(DESK_PREVIEW);
+        res.writeHead(
+          result.statusCode ?? 200,
+          own({
+            ...stringHeaders(result.headers),
+            ...(preview ? {} : { 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" }),
+          }),
+        );
+        res.end(result.body ?? '');
         return;
       }
       // CloudFront's `/api/*` behaviour: nothing cached, every method, forwarded to the function behind it.
@@ -139,7 +187,7 @@ async function apiEvent(req: IncomingMessage): Promise<APIGatewayProxyEventV2> {
   const body = await readBody(req);
   const url = new URL(req.url ?? '/', 'http://local');
   const headers: Record<string, string> = {};
-  for (const name of ['origin', 'referer', 'content-type', 'user-agent']) {
+  for (const name of ['origin', 'referer', 'content-type', 'user-agent', 'authorization']) {
     const value = req.headers[name];
     if (typeof value === 'string') headers[name] = value;
   }

@@ -11,7 +11,7 @@ import {
   DynamoDBClient,
   UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
-import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutBucketCorsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DeleteCommand, type DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { AWS_CLIENT_OPTIONS, storeClients } from '#shared/adapters/client-options.ts';
@@ -22,6 +22,7 @@ import { MemoryOpsMetrics } from '#shared/adapters/memory/index.ts';
 import { S3SiteStore } from '#shared/adapters/s3/stores.ts';
 import { messageGroupOf } from '#shared/adapters/sqs/render-queue.ts';
 import { WorkerDraftParser } from '#shared/adapters/workers/draft-parser.ts';
+import { deskUploadCors } from '#shared/desk/cors.ts';
 import type { SiteConfig } from '#shared/domain/site.ts';
 import type { Log, RenderQueue } from '#shared/ports.ts';
 import { refreshAllLists } from '#shared/use-cases/lists.ts';
@@ -29,11 +30,14 @@ import { type RebuildProgress, rebuildSite } from '#shared/use-cases/rebuild.ts'
 import { publishSiteFrame } from '#shared/use-cases/site-frame.ts';
 import { composeComments } from '../functions/comments/compose.ts';
 import { makeCommentsHandler } from '../functions/comments/handler.ts';
+import { composeDesk } from '../functions/desk/compose.ts';
+import { makeDeskHandler } from '../functions/desk/handler.ts';
 import { composeIngest } from '../functions/ingest/compose.ts';
 import { makeIngestHandler } from '../functions/ingest/handler.ts';
 import { composeRender } from '../functions/render/compose.ts';
 import { makeRenderHandler } from '../functions/render/handler.ts';
 import { LocalCdn } from './cdn.ts';
+import { ensureDeskUsers, LocalEditorSignIn, verifyDeskToken } from './desk-users.ts';
 import { LocalQueue } from './queue.ts';
 import { toS3EventRecord } from './s3-notifications.ts';
 import { createSiteServer, REBUILD_TOKEN_FILE } from './site-server.ts';
@@ -84,6 +88,8 @@ export interface LocalStack {
   readonly cdn: LocalCdn;
   /** What `npm run rebuild` sends to be let in (also in `<dataDir>/rebuild-token`). */
   readonly rebuildToken: string;
+  /** The desk's first editor, made on the first start (the users file keeps it after). */
+  readonly deskUser?: { readonly username: string; readonly password: string };
   /** Resolves when every change uploaded so far has been processed. */
   whenIdle(): Promise<void>;
   /** Runs a reconcile now, counting every difference at once (none is left to its event), and waits for it. */
@@ -244,10 +250,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     otherOrigins: localOrigins,
   });
   const comments = makeCommentsHandler(commentsDeps);
+  // The desk function's composition, signing editors in from a users file instead of Cognito.
+  const deskUser = ensureDeskUsers(options.dataDir);
+  const desk = makeDeskHandler(
+    composeDesk(process.env, { clients, signIn: new LocalEditorSignIn(options.dataDir), log: localLog(log) }),
+  );
   const server: Server = createSiteServer({
     cdn,
     rebuild: { token: rebuildToken, run: rebuild, sendJobs: (jobs) => render.send(jobs) },
     comments: (event) => comments(event),
+    desk: {
+      handler: desk,
+      verify: (authorization) => verifyDeskToken(options.dataDir, authorization),
+      uploadOrigin: s3Endpoint,
+    },
   });
   server.listen(options.sitePort, '127.0.0.1');
   await once(server, 'listening');
@@ -255,6 +271,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const siteUrl = `http://127.0.0.1:${sitePort}`;
   // Forms on the local site post from its own origin, under either name the server answers to.
   localOrigins.push(siteUrl, `http://localhost:${sitePort}`);
+  // The desk's browser uploads straight to the drafts bucket, as it does to S3: CORS for the site's origin.
+  await s3.send(
+    new PutBucketCorsCommand({
+      Bucket: LOCAL_NAMES.draftsBucket,
+      CORSConfiguration: { CORSRules: [deskUploadCors(localOrigins)] },
+    }),
+  );
   // The moderators' digest, as the deployed schedule sends it.
   const digestTimer = setInterval(
     () => void comments({ digest: {} }).catch((err: unknown) => log(`error: digest failed: ${String(err)}`)),
@@ -278,6 +301,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     s3Endpoint,
     dynamoEndpoint,
     siteUrl,
+    ...(deskUser ? { deskUser } : {}),
     queue,
     cdn,
     rebuildToken,

@@ -206,6 +206,24 @@ function rejected(p: Problem): ParseResult {
   return { ok: false, problems: [p] };
 }
 
+/**
+ * A draft's front matter as plain data and its body, for a form to fill in (the desk); nothing is checked:
+ * parseDraft decides what the pipeline takes.
+ */
+export function draftFields(text: string): { fields: Record<string, unknown>; body: string } {
+  const split = splitFrontMatter(text);
+  if ('problem' in split) return { fields: {}, body: text };
+  try {
+    const data = load(split.frontMatter, { schema: CORE_SCHEMA });
+    return {
+      fields: data && typeof data === 'object' ? (data as Record<string, unknown>) : {},
+      body: split.body,
+    };
+  } catch {
+    return { fields: {}, body: split.body };
+  }
+}
+
 function splitFrontMatter(text: string): { frontMatter: string; body: string } | { problem: Problem } {
   const firstEnd = text.indexOf('\n');
   const first = (firstEnd < 0 ? text : text.slice(0, firstEnd)).trimEnd();

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -19,6 +18,7 @@ import type {
 } from '../../ports.ts';
 import { isConditionFailure } from './errors.ts';
 import { COMMENT_TABLE } from './schema.ts';
+import { DynamoSecret } from './secret.ts';
 
 const { moderation } = COMMENT_TABLE.indexes;
 const PENDING = 'pending';
@@ -38,11 +38,13 @@ function toComment(item: Record<string, unknown>): ReaderComment {
  * right after a decision shows it; the moderation queue is an index, read a moment behind.
  */
 export class DynamoComments implements Comments, ShownComments, PostingLimits, CommentBans, CommentSecret {
-  #key: Uint8Array | undefined;
+  readonly #secret: DynamoSecret;
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+  ) {
+    this.#secret = new DynamoSecret(client, table, { pk: 'secret', sk: 'key' });
+  }
 
   async add(comment: ReaderComment): Promise<void> {
     const item = {
@@ -216,23 +218,6 @@ export class DynamoComments implements Comments, ShownComments, PostingLimits, C
   }
 
   async key(): Promise<Uint8Array> {
-    if (this.#key) return this.#key;
-    const Key = { pk: 'secret', sk: 'key' };
-    try {
-      // Made by the first post ever, kept from then on; whichever instance loses the race reads the winner's.
-      await this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...Key, key: randomBytes(32).toString('base64') },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-    }
-    const out = await this.client.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
-    this.#key = Buffer.from(String(out.Item?.key ?? ''), 'base64');
-    if (this.#key.length < 32) throw new Error('The comments table holds no usable hashing key');
-    return this.#key;
+    return this.#secret.key();
   }
 }

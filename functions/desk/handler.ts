@@ -1,0 +1,205 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { draftFields } from '#shared/domain/draft.ts';
+import { MAX_DRAFT_BYTES } from '#shared/domain/encoding.ts';
+import { IMAGE_LIMITS } from '#shared/domain/images.ts';
+import { reportKey } from '#shared/domain/report.ts';
+import type { EditorSignIn, Log } from '#shared/ports.ts';
+import {
+  board,
+  type DeskDeps,
+  deskMayWrite,
+  diffVersions,
+  openPreview,
+  previewDraft,
+  previewLink,
+  restoreVersion,
+  takeDownDraft,
+  versionsOf,
+} from '#shared/use-cases/desk.ts';
+import { convertDocx, draftKeyFor, MAX_DOCX_BYTES } from '#shared/use-cases/docx.ts';
+
+export interface DeskHandlerDeps extends DeskDeps {
+  readonly signIn: EditorSignIn;
+  readonly log: Log;
+}
+
+/** The desk API's own prefix, and the shareable previews' (the only route without sign-in but sign-in itself). */
+export const DESK_API = '/desk/api/';
+export const DESK_PREVIEW = '/desk/preview/';
+
+type Result = APIGatewayProxyStructuredResultV2;
+
+const json = (statusCode: number, body: unknown): Result => ({
+  statusCode,
+  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+  body: JSON.stringify(body),
+});
+const refuse = (statusCode: number, error: string) => json(statusCode, { error });
+
+/** Who is calling: the editor API Gateway's JWT authorizer (or the local stack, the same way) let through. */
+export function editorOf(event: APIGatewayProxyEventV2): string | undefined {
+  const claims = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } })
+    .authorizer?.jwt?.claims;
+  const name = claims?.name ?? claims?.['cognito:username'] ?? claims?.username ?? claims?.sub;
+  return typeof name === 'string' && name !== '' ? name : undefined;
+}
+
+/**
+ * The editors' desk API (API Gateway HTTP API, payload 2.0): sign-in, the board, presigned uploads, Word
+ * conversion, previews and their shareable links, versions, differences, restore and takedown. It does
+ * nothing an editor could not do with the CLI: every change is an upload to the drafts bucket.
+ */
+export function makeDeskHandler(deps: DeskHandlerDeps) {
+  return async function handle(event: APIGatewayProxyEventV2): Promise<Result> {
+    try {
+      return await route(deps, event);
+    } catch (err) {
+      deps.log.error('desk request failed', { path: event.rawPath, error: err });
+      return refuse(500, 'Có lỗi ở máy chủ; hãy thử lại sau ít phút.');
+    }
+  };
+}
+
+async function route(deps: DeskHandlerDeps, event: APIGatewayProxyEventV2): Promise<Result> {
+  const method = event.requestContext.http.method;
+  const path = event.rawPath;
+  const query = new URLSearchParams(event.rawQueryString ?? '');
+  if (method === 'GET' && path.startsWith(DESK_PREVIEW)) {
+    const opened = await openPreview(deps, path.slice(DESK_PREVIEW.length));
+    return opened.kind === 'page'
+      ? {
+          statusCode: 200,
+          headers: {
+            'content-type': 'text/html; charset=utf-8',
+            'cache-control': 'no-store',
+            'x-robots-tag': 'noindex, nofollow',
+          },
+          body: opened.html,
+        }
+      : {
+          statusCode: opened.status,
+          headers: {
+            'content-type': 'text/plain; charset=utf-8',
+            'cache-control': 'no-store',
+            'x-robots-tag': 'noindex',
+          },
+          body: opened.message,
+        };
+  }
+  const body = readJson(event);
+  if (method === 'POST' && path === `${DESK_API}sign-in`) {
+    const { username, password, newPassword, session } = body as Record<string, unknown>;
+    if (typeof username !== 'string' || typeof password !== 'string')
+      return refuse(400, 'Hãy nhập tên đăng nhập và mật khẩu.');
+    const answer = await deps.signIn.signIn(
+      username,
+      password,
+      typeof newPassword === 'string' && typeof session === 'string'
+        ? { password: newPassword, session }
+        : undefined,
+    );
+    if (answer.kind === 'refused') return refuse(401, 'Tên đăng nhập hoặc mật khẩu không đúng.');
+    return json(200, answer);
+  }
+  const editor = editorOf(event);
+  if (!editor) return refuse(401, 'Chưa đăng nhập.');
+  const key = typeof body.key === 'string' ? body.key : (query.get('key') ?? '');
+  switch (`${method} ${path.slice(DESK_API.length)}`) {
+    case 'GET config':
+      return json(200, { editor, siteUrl: deps.config.siteUrl, sections: deps.config.sections });
+    case 'GET board':
+      return json(
+        200,
+        await board(deps, {
+          ...(query.get('section') ? { section: query.get('section') ?? '' } : {}),
+          ...(query.get('state') ? { state: query.get('state') ?? '' } : {}),
+        }),
+      );
+    case 'POST uploads': {
+      const contentType = String(body.contentType ?? '');
+      const size = Number(body.size);
+      if (!deskMayWrite(key, deps.config))
+        return refuse(
+          400,
+          `Không thể tải lên "${key.slice(0, 120)}": tệp phải nằm trong thư mục một chuyên mục, là .md hoặc ảnh.`,
+        );
+      const max = key.endsWith('.md') ? MAX_DRAFT_BYTES : IMAGE_LIMITS.bytes;
+      if (!Number.isInteger(size) || size <= 0 || size > max)
+        return refuse(400, `Tệp quá lớn (tối đa ${Math.round(max / 1024 / 1024)} MB).`);
+      if (!/^(text\/markdown|image\/(jpeg|png|gif|webp|avif))(;.*)?$/.test(contentType))
+        return refuse(400, 'Loại tệp không được nhận.');
+      return json(200, await deps.drafts.uploadUrl(key, { contentType, size, editor }));
+    }
+    case 'POST convert': {
+      const data = Buffer.from(String(body.data ?? ''), 'base64');
+      if (data.byteLength === 0 || data.byteLength > MAX_DOCX_BYTES)
+        return refuse(400, 'Tệp Word trống hoặc quá lớn (tối đa 20 MB).');
+      let converted: Awaited<ReturnType<typeof convertDocx>>;
+      try {
+        converted = await convertDocx(data);
+      } catch {
+        return refuse(400, 'Không đọc được tệp Word này (.docx). Hãy lưu lại bằng Word rồi thử lại.');
+      }
+      const section = String(body.section ?? '');
+      return json(200, {
+        ...converted,
+        images: converted.images.map((i) => ({ ...i, bytes: Buffer.from(i.bytes).toString('base64') })),
+        ...(converted.title && section ? { key: draftKeyFor(section, converted.title) } : {}),
+      });
+    }
+    case 'POST preview': {
+      if (!deskMayWrite(key, deps.config))
+        return refuse(400, 'Bản nháp phải nằm trong thư mục một chuyên mục.');
+      return json(200, await previewDraft(deps, key, new TextEncoder().encode(String(body.text ?? ''))));
+    }
+    case 'POST preview-links': {
+      const link = await previewLink(
+        deps,
+        key,
+        typeof body.versionId === 'string' ? body.versionId : undefined,
+      );
+      return json(200, { path: `${DESK_PREVIEW}${link.token}`, expiresAt: link.expiresAt });
+    }
+    case 'GET draft': {
+      const stored = await deps.drafts.read(key, query.get('versionId') ?? undefined);
+      if (!stored) return refuse(404, 'Không có bản nháp này.');
+      const text = new TextDecoder().decode(stored.bytes);
+      return json(200, { key, text, ...draftFields(text), versionId: stored.versionId });
+    }
+    case 'GET report': {
+      const stored = await deps.drafts.read(reportKey(key));
+      if (!stored) return json(200, { pending: true });
+      return json(200, JSON.parse(new TextDecoder().decode(stored.bytes)));
+    }
+    case 'GET versions':
+      return json(200, await versionsOf(deps, key));
+    case 'GET diff': {
+      const parts = await diffVersions(deps, key, query.get('from') ?? '', query.get('to') ?? '');
+      return parts ? json(200, parts) : refuse(404, 'Không có phiên bản này.');
+    }
+    case 'POST restore': {
+      const versionId = String(body.versionId ?? '');
+      if (!(await deps.drafts.read(key, versionId))) return refuse(404, 'Không có phiên bản này.');
+      await restoreVersion(deps, key, versionId, editor);
+      deps.log.info('draft version restored', { draftKey: key, versionId });
+      return json(200, { restored: versionId });
+    }
+    case 'POST take-down':
+      if (!(await takeDownDraft(deps, key, editor))) return refuse(404, 'Không có bản nháp này.');
+      deps.log.info('draft taken down from the desk', { draftKey: key });
+      return json(200, { takenDown: key });
+    default:
+      return refuse(404, 'Không có chức năng này.');
+  }
+}
+
+function readJson(event: APIGatewayProxyEventV2): Record<string, unknown> {
+  if (!event.body) return {};
+  try {
+    const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    const value = JSON.parse(text) as unknown;
+    return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}

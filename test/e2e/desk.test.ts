@@ -1,0 +1,206 @@
+/// <reference lib="dom" />
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+import { launchBrowser } from '../support/browser.ts';
+import { seedDocx } from '../support/seed-docx.ts';
+import { SEED_SLUG, SITE } from '../support/site.ts';
+
+// A new editor at the desk, in Chromium: sign in, send the seed article as a Word document, check and
+// preview it, publish, correct the headline with a note, restore the first version, take the article down.
+
+const TITLE = 'Nâng cao năng lực lãnh đạo, sức chiến đấu của Đảng bộ tỉnh - nhiệm vụ trọng tâm, xuyên suốt';
+const PATH = `/xay-dung-dang/${SEED_SLUG}`;
+const NOTE = 'Tiêu đề trước đây thiếu chữ "Lai Châu".';
+
+let stack: LocalStack;
+let browser: Browser;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'newsroom-desk-'));
+  stack = await startLocalStack({ site: SITE, dataDir, s3Port: 0, dynamoPort: 0, sitePort: 0 });
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Waits for the pipeline to apply what was sent, and for the page to say so. */
+async function settled(page: Page, label: string) {
+  await page.waitForFunction((text) => document.getElementById('report-state')?.textContent === text, label, {
+    timeout: 30_000,
+  });
+  await stack.whenIdle();
+}
+
+const read = async (path: string) => {
+  const res = await fetch(`${stack.siteUrl}${path}`);
+  return { status: res.status, text: await res.text() };
+};
+
+describe('the desk', () => {
+  it('takes a new editor from a Word document to a published, corrected, restored and taken-down article', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.goto(`${stack.siteUrl}/desk/`);
+    const user = stack.deskUser;
+    if (!user) throw new Error('npm start made no editor');
+    await page.getByLabel('Tên đăng nhập').fill(user.username);
+    await page.getByLabel('Mật khẩu', { exact: true }).fill(user.password);
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await page.getByRole('button', { name: 'Viết bài mới' }).click();
+    const form = page.locator('#editor');
+
+    // The Word document becomes a draft, shown before it is sent.
+    await form.getByLabel('Chuyên mục').selectOption('xay-dung-dang');
+    await form.getByLabel('Tải lên tệp Word (.docx)').setInputFiles({
+      name: 'bai-viet.docx',
+      mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+      buffer: await seedDocx(),
+    });
+    await page.waitForFunction(() =>
+      document.getElementById('docx-note')?.textContent?.startsWith('Đã chuyển'),
+    );
+    expect(await form.getByLabel('Tiêu đề', { exact: true }).inputValue()).toBe(TITLE);
+    expect(await form.getByLabel('Nội dung (Markdown)').inputValue()).toContain('](images/anh-1.jpg)');
+    await page
+      .getByLabel('Sapo')
+      .fill('Nâng cao năng lực lãnh đạo, sức chiến đấu của Đảng bộ luôn được xác định là mục tiêu chính.');
+    await form.getByLabel('Tác giả', { exact: true }).fill('Vũ Mạnh Hà');
+    await form.getByLabel('Chức danh tác giả').fill('Phó Bí thư Thường trực Tỉnh ủy');
+
+    // The page as it will be published, photo and all, before anything is public.
+    await form.getByRole('button', { name: 'Xem trước', exact: true }).click();
+    const preview = page.frameLocator('#preview-frame');
+    await expect.poll(() => preview.locator('h1').textContent(), { timeout: 20_000 }).toBe(TITLE);
+    expect(await preview.locator('figure.photo img').getAttribute('src')).toMatch(
+      /^data:image\/webp;base64,/,
+    );
+    expect(await preview.locator('meta[name="robots"]').getAttribute('content')).toBe('noindex, nofollow');
+    expect((await read(PATH)).status).toBe(404);
+
+    await form.getByRole('button', { name: 'Gửi đăng' }).click();
+    await settled(page, 'Đã đăng');
+    expect(await page.locator('#report-link').getAttribute('href')).toBe(PATH);
+    const published = await read(PATH);
+    expect(published.status).toBe(200);
+    expect(published.text).toContain(`<h1>${TITLE}</h1>`);
+
+    // The board says so, with who did it.
+    await page.getByRole('button', { name: '« Về bảng bài viết' }).first().click();
+    const row = page.locator('#rows tr').filter({ hasText: TITLE });
+    await expect.poll(() => row.locator('.state').textContent()).toBe('Đã đăng');
+    expect(await row.textContent()).toContain('Biên tập viên');
+
+    // A corrected headline with a visible note.
+    await row.getByRole('button', { name: 'Sửa' }).click();
+    await expect.poll(() => form.getByLabel('Tiêu đề', { exact: true }).inputValue()).toBe(TITLE);
+    await form.getByLabel('Tiêu đề', { exact: true }).fill(`${TITLE} Lai Châu`);
+    await form.getByLabel('Đính chính (không bắt buộc, hiện trên bài)').fill(NOTE);
+    await form.getByRole('button', { name: 'Gửi đăng' }).click();
+    await expect.poll(() => page.locator('#report-state').textContent(), { timeout: 30_000 }).toBe('Đã đăng');
+    await stack.whenIdle();
+    await expect
+      .poll(async () => (await read(PATH)).text, { timeout: 20_000 })
+      .toContain(`<h1>${TITLE} Lai Châu</h1>`);
+    expect((await read(PATH)).text).toContain('Tiêu đề trước đây thiếu chữ &quot;Lai Châu&quot;.');
+    await expect.poll(async () => (await read('/dinh-chinh/')).text, { timeout: 70_000 }).toContain(PATH);
+
+    // History: both versions, who made them; the first restored.
+    await page.getByRole('button', { name: '« Về bảng bài viết' }).first().click();
+    await page
+      .locator('#rows tr')
+      .filter({ hasText: 'Lai Châu' })
+      .getByRole('button', { name: 'Lịch sử' })
+      .click();
+    await expect.poll(() => page.locator('#versions li').count()).toBe(2);
+    expect(await page.locator('#versions').textContent()).toContain('Biên tập viên');
+    await page.getByRole('button', { name: 'So với bản trước' }).click();
+    await expect.poll(() => page.locator('#diff ins').first().textContent()).toContain('Lai Châu');
+    await page.getByRole('button', { name: 'Khôi phục bản này' }).click();
+    await expect.poll(() => page.locator('#versions li').count()).toBe(3);
+    await stack.whenIdle();
+    await expect
+      .poll(async () => (await read(PATH)).text, { timeout: 20_000 })
+      .toContain(`<h1>${TITLE}</h1>`);
+    expect((await read(PATH)).text).not.toContain('class="correction"');
+
+    // Taken down from the board, after a confirmation.
+    await page.getByRole('button', { name: '« Về bảng bài viết' }).last().click();
+    await page.locator('#rows tr').filter({ hasText: TITLE }).getByRole('button', { name: 'Gỡ bài' }).click();
+    await stack.whenIdle();
+    await expect.poll(async () => (await read(PATH)).status, { timeout: 20_000 }).toBe(410);
+    await expect
+      .poll(() => page.locator('#rows tr').filter({ hasText: TITLE }).locator('.state').textContent(), {
+        timeout: 15_000,
+      })
+      .toBe('Đã gỡ');
+    await context.close();
+  }, 240_000);
+
+  it('answers 401 to anonymous calls, and its upload URLs write their own key only', async () => {
+    for (const [method, route] of [
+      ['GET', 'board'],
+      ['GET', 'config'],
+      ['POST', 'uploads'],
+      ['POST', 'convert'],
+      ['POST', 'preview'],
+      ['POST', 'preview-links'],
+      ['GET', 'draft?key=xa-hoi/a.md'],
+      ['GET', 'versions?key=xa-hoi/a.md'],
+      ['GET', 'diff?key=xa-hoi/a.md'],
+      ['POST', 'restore'],
+      ['POST', 'take-down'],
+      ['GET', 'report?key=xa-hoi/a.md'],
+    ] as const) {
+      const res = await fetch(`${stack.siteUrl}/desk/api/${route}`, {
+        method,
+        headers: { authorization: 'Bearer forged' },
+      });
+      expect(res.status, `${method} ${route}`).toBe(401);
+    }
+    const user = stack.deskUser;
+    const signIn = await fetch(`${stack.siteUrl}/desk/api/sign-in`, {
+      method: 'POST',
+      body: JSON.stringify({ username: user?.username, password: user?.password }),
+    });
+    const { token } = (await signIn.json()) as { token: string };
+    expect(
+      (
+        await fetch(`${stack.siteUrl}/desk/api/sign-in`, {
+          method: 'POST',
+          body: JSON.stringify({ username: 'bientap', password: 'sai' }),
+        })
+      ).status,
+    ).toBe(401);
+    const asked = await fetch(`${stack.siteUrl}/desk/api/uploads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: JSON.stringify({ key: 'xa-hoi/bai-a.md', contentType: 'text/markdown; charset=utf-8', size: 5 }),
+    });
+    const { url, headers } = (await asked.json()) as { url: string; headers: Record<string, string> };
+    const other = await fetch(url.replace('/bai-a.md?', '/bai-b.md?'), {
+      method: 'PUT',
+      headers,
+      body: 'xin!!',
+    });
+    expect(other.status).toBe(403);
+    expect((await fetch(url, { method: 'PUT', headers, body: 'xin!!' })).status).toBe(200);
+    // Nor a key outside the sections' folders, whatever the editor asks.
+    const outside = await fetch(`${stack.siteUrl}/desk/api/uploads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: JSON.stringify({ key: 'reports/x.md.json', contentType: 'text/markdown', size: 5 }),
+    });
+    expect(outside.status).toBe(400);
+    expect((await fetch(`${stack.siteUrl}/desk/preview/khong.hop-le`)).status).toBe(404);
+  }, 60_000);
+});
