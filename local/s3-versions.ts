@@ -248,6 +248,17 @@ export function createVersioningProxy(options: VersioningOptions): Server {
     }
     if (req.method === 'PUT' && key !== '') {
       let body = await readBody(req);
+      // A checksum the request carries (signed into a presigned URL, or as a header) is the body's, or S3
+      // refuses the upload.
+      const sha256 = url.searchParams.get('x-amz-checksum-sha256') ?? req.headers['x-amz-checksum-sha256'];
+      if (typeof sha256 === 'string' && createHash('sha256').update(body).digest('base64') !== sha256) {
+        return s3Error(
+          res,
+          400,
+          'BadDigest',
+          'The SHA256 you specified did not match the calculated checksum.',
+        );
+      }
       const headers = { ...req.headers };
       const copySource =
         typeof headers['x-amz-copy-source'] === 'string' ? headers['x-amz-copy-source'] : undefined;

@@ -383,10 +383,18 @@ export interface DraftVersion {
 
 /** The drafts bucket as the editors' desk works on it: what it can do is what an editor can do with the CLI. */
 export interface DeskDrafts {
-  /** A URL the browser PUTs this key to, for a few minutes, with exactly this type and size, naming the editor. */
+  /**
+   * A URL the browser PUTs this key to, for a few minutes, with exactly this type, size and content (its
+   * SHA-256, base64: the drafts bucket's object lock wants every upload's checksum), naming the editor.
+   */
   uploadUrl(
     key: string,
-    upload: { readonly contentType: string; readonly size: number; readonly editor: string },
+    upload: {
+      readonly contentType: string;
+      readonly size: number;
+      readonly sha256: string;
+      readonly editor: string;
+    },
   ): Promise<{ readonly url: string; readonly headers: Record<string, string> }>;
   /** The editors' reports, the latest change first. */
   reports(limit: number): Promise<EditorReport[]>;

@@ -128,7 +128,9 @@ async function route(deps: DeskHandlerDeps, event: APIGatewayProxyEventV2): Prom
         return refuse(400, `Tệp quá lớn (tối đa ${Math.round(max / 1024 / 1024)} MB).`);
       if (!/^(text\/markdown|image\/(jpeg|png|gif|webp|avif))(;.*)?$/.test(contentType))
         return refuse(400, 'Loại tệp không được nhận.');
-      return json(200, await deps.drafts.uploadUrl(key, { contentType, size, editor }));
+      const sha256 = String(body.sha256 ?? '');
+      if (!/^[A-Za-z0-9+/]{43}=$/.test(sha256)) return refuse(400, 'Thiếu mã kiểm tra (SHA-256) của tệp.');
+      return json(200, await deps.drafts.uploadUrl(key, { contentType, size, sha256, editor }));
     }
     case 'POST convert': {
       const data = Buffer.from(String(body.data ?? ''), 'base64');

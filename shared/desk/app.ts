@@ -236,7 +236,9 @@ const JS = `(function () {
     });
   }
   function upload(key, blob, type) {
-    return api('POST', 'uploads', { key: key, contentType: type, size: blob.size }).then(function (r) {
+    return blob.arrayBuffer().then(function (buf) { return crypto.subtle.digest('SHA-256', buf); }).then(function (hash) {
+      return api('POST', 'uploads', { key: key, contentType: type, size: blob.size, sha256: b64(hash) });
+    }).then(function (r) {
       if (r.status !== 200) throw new Error(r.data.error);
       return fetch(r.data.url, { method: 'PUT', headers: r.data.headers, body: blob }).then(function (res) {
         if (!res.ok) throw new Error('Tải lên không được (' + res.status + ').');

@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,7 +185,12 @@ describe('the desk', () => {
     const asked = await fetch(`${stack.siteUrl}/desk/api/uploads`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}` },
-      body: JSON.stringify({ key: 'xa-hoi/bai-a.md', contentType: 'text/markdown; charset=utf-8', size: 5 }),
+      body: JSON.stringify({
+        key: 'xa-hoi/bai-a.md',
+        contentType: 'text/markdown; charset=utf-8',
+        size: 5,
+        sha256: createHash('sha256').update('xin!!').digest('base64'),
+      }),
     });
     const { url, headers } = (await asked.json()) as { url: string; headers: Record<string, string> };
     const other = await fetch(url.replace('/bai-a.md?', '/bai-b.md?'), {
@@ -193,12 +199,14 @@ describe('the desk', () => {
       body: 'xin!!',
     });
     expect(other.status).toBe(403);
+    // Nor other bytes than those it was asked for.
+    expect((await fetch(url, { method: 'PUT', headers, body: 'khac!' })).status).toBe(400);
     expect((await fetch(url, { method: 'PUT', headers, body: 'xin!!' })).status).toBe(200);
     // Nor a key outside the sections' folders, whatever the editor asks.
     const outside = await fetch(`${stack.siteUrl}/desk/api/uploads`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}` },
-      body: JSON.stringify({ key: 'reports/x.md.json', contentType: 'text/markdown', size: 5 }),
+      body: JSON.stringify({ key: 'reports/x.md.json', contentType: 'text/markdown', size: 5, sha256: 'x' }),
     });
     expect(outside.status).toBe(400);
     expect((await fetch(`${stack.siteUrl}/desk/preview/khong.hop-le`)).status).toBe(404);

@@ -38,7 +38,10 @@ export class S3DeskDrafts implements DeskDrafts {
     private readonly bucket: string,
   ) {}
 
-  async uploadUrl(key: string, upload: { contentType: string; size: number; editor: string }) {
+  async uploadUrl(
+    key: string,
+    upload: { contentType: string; size: number; sha256: string; editor: string },
+  ) {
     const url = await getSignedUrl(
       this.signer,
       new PutObjectCommand({
@@ -46,6 +49,7 @@ export class S3DeskDrafts implements DeskDrafts {
         Key: key,
         ContentType: upload.contentType,
         ContentLength: upload.size,
+        ChecksumSHA256: upload.sha256,
         Metadata: editorMetadata(upload.editor),
       }),
       { expiresIn: UPLOAD_URL_SECONDS, signableHeaders: new Set(['content-type', 'content-length']) },
