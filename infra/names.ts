@@ -11,6 +11,9 @@ export interface ResourceNames {
   readonly accessLogsBucket: string;
   readonly articleTable: string;
   readonly commentTable: string;
+  /** SSM parameters holding the desk's Cognito user pool id and app client id. */
+  readonly deskUserPoolParameter: string;
+  readonly deskClientParameter: string;
   /** SSM parameter holding the ARN of the edge rules store (a KeyValueStore's ARN cannot be derived). */
   readonly edgeRulesStoreParameter: string;
 }
@@ -24,5 +27,7 @@ export function resourceNames(prefix: string): ResourceNames {
     articleTable: `${prefix}-articles`,
     commentTable: `${prefix}-comments`,
     edgeRulesStoreParameter: `/${prefix}/edge-rules-store-arn`,
+    deskUserPoolParameter: `/${prefix}/desk-user-pool-id`,
+    deskClientParameter: `/${prefix}/desk-client-id`,
   };
 }

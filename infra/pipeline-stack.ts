@@ -26,7 +26,9 @@ import { metricsNamespace } from '#shared/adapters/cloudwatch/metrics.ts';
 import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
 import { type OpsMetricName, REPORTS_PREFIX } from '#shared/ports.ts';
 import { API_PREFIX } from '#shared/render/comments.ts';
+import { DESK_API, DESK_PREVIEW } from '../functions/desk/handler.ts';
 import { CommentsApi } from './constructs/comments-api.ts';
+import { DeskApi } from './constructs/desk-api.ts';
 import { PipelineFunction } from './constructs/pipeline-function.ts';
 import { CDN_CACHE, FILE_PATH_PREFIXES } from './edge/cache-policy.ts';
 import { CONTENT_SECURITY_POLICY, HSTS_MAX_AGE_SECONDS, PERMISSIONS_POLICY } from './edge/headers.ts';
@@ -405,6 +407,25 @@ export class PipelineStack extends Stack {
       deadLetters: scheduledDlq,
     });
     this.distribution.addBehavior(`${API_PREFIX}*`, comments.behavior.origin, comments.behavior);
+    // The editors' desk: its page from the site bucket (with its own CSP), its API and previews.
+    const desk = new DeskApi(this, 'Desk', {
+      settings,
+      names,
+      drafts,
+      articleTableArn: tableArn,
+      logRetention,
+    });
+    this.distribution.addBehavior(`${DESK_API}*`, desk.apiBehavior.origin, desk.apiBehavior);
+    this.distribution.addBehavior(`${DESK_PREVIEW}*`, desk.previewBehavior.origin, desk.previewBehavior);
+    this.distribution.addBehavior('/desk/*', origin, {
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+      responseHeadersPolicy: desk.headers,
+      functionAssociations: [
+        { function: urlRewrite, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST },
+      ],
+    });
+
     // What `npm run comments` needs to moderate the deployed site (docs/comments.md).
     new CfnOutput(this, 'CommentTable', { value: names.commentTable });
     new CfnOutput(this, 'RenderQueueUrl', { value: renderJobs.queueUrl });
@@ -600,6 +621,7 @@ export class PipelineStack extends Stack {
       ['Ingest', ingest.fn, ingestTimeout],
       ['Render', render.fn, renderTimeout],
       ['Comments', comments.fn.fn, comments.fn.fn.timeout ?? Duration.seconds(10)],
+      ['Desk', desk.fn.fn, desk.fn.fn.timeout ?? Duration.seconds(29)],
     ];
     comments.alarms(alarm, settings);
     for (const [name, fn, timeout] of functions) {

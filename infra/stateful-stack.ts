@@ -7,18 +7,21 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import { KeyValueStore } from 'aws-cdk-lib/aws-cloudfront';
+import { AccountRecovery, Mfa, UserPool } from 'aws-cdk-lib/aws-cognito';
 import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { AnyPrincipal, Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   BlockPublicAccess,
   Bucket,
   BucketEncryption,
+  HttpMethods,
   ObjectLockRetention,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { ARTICLE_TABLE, COMMENT_TABLE } from '#shared/adapters/dynamodb/schema.ts';
+import { deskUploadCors } from '#shared/desk/cors.ts';
 import { type ResourceNames, resourceNames } from './names.ts';
 import type { NewsroomSettings } from './settings.ts';
 
@@ -36,6 +39,7 @@ export class StatefulStack extends Stack {
   readonly accessLogs: Bucket;
   readonly table: TableV2;
   readonly comments: TableV2;
+  readonly editors: UserPool;
   readonly names: ResourceNames;
   readonly edgeRules: KeyValueStore;
 
@@ -82,6 +86,67 @@ export class StatefulStack extends Stack {
       objectLockDefaultRetention: ObjectLockRetention.governance(Duration.days(settings.draftLockDays)),
     });
     this.protectDrafts(settings);
+    // The desk's browser uploads drafts and photos straight here, by presigned URL, from the site's origin.
+    const cors = deskUploadCors([new URL(settings.site.siteUrl).origin]);
+    this.drafts.addCorsRule({
+      allowedOrigins: cors.AllowedOrigins,
+      allowedMethods: [HttpMethods.PUT],
+      allowedHeaders: cors.AllowedHeaders,
+      exposedHeaders: cors.ExposeHeaders,
+      maxAge: cors.MaxAgeSeconds,
+    });
+
+    // The editors who may use the desk: an admin creates each one (no self sign-up); kept with the drafts.
+    this.editors = new UserPool(this, 'Editors', {
+      userPoolName: `${settings.resourcePrefix}-editors`,
+      selfSignUpEnabled: false,
+      signInAliases: { username: true, email: true },
+      standardAttributes: { fullname: { required: false, mutable: true } },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { sms: false, otp: true },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: true,
+    });
+    Validations.of(this.editors).acknowledge({
+      id: 'AwsSolutions-COG2',
+      reason:
+        'MFA is offered (TOTP) and can be required per editor by an admin; a provincial newsroom has editors without smartphones, so it is not forced on all.',
+    });
+    Validations.of(this.editors).acknowledge({
+      id: 'AwsSolutions-COG8',
+      reason:
+        "The Plus plan's threat protection is priced per user for risks a small admin-created editor list does not have; the Essentials plan's password policy and optional TOTP apply.",
+    });
+    Validations.of(this.editors).acknowledge({
+      id: 'AwsSolutions-COG3',
+      reason:
+        "Cognito's threat protection is a paid feature plan; the desk's accounts are created by an admin, few and known, with a strong password policy.",
+    });
+    const deskClient = this.editors.addClient('Desk', {
+      authFlows: { userPassword: true },
+      generateSecret: false,
+      idTokenValidity: Duration.hours(1),
+      preventUserExistenceErrors: true,
+    });
+    new StringParameter(this, 'DeskUserPoolId', {
+      parameterName: names.deskUserPoolParameter,
+      stringValue: this.editors.userPoolId,
+      description: "The desk's Cognito user pool",
+    });
+    new StringParameter(this, 'DeskClientId', {
+      parameterName: names.deskClientParameter,
+      stringValue: deskClient.userPoolClientId,
+      description: "The desk's Cognito app client",
+    });
 
     // Versioned, so that a render or a rebuild gone wrong can be undone page by page; replaced and deleted
     // versions expire (readers only ever get the current one: CloudFront reads without a version id).

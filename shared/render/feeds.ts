@@ -169,6 +169,8 @@ ${recent.map(
 export function renderRobotsTxt(site: SiteConfig): string {
   return `User-agent: *
 Allow: /
+Disallow: /desk/
+Disallow: /api/
 
 Sitemap: ${site.siteUrl}/${SITEMAP_INDEX_KEY}
 `;

@@ -221,7 +221,7 @@ describe('pipeline stack', () => {
     expect(classifyKey('reports/xa-hoi/BAI.MD')).toBe('ignored');
   });
 
-  it('deploys each function as one ESM bundle with its source map, and sharp for Linux on arm64 beside ingest', () => {
+  it('deploys each function as one ESM bundle with its source map, and sharp for Linux on arm64 beside ingest and desk', () => {
     const functions = Object.values(pipeline.findResources('AWS::Lambda::Function')).filter(
       (f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
     );
@@ -233,7 +233,7 @@ describe('pipeline stack', () => {
       expect(readFileSync(join(asset, 'index.mjs'), 'utf8')).toMatch(/export\{\w+ as handler\}/);
       expect(existsSync(join(asset, 'index.mjs.map'))).toBe(true);
       expect(existsSync(join(asset, 'node_modules/@img/sharp-linux-arm64/lib')), service).toBe(
-        service === 'ingest',
+        service === 'ingest' || service === 'desk',
       );
     }
   });
@@ -242,7 +242,7 @@ describe('pipeline stack', () => {
     const functions = Object.values(pipeline.findResources('AWS::Lambda::Function')).filter(
       (f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
     );
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(4);
     for (const f of functions) {
       expect(f.Properties.Runtime).toBe('nodejs24.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);
@@ -266,9 +266,9 @@ describe('pipeline stack', () => {
       },
     });
     const roles = Object.entries(pipeline.findResources('AWS::IAM::Role')).filter(([id]) =>
-      /^(Ingest|Render|CommentsFunction)/.test(id),
+      /^(Ingest|Render|CommentsFunction|DeskFunction)/.test(id),
     );
-    expect(roles).toHaveLength(3);
+    expect(roles).toHaveLength(4);
     for (const [, role] of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
@@ -306,7 +306,7 @@ describe('pipeline stack', () => {
     expect(all.flatMap(actionsOf).filter((a) => a.includes('*'))).toEqual([]);
     const starResource = all.filter((s) => s.Resource === '*');
     expect(starResource.flatMap(actionsOf).sort()).toEqual(
-      Array(3).fill(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']).flat().sort(),
+      Array(4).fill(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']).flat().sort(),
     );
     const ingestActions = Object.entries(pipeline.findResources('AWS::IAM::Policy'))
       .filter(([id]) => id.startsWith('IngestRole'))
@@ -412,8 +412,11 @@ describe('pipeline stack', () => {
       ]),
     ).toEqual([
       ...FILE_PATH_PREFIXES.map((p) => [`${p}*`, optimized]),
-      // The comments API: nothing cached (the managed CachingDisabled policy).
+      // The comments API: nothing cached (the managed CachingDisabled policy); the desk, nothing shared.
       ['/api/*', '4135ea2d-6df8-44a3-9df3-4b5a84be39ad'],
+      ['/desk/api/*', expect.anything()],
+      ['/desk/preview/*', '4135ea2d-6df8-44a3-9df3-4b5a84be39ad'],
+      ['/desk/*', '4135ea2d-6df8-44a3-9df3-4b5a84be39ad'],
     ]);
     expect(CDN_CACHE.files).toEqual({ min: 1, default: 86_400, max: 31_536_000 });
   });
@@ -490,7 +493,7 @@ describe('pipeline stack', () => {
         ...Array(3).fill('ApproximateAgeOfOldestMessage'),
         // Queues stuck.
         ...Array(2).fill('ApproximateAgeOfOldestMessage'),
-        ...['Errors', 'Throttles', 'Duration'].flatMap((m) => Array(3).fill(m)),
+        ...['Errors', 'Throttles', 'Duration'].flatMap((m) => Array(4).fill(m)),
         'OldestPendingCommentMinutes',
         'FailedMessages',
         'ReconcileDifferences',
@@ -790,5 +793,94 @@ describe('comments in AWS', () => {
       if (region === undefined) delete process.env.CDK_DEFAULT_REGION;
       else process.env.CDK_DEFAULT_REGION = region;
     }
+  });
+});
+
+describe('the desk in AWS', () => {
+  it('signs editors in with a Cognito user pool an admin fills: no self sign-up, a strong password, no client secret', () => {
+    stateful.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      Policies: { PasswordPolicy: Match.objectLike({ MinimumLength: 12, RequireSymbols: true }) },
+      DeletionProtection: 'ACTIVE',
+    });
+    stateful.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_PASSWORD_AUTH']),
+      GenerateSecret: false,
+      PreventUserExistenceErrors: 'ENABLED',
+    });
+  });
+
+  it('needs a Cognito ID token on every desk route but sign-in and the shareable previews', () => {
+    const routes = Object.values(pipeline.findResources('AWS::ApiGatewayV2::Route'))
+      .map((r) => [r.Properties.RouteKey, r.Properties.AuthorizationType ?? 'NONE'])
+      .filter(([key]) => String(key).includes('/desk/'))
+      .sort();
+    expect(routes).toEqual([
+      ['ANY /desk/api/{proxy+}', 'JWT'],
+      ['GET /desk/preview/{token}', 'NONE'],
+      ['POST /desk/api/sign-in', 'NONE'],
+    ]);
+    pipeline.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: Match.objectLike({ Audience: [Match.anyValue()] }),
+    });
+    // The token reaches the API only in a cache key that keeps nothing.
+    pipeline.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: Match.objectLike({
+        DefaultTTL: 0,
+        MaxTTL: 1,
+        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({
+          HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Authorization'] },
+        }),
+      }),
+    });
+  });
+
+  it('lets the browser upload to the drafts bucket from the site only, and the desk page connect there only', () => {
+    stateful.hasResourceProperties('AWS::S3::Bucket', {
+      CorsConfiguration: {
+        CorsRules: [
+          Match.objectLike({
+            AllowedMethods: ['PUT'],
+            AllowedOrigins: [new URL(SITE.siteUrl).origin],
+            AllowedHeaders: ['content-type'],
+          }),
+        ],
+      },
+    });
+    const csp = JSON.stringify(
+      Object.values(pipeline.findResources('AWS::CloudFront::ResponseHeadersPolicy')).map(
+        (p) =>
+          p.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy
+            .ContentSecurityPolicy,
+      ),
+    );
+    expect(csp).toMatch(/connect-src 'self' https:\/\/.*\.s3\./);
+  });
+
+  it("grants the desk function the drafts bucket's objects and versions, article reads, and its own key item", () => {
+    const granted = Object.entries(pipeline.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.startsWith('DeskFunctionRole'))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as (Statement & { Condition?: unknown })[]);
+    expect(new Set(granted.flatMap(actionsOf))).toEqual(
+      new Set([
+        's3:GetObject',
+        's3:GetObjectVersion',
+        's3:PutObject',
+        's3:ListBucket',
+        's3:ListBucketVersions',
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'xray:PutTraceSegments',
+        'xray:PutTelemetryRecords',
+      ]),
+    );
+    const put = granted.find((s) => actionsOf(s).includes('dynamodb:PutItem'));
+    expect(put?.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['secret#desk'] },
+    });
   });
 });
