@@ -295,6 +295,8 @@ const JS = `(function () {
     ev.preventDefault();
     var key = draftKey();
     var body = draftText();
+    var at = $('f-published').value;
+    if (at && Date.parse(at + ':00+07:00') > Date.now() && !confirm('Hẹn giờ đăng bài lúc ' + at.replace('T', ' ') + ' (giờ Việt Nam)? Bài sẽ không hiện trên trang trước giờ đó.')) return;
     text($('status'), 'Đang gửi...');
     var started = Date.now();
     sendImages().then(function () {
