@@ -33,6 +33,7 @@ import { PipelineFunction } from './constructs/pipeline-function.ts';
 import { CDN_CACHE, FILE_PATH_PREFIXES } from './edge/cache-policy.ts';
 import { CONTENT_SECURITY_POLICY, HSTS_MAX_AGE_SECONDS, PERMISSIONS_POLICY } from './edge/headers.ts';
 import { EDGE_FUNCTION_MAX_BYTES, edgeAnswers, edgeFunctionSource } from './edge/url-rewrite.ts';
+import { EVENT_SOURCES } from './event-sources.ts';
 import { acknowledgeWildcardResources } from './nag.ts';
 import { resourceNames } from './names.ts';
 import type { NewsroomSettings } from './settings.ts';
@@ -336,7 +337,7 @@ export class PipelineStack extends Stack {
     // retries is kept beside the deliveries Scheduler could not make.
     ingest.fn.configureAsyncInvoke({ onFailure: new InvocationFailuresTo(scheduledDlq), retryAttempts: 2 });
     ingest.fn.addEventSource(
-      new SqsEventSource(draftEvents, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 10 }),
+      new SqsEventSource(draftEvents, { ...EVENT_SOURCES.ingest, reportBatchItemFailures: true }),
     );
     // Anti-entropy: compares the drafts bucket with what was applied and heals what lost events left
     // (uploads never seen, removals never applied, scheduled drafts that never went live).
@@ -390,7 +391,7 @@ export class PipelineStack extends Stack {
       ],
     });
     render.fn.addEventSource(
-      new SqsEventSource(renderJobs, { batchSize: 10, reportBatchItemFailures: true }),
+      new SqsEventSource(renderJobs, { ...EVENT_SOURCES.render, reportBatchItemFailures: true }),
     );
     acknowledgeWildcardResources(
       render.role,

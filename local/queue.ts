@@ -8,6 +8,11 @@ export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefin
 export interface LocalQueueOptions {
   /** Most messages a delivery carries (the event source's batchSize); 1 by default. */
   readonly batchSize?: number;
+  /**
+   * Batches in flight at once, as Lambda's event source runs up to its maximum concurrency; 1 by default. A
+   * FIFO group with a batch in flight (or waiting to be retried) gets no other until that one is done.
+   */
+  readonly concurrency?: number;
   /** Deliveries of a message before it goes to the dead-letter list (SQS maxReceiveCount). */
   readonly maxReceives?: number;
   /** Wait before the first redelivery; doubles with each one. */
@@ -39,18 +44,22 @@ interface Message {
 export class LocalQueue {
   readonly deadLetters: { body: string; error: unknown }[] = [];
   #queue: Message[] = [];
-  #delivering = false;
+  #inFlight = 0;
+  /** FIFO groups with a batch in flight or a retry waiting: no other batch of theirs starts. */
+  readonly #busyGroups = new Set<string>();
   #pending = 0;
   #idle: (() => void)[] = [];
   readonly #batchSize: number;
   readonly #maxReceives: number;
   readonly #retryDelayMs: number;
+  readonly #concurrency: number;
 
   constructor(
     private readonly handler: SqsHandler,
     private readonly options: LocalQueueOptions = {},
   ) {
     this.#batchSize = options.batchSize ?? 1;
+    this.#concurrency = Math.max(1, options.concurrency ?? 1);
     this.#maxReceives = options.maxReceives ?? 3;
     this.#retryDelayMs = options.retryDelayMs ?? 200;
   }
@@ -61,7 +70,7 @@ export class LocalQueue {
     const file = this.#keep(id, body, groupId);
     this.#pending += 1;
     this.#queue.push({ id, body, groupId, receives: 0, ...(file ? { file } : {}) });
-    void this.#deliverAll();
+    this.#deliverAll();
   }
 
   /** Delivers again the messages a previous process kept and did not finish, in the order they were sent. */
@@ -85,7 +94,7 @@ export class LocalQueue {
       this.#pending += 1;
       this.#queue.push({ id: kept.id, body: kept.body, groupId: kept.groupId, receives: 0, file: path });
     }
-    if (files.length > 0) void this.#deliverAll();
+    if (files.length > 0) this.#deliverAll();
     return files.length;
   }
 
@@ -120,14 +129,18 @@ export class LocalQueue {
     if (this.#pending === 0) for (const resolve of this.#idle.splice(0)) resolve();
   }
 
-  /** One batch at a time until the queue is empty; messages sent meanwhile join the next batch. */
-  async #deliverAll(): Promise<void> {
-    if (this.#delivering) return;
-    this.#delivering = true;
-    try {
-      while (this.#queue.length > 0) {
-        const batch = this.#nextBatch();
-        const failed = await this.#deliver(batch);
+  /**
+   * Starts batches until the concurrency is used or nothing is deliverable; each batch that ends starts the
+   * next. Messages sent meanwhile join the next batch.
+   */
+  #deliverAll(): void {
+    while (this.#inFlight < this.#concurrency) {
+      const batch = this.#nextBatch();
+      if (batch.length === 0) return;
+      this.#inFlight += 1;
+      const groups = [...new Set(batch.map((m) => m.groupId).filter((g): g is string => g !== undefined))];
+      for (const g of groups) this.#busyGroups.add(g);
+      void this.#deliver(batch).then(async (failed) => {
         const retried: Message[] = [];
         for (const { message, error } of failed) {
           if (message.receives < this.#maxReceives) retried.push(message);
@@ -137,15 +150,16 @@ export class LocalQueue {
             this.#settle(message);
           }
         }
+        this.#inFlight -= 1;
         if (retried.length > 0) {
-          // Back at the head, in order, so that no later message of their groups overtakes them.
-          this.#queue.unshift(...retried);
+          // Back at the head after a backoff, in order; their groups wait, so no later message overtakes them.
           const receives = Math.min(...retried.map((m) => m.receives));
           await new Promise((r) => setTimeout(r, this.#retryDelayMs * 2 ** (receives - 1)));
+          this.#queue.unshift(...retried);
         }
-      }
-    } finally {
-      this.#delivering = false;
+        for (const g of groups) this.#busyGroups.delete(g);
+        this.#deliverAll();
+      });
     }
   }
 
@@ -155,7 +169,7 @@ export class LocalQueue {
     const taken = new Set<Message>();
     for (const head of this.#queue) {
       if (batch.length >= this.#batchSize) break;
-      if (taken.has(head)) continue;
+      if (taken.has(head) || (head.groupId !== undefined && this.#busyGroups.has(head.groupId))) continue;
       const run = head.groupId === undefined ? [head] : this.#queue.filter((m) => m.groupId === head.groupId);
       for (const m of run.slice(0, this.#batchSize - batch.length)) {
         batch.push(m);

@@ -36,6 +36,7 @@ import { composeIngest } from '../functions/ingest/compose.ts';
 import { makeIngestHandler } from '../functions/ingest/handler.ts';
 import { composeRender } from '../functions/render/compose.ts';
 import { makeRenderHandler } from '../functions/render/handler.ts';
+import { EVENT_SOURCES } from '../infra/event-sources.ts';
 import { LocalCdn } from './cdn.ts';
 import { ensureDeskUsers, LocalEditorSignIn, verifyDeskToken } from './desk-users.ts';
 import { LocalQueue } from './queue.ts';
@@ -167,10 +168,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const renderDeps = composeRender(process.env, { clients, cdn, log: localLog(log) });
   await publishSiteFrame(renderDeps.site, options.site);
   await refreshAllLists(renderDeps);
-  // Batches of up to ten, as the deployed event sources deliver them (infra/pipeline-stack.ts).
+  // Batches and concurrency as the deployed event sources deliver them (infra/event-sources.ts).
   // Both queues keep their messages on disk until handled, as SQS does: a kill at any moment loses none.
   const renderQueue = new LocalQueue(makeRenderHandler(renderDeps), {
-    batchSize: 10,
+    batchSize: EVENT_SOURCES.render.batchSize,
+    concurrency: EVENT_SOURCES.render.maxConcurrency,
     dir: join(options.dataDir, 'queues', 'render-jobs'),
     onDeadLetter: (body, error) => log(`render job dead-lettered after retries: ${body} (${String(error)})`),
   });
@@ -190,7 +192,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   const ingest = makeIngestHandler(ingestDeps);
   const queue = new LocalQueue((event) => ingest(event) as Promise<SQSBatchResponse | undefined>, {
-    batchSize: 10,
+    batchSize: EVENT_SOURCES.ingest.batchSize,
+    concurrency: EVENT_SOURCES.ingest.maxConcurrency,
     dir: join(options.dataDir, 'queues', 'draft-events'),
     onDeadLetter: (body, error) =>
       log(`draft event dead-lettered after retries: ${body.slice(0, 200)} (${String(error)})`),

@@ -108,4 +108,49 @@ describe('the local queue', () => {
     expect(batches).toEqual([['a@1'], ['b@1', 'c@1'], ['b@2', 'c@2']]);
     expect(queue.deadLetters).toEqual([]);
   });
+
+  it('runs up to its concurrency of batches at once, as Lambda does, and never two of one FIFO group', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const groupsInFlight = new Set<string>();
+    const clash: string[] = [];
+    const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      const groups = new Set(event.Records.map((r) => r.attributes.MessageGroupId ?? ''));
+      for (const g of groups) if (groupsInFlight.has(g)) clash.push(g);
+      for (const g of groups) groupsInFlight.add(g);
+      await new Promise((r) => setTimeout(r, 5));
+      for (const g of groups) groupsInFlight.delete(g);
+      inFlight -= 1;
+      return { batchItemFailures: [] };
+    };
+    const queue = new LocalQueue(handler, { batchSize: 2, concurrency: 3 });
+    for (let i = 0; i < 40; i++) queue.send(`m${i}`, `g${i % 4}`);
+    await queue.whenIdle();
+    expect(most).toBe(3);
+    expect(clash).toEqual([]);
+    // Without groups, every batch may run beside the others.
+    const free = new LocalQueue(handler, { batchSize: 1, concurrency: 5 });
+    most = 0;
+    for (let i = 0; i < 20; i++) free.send(`f${i}`);
+    await free.whenIdle();
+    expect(most).toBe(5);
+  });
+
+  it('keeps a failed group waiting through its backoff while other groups go on, then delivers it in order', async () => {
+    const { batches, handler } = recording((body, receive) => body === 'a1' && receive === 1);
+    const queue = new LocalQueue(handler, { batchSize: 1, concurrency: 2, retryDelayMs: 20 });
+    for (const [body, group] of [
+      ['a1', 'a'],
+      ['a2', 'a'],
+      ['b1', 'b'],
+      ['b2', 'b'],
+    ] as const)
+      queue.send(body, group);
+    await queue.whenIdle();
+    const order = batches.flat();
+    expect(order.filter((m) => m.startsWith('a'))).toEqual(['a1@1', 'a1@2', 'a2@1']);
+    expect(order.indexOf('b2@1')).toBeLessThan(order.indexOf('a1@2'));
+  });
 });
