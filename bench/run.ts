@@ -231,6 +231,7 @@ const env = {
   DRAFTS_BUCKET: 'd',
   SITE_BUCKET: 's',
   ARTICLE_TABLE: 't',
+  COMMENT_TABLE: 'c',
   RENDER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/0/q.fifo',
   DISTRIBUTION_ID: 'E1',
   EDGE_RULES_STORE_ARN: 'arn:aws:cloudfront::0:key-value-store/x',

@@ -408,7 +408,7 @@ export class PipelineStack extends Stack {
       deadLetters: scheduledDlq,
     });
     this.distribution.addBehavior(`${API_PREFIX}*`, comments.behavior.origin, comments.behavior);
-    // The editors' desk: its page from the site bucket (with its own CSP), its API and previews.
+    // The editors' desk: its page, API and previews, from the desk function with its own CSP.
     const desk = new DeskApi(this, 'Desk', {
       settings,
       names,
@@ -418,10 +418,8 @@ export class PipelineStack extends Stack {
     });
     this.distribution.addBehavior(`${DESK_API}*`, desk.apiBehavior.origin, desk.apiBehavior);
     this.distribution.addBehavior(`${DESK_PREVIEW}*`, desk.previewBehavior.origin, desk.previewBehavior);
-    this.distribution.addBehavior('/desk/*', origin, {
-      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-      cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
-      responseHeadersPolicy: desk.headers,
+    this.distribution.addBehavior('/desk/*', desk.previewBehavior.origin, {
+      ...desk.previewBehavior,
       functionAssociations: [
         { function: urlRewrite, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST },
       ],

@@ -1,11 +1,11 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DESK_FILES, deskContentSecurityPolicy } from '#shared/desk/app.ts';
+import { deskContentSecurityPolicy } from '#shared/desk/app.ts';
 import type { RenderJob } from '#shared/ports.ts';
 import { API_PREFIX } from '#shared/render/comments.ts';
 import type { RebuildProgress, RebuildResult } from '#shared/use-cases/rebuild.ts';
-import { DESK_API, DESK_PREVIEW } from '../functions/desk/handler.ts';
+import { DESK_API } from '../functions/desk/handler.ts';
 import { securityHeaders } from '../infra/edge/headers.ts';
 import type { LocalCdn } from './cdn.ts';
 
@@ -56,21 +56,8 @@ export function createSiteServer({ cdn, rebuild, comments, desk }: SiteServerOpt
         return;
       }
       const path = (req.url ?? '/').split('?')[0] ?? '/';
-      const file =
-        desk && DESK_FILES.find((f) => f.path === path || (f.path === '/desk/' && path === '/desk'));
-      if (desk && file && (req.method === 'GET' || req.method === 'HEAD')) {
-        res.writeHead(
-          200,
-          own({
-            'content-type': file.contentType,
-            'cache-control': 'no-cache',
-            'content-security-policy': deskContentSecurityPolicy(desk.uploadOrigin),
-          }),
-        );
-        res.end(req.method === 'HEAD' ? undefined : file.body);
-        return;
-      }
-      if (desk && (path.startsWith(DESK_API) || path.startsWith(DESK_PREVIEW))) {
+      // The desk's behaviours: the page, its API and the shareable previews, all from the desk function.
+      if (desk && (path === '/desk' || path.startsWith('/desk/'))) {
         const event = await apiEvent(req);
         // API Gateway's JWT authorizer: every desk route but sign-in and the shareable previews.
         if (path.startsWith(DESK_API) && path !== `${DESK_API}sign-in`) {
@@ -82,12 +69,13 @@ export function createSiteServer({ cdn, rebuild, comments, desk }: SiteServerOpt
           Object.assign(event.requestContext, { authorizer: { jwt: { claims, scopes: [] } } });
         }
         const result = await desk.handler(event);
-        const preview = path.startsWith(DESK_PREVIEW);
+        // The desk's own response headers policy, as CloudFront adds it to every desk answer.
         res.writeHead(
           result.statusCode ?? 200,
           own({
             ...stringHeaders(result.headers),
-            ...(preview ? {} : { 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" }),
+            'content-security-policy': deskContentSecurityPolicy(desk.uploadOrigin),
+            'x-robots-tag': 'noindex, nofollow',
           }),
         );
         res.end(result.body ?? '');

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { DESK_FILES } from '#shared/desk/app.ts';
 import { draftFields } from '#shared/domain/draft.ts';
 import { MAX_DRAFT_BYTES } from '#shared/domain/encoding.ts';
 import { IMAGE_LIMITS } from '#shared/domain/images.ts';
@@ -64,6 +65,17 @@ async function route(deps: DeskHandlerDeps, event: APIGatewayProxyEventV2): Prom
   const method = event.requestContext.http.method;
   const path = event.rawPath;
   const query = new URLSearchParams(event.rawQueryString ?? '');
+  // `/desk/index.html` is how CloudFront's viewer-request function names `/desk/`.
+  const file = DESK_FILES.find(
+    (f) => f.path === path || (f.path === '/desk/' && (path === '/desk' || path === '/desk/index.html')),
+  );
+  if (file && (method === 'GET' || method === 'HEAD')) {
+    return {
+      statusCode: 200,
+      headers: { 'content-type': file.contentType, 'cache-control': 'no-cache' },
+      body: method === 'HEAD' ? '' : file.body,
+    };
+  }
   if (method === 'GET' && path.startsWith(DESK_PREVIEW)) {
     const opened = await openPreview(deps, path.slice(DESK_PREVIEW.length));
     return opened.kind === 'page'

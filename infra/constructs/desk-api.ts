@@ -29,7 +29,7 @@ export interface DeskApiProps {
 /**
  * The editors' desk in AWS: its API (`/desk/api/*`, an HTTP API whose routes all need a Cognito ID token
  * but sign-in; `/desk/preview/*`, the shareable previews) and the behaviours and headers the distribution
- * serves it with. The page itself is in the site bucket (`desk/`, written with the site frame).
+ * serves it with. The page itself comes from the function too (`GET /desk/`), with no bucket behind it.
  */
 export class DeskApi extends Construct {
   readonly fn: PipelineFunction;
@@ -109,6 +109,8 @@ export class DeskApi extends Construct {
     // Without a token: signing in, and the shareable previews (their link is their key).
     api.addRoutes({ path: `${DESK_API}sign-in`, methods: [HttpMethod.POST], integration });
     api.addRoutes({ path: `${DESK_PREVIEW}{token}`, methods: [HttpMethod.GET], integration });
+    // The page itself, from the function too (the viewer-request function makes `/desk/` its index.html).
+    api.addRoutes({ path: '/desk/{file}', methods: [HttpMethod.GET], integration });
     Validations.of(api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
@@ -165,6 +167,7 @@ export class DeskApi extends Construct {
       originRequestPolicy: forwarded,
       responseHeadersPolicy: this.headers,
     };
+    /** The page, its script and stylesheet, and the shareable previews: nothing kept. */
     this.previewBehavior = {
       origin,
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,

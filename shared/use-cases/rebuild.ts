@@ -115,10 +115,7 @@ export async function rebuildSite(
   const owned = new Set([...articles.map((t) => pageKey(t.path))]);
   const stray = (await site.list(''))
     // Tag pages are their views' own: rendered above, removed there when no article has the tag.
-    .filter(
-      (key) =>
-        key.endsWith('/index.html') && !owned.has(key) && !key.startsWith('tag/') && !key.startsWith('desk/'),
-    )
+    .filter((key) => key.endsWith('/index.html') && !owned.has(key) && !key.startsWith('tag/'))
     .filter(
       (key) =>
         !isListPage(

@@ -1,4 +1,3 @@
-import { DESK_FILES } from '../desk/app.ts';
 import type { SiteConfig } from '../domain/site.ts';
 import type { SiteStore } from '../ports.ts';
 import { ASSETS } from '../render/assets.ts';
@@ -21,13 +20,6 @@ export async function publishSiteFrame(site: SiteStore, config: SiteConfig): Pro
       contentType: HTML,
       cacheControl: CACHE_CONTROL.list,
     }),
-    // The editors' desk page (`/desk/`), served from here in AWS.
-    ...DESK_FILES.map((f) =>
-      site.put(f.path === '/desk/' ? 'desk/index.html' : f.path.slice(1), f.body, {
-        contentType: f.contentType,
-        cacheControl: 'no-cache',
-      }),
-    ),
     site.put('robots.txt', renderRobotsTxt(config), {
       contentType: 'text/plain; charset=utf-8',
       cacheControl: CACHE_CONTROL.list,

@@ -810,7 +810,7 @@ describe('the desk in AWS', () => {
     });
   });
 
-  it('needs a Cognito ID token on every desk route but sign-in and the shareable previews', () => {
+  it('needs a Cognito ID token on every desk route but sign-in, the page itself and the shareable previews', () => {
     const routes = Object.values(pipeline.findResources('AWS::ApiGatewayV2::Route'))
       .map((r) => [r.Properties.RouteKey, r.Properties.AuthorizationType ?? 'NONE'])
       .filter(([key]) => String(key).includes('/desk/'))
@@ -818,6 +818,8 @@ describe('the desk in AWS', () => {
     expect(routes).toEqual([
       ['ANY /desk/api/{proxy+}', 'JWT'],
       ['GET /desk/preview/{token}', 'NONE'],
+      // The desk page and its script and stylesheet: nothing in them is an editor's.
+      ['GET /desk/{file}', 'NONE'],
       ['POST /desk/api/sign-in', 'NONE'],
     ]);
     pipeline.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
