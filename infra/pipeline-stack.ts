@@ -23,7 +23,7 @@ import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Trigger } from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
 import { metricsNamespace } from '#shared/adapters/cloudwatch/metrics.ts';
-import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
+import { ARCHIVE_KEY_PREFIX, ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
 import { type OpsMetricName, REPORTS_PREFIX } from '#shared/ports.ts';
 import { API_PREFIX } from '#shared/render/comments.ts';
 import { DESK_API, DESK_PREVIEW } from '../functions/desk/handler.ts';
@@ -225,7 +225,7 @@ export class PipelineStack extends Stack {
     // --- Functions ---------------------------------------------------------------------------------
     const tableArn = table.tableArn;
     const indexArn = (name: string) => `${tableArn}/index/${name}`;
-    const { byTime, bySection, byDraft, byTag, byUpload } = ARTICLE_TABLE.indexes;
+    const { byTime, bySection, byDraft, byTag, byUpload, byArchivePage } = ARTICLE_TABLE.indexes;
     const siteConfig = JSON.stringify(settings.site);
     // The approved comments an article page shows: one Query of the comments table, nothing else of it.
     const commentTableArn = `arn:${this.partition}:dynamodb:${this.region}:${this.account}:table/${names.commentTable}`;
@@ -321,6 +321,7 @@ export class PipelineStack extends Stack {
             indexArn(byDraft.name),
             indexArn(byTag.name),
             indexArn(byUpload.name),
+            indexArn(byArchivePage.name),
           ],
         }),
         readComments,
@@ -384,7 +385,19 @@ export class PipelineStack extends Stack {
         ...sitePages,
         new PolicyStatement({
           actions: ['dynamodb:GetItem', 'dynamodb:Query'],
-          resources: [tableArn, indexArn(byTime.name), indexArn(bySection.name), indexArn(byTag.name)],
+          resources: [
+            tableArn,
+            indexArn(byTime.name),
+            indexArn(bySection.name),
+            indexArn(byTag.name),
+            indexArn(byArchivePage.name),
+          ],
+        }),
+        // A list's render opens its archive pages: items under `archive#`, and nothing else of the table.
+        new PolicyStatement({
+          actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          resources: [tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ARCHIVE_KEY_PREFIX}*`] } },
         }),
         readComments,
         new PolicyStatement({ actions: ['cloudfront:CreateInvalidation'], resources: [distributionArn] }),

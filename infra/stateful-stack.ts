@@ -197,7 +197,7 @@ export class StatefulStack extends Stack {
       description: 'ARN of the CloudFront KeyValueStore with the edge rules',
     });
 
-    const { indexes, teaserAttributes, uploadAttributes } = ARTICLE_TABLE;
+    const { indexes, teaserAttributes, uploadAttributes, archiveAttributes } = ARTICLE_TABLE;
     this.table = new TableV2(this, 'Articles', {
       tableName: names.articleTable,
       partitionKey: { name: ARTICLE_TABLE.partitionKey, type: AttributeType.STRING },
@@ -238,6 +238,13 @@ export class StatefulStack extends Stack {
           sortKey: { name: indexes.byUpload.sortKey, type: AttributeType.STRING },
           projectionType: ProjectionType.INCLUDE,
           nonKeyAttributes: [...uploadAttributes],
+        },
+        {
+          indexName: indexes.byArchivePage.name,
+          partitionKey: { name: indexes.byArchivePage.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: indexes.byArchivePage.sortKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.INCLUDE,
+          nonKeyAttributes: [...archiveAttributes],
         },
       ],
     });

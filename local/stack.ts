@@ -338,7 +338,7 @@ function localLog(print: (line: string) => void): Log {
 }
 
 export async function ensureArticleTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  const { indexes, teaserAttributes, uploadAttributes } = ARTICLE_TABLE;
+  const { indexes, teaserAttributes, uploadAttributes, archiveAttributes } = ARTICLE_TABLE;
   const include = (attributes: readonly string[]) => ({
     ProjectionType: 'INCLUDE' as const,
     NonKeyAttributes: [...attributes],
@@ -364,6 +364,7 @@ export async function ensureArticleTable(client: DynamoDBClient, tableName: stri
     },
     sorted(indexes.byTag, teaserAttributes),
     sorted(indexes.byUpload, uploadAttributes),
+    sorted(indexes.byArchivePage, archiveAttributes),
   ];
   const attributes = [
     ...new Set([

@@ -1,3 +1,4 @@
+import type { ArchiveList, ArchivePage } from './domain/archive.ts';
 import type { ArticleRecord, Teaser } from './domain/article.ts';
 import type { AuditEntry } from './domain/audit.ts';
 import type { ReaderComment, ShownComment } from './domain/comments.ts';
@@ -143,6 +144,26 @@ export interface ArticleLists {
   teasers(query: TeaserQuery): Promise<Teaser[]>;
 }
 
+/**
+ * Where each list's archive pages start (see `domain/archive.ts`): written only by the list's own render
+ * job, which runs one at a time per list.
+ */
+export interface ArchivePages {
+  /** The list's newest archive page (the first, when none was opened after it). */
+  newestPage(list: ArchiveList): Promise<ArchivePage>;
+  /** The archive page that holds this sort key. */
+  pageHolding(list: ArchiveList, sortKey: string): Promise<ArchivePage>;
+  /** Every archive page of the list, by number (for a whole list's render). */
+  archivePages(list: ArchiveList): Promise<ArchivePage[]>;
+  /** Page `number`, if the list has it. */
+  archivePage(list: ArchiveList, number: number): Promise<ArchivePage | undefined>;
+  /**
+   * Opens the page after the newest. A page of that number opened already stays as it is and is returned:
+   * a retried render finds its own earlier opening.
+   */
+  openPage(list: ArchiveList, page: ArchivePage): Promise<ArchivePage>;
+}
+
 /** Who holds each reader address: one article per address, taken by a conditional write. */
 export interface Addresses {
   /**
@@ -188,7 +209,7 @@ export interface ImageUsage {
  * The article table as a whole (one DynamoDB table in AWS, one class per adapter): every concern above.
  * Use cases name only the ones they use.
  */
-export type ArticleIndex = Articles & ArticleLists & Addresses & AuditTrail & ImageUsage;
+export type ArticleIndex = Articles & ArticleLists & ArchivePages & Addresses & AuditTrail & ImageUsage;
 
 /** An article taken down, as {@link Articles.withdrawn} lists it. */
 export interface DownArticle {

@@ -79,8 +79,9 @@ export function articlePath(section: string, slug: string): string {
   return `/${section}/${slug}`;
 }
 
-export function sectionPath(section: string, page = 1): string {
-  return page <= 1 ? `/${section}/` : `/${section}/page/${page}`;
+/** A section's front page, or (with `page`) one of its archive pages, `page/1` the oldest. */
+export function sectionPath(section: string, page?: number): string {
+  return page === undefined ? `/${section}/` : `/${section}/page/${page}`;
 }
 
 /** A tag's address part: its words as a slug (`Lai Châu` → `lai-chau`), so spellings that differ only in case,
@@ -116,8 +117,9 @@ export function listedTags(record: Pick<ArticleRecord, 'tags' | 'correction'>): 
   return [...tagSlugs(record.tags), ...(record.correction ? [CORRECTIONS_LIST] : [])];
 }
 
-export function tagPath(slug: string, page = 1): string {
-  return page <= 1 ? `/tag/${slug}/` : `/tag/${slug}/page/${page}`;
+/** A tag's front page, or (with `page`) one of its archive pages, `page/1` the oldest. */
+export function tagPath(slug: string, page?: number): string {
+  return page === undefined ? `/tag/${slug}/` : `/tag/${slug}/page/${page}`;
 }
 
 export function sortKeyOf(publishedAt: Date | string, id: string): string {

@@ -22,4 +22,9 @@ export interface Expectation {
 export interface RenderJob {
   readonly view: ViewId;
   readonly expect?: Expectation;
+  /**
+   * For a section's or a tag's list: the sort keys where the change took or left a place, so that only the
+   * archive pages holding them are rendered (with the front page and the newest). Without them, every page.
+   */
+  readonly at?: readonly string[];
 }

@@ -189,34 +189,34 @@ export interface ListPageInput {
   /** A tag's page: its slug and the spelling shown. */
   readonly tag?: { readonly slug: string; readonly name: string };
   readonly teasers: readonly Teaser[];
-  /** 1-based page number and page count, for section pages. */
+  /** An archive page's number (`page/1` the oldest); the list's front page has none. */
   readonly page?: number;
-  readonly pageCount?: number;
+  /** The page of newer articles ("Trang trước"): the next archive page, or the front page from the newest. */
+  readonly newer?: string;
+  /** The page of older articles ("Trang sau"): the archive page before. */
+  readonly older?: string;
 }
 
-/** The home page (latest across sections), or one page of a section's or a tag's list (latest first). */
-export function renderListPage({
-  site,
-  section,
-  tag,
-  teasers,
-  page = 1,
-  pageCount = 1,
-}: ListPageInput): string {
+/**
+ * The home page (latest across sections), a section's or a tag's front page (its latest), or one of its
+ * archive pages. Archive pages say their number and nothing of how many there are, so that a page that
+ * holds the same articles stays the same page.
+ */
+export function renderListPage({ site, section, tag, teasers, page, newer, older }: ListPageInput): string {
   const isHome = section === undefined && tag === undefined;
   const heading = tag
     ? `Chủ đề: ${tag.name}`
     : section === undefined
       ? 'Tin mới nhất'
       : sectionName(site, section);
-  const pathOf = (n: number) => (tag ? tagPath(tag.slug, n) : sectionPath(section ?? '', n));
-  const pageSuffix = page > 1 ? ` - Trang ${page}` : '';
+  const pathOf = (n?: number) => (tag ? tagPath(tag.slug, n) : sectionPath(section ?? '', n));
+  const pageSuffix = page === undefined ? '' : ` - Trang ${page}`;
   const pagination =
-    !isHome && pageCount > 1
+    !isHome && (newer !== undefined || older !== undefined)
       ? html`<nav class="pagination" aria-label="Phân trang">
-${page > 1 ? html`<a rel="prev" href="${pathOf(page - 1)}">« Trang trước</a>` : html`<span></span>`}
-<span>Trang ${page}/${pageCount}</span>
-${page < pageCount ? html`<a rel="next" href="${pathOf(page + 1)}">Trang sau »</a>` : html`<span></span>`}
+${newer === undefined ? html`<span></span>` : html`<a rel="prev" href="${newer}">« Trang trước</a>`}
+<span>${page === undefined ? 'Mới nhất' : `Trang ${page}`}</span>
+${older === undefined ? html`<span></span>` : html`<a rel="next" href="${older}">Trang sau »</a>`}
 </nav>\n`
       : '';
   const main = html`<h1>${heading}${pageSuffix}</h1>

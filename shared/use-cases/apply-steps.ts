@@ -125,7 +125,11 @@ export async function jobsFor(
       if (t.id !== record.id) views.add(`article/${t.id}`);
     }
   }
-  return [...views].map((view) => ({ view, expect }));
+  // A list's archive pages that can change are those holding the article's places, new and left.
+  const at = [...new Set([record.sortKey, ...from.map((f) => f.sortKey)])].sort();
+  return [...views].map((view) =>
+    view.startsWith('section/') || view.startsWith('tag/') ? { view, expect, at } : { view, expect },
+  );
 }
 
 /** The view of a list an article is in besides home and its section: a tag's, or the corrections. */

@@ -1,3 +1,4 @@
+import { type ArchiveList, type ArchivePage, bucketsToOpen, sortIntoPages } from '../domain/archive.ts';
 import {
   CORRECTIONS_LIST,
   CORRECTIONS_PATH,
@@ -10,7 +11,7 @@ import {
   tagSlug,
 } from '../domain/article.ts';
 import type { SiteConfig } from '../domain/site.ts';
-import type { ArticleLists, Articles, SiteStore, ViewId } from '../ports.ts';
+import type { ArchivePages, ArticleLists, Articles, SiteStore, ViewId } from '../ports.ts';
 import {
   FEED_COUNT,
   FRONT_SITEMAP_KEY,
@@ -35,7 +36,7 @@ import { writeIfChanged } from './site-writes.ts';
 export interface ListDeps {
   readonly site: SiteStore;
   /** Lists are read from the list indexes, and each teaser's article from its record. */
-  readonly index: Articles & ArticleLists;
+  readonly index: Articles & ArticleLists & ArchivePages;
   readonly config: SiteConfig;
 }
 
@@ -118,79 +119,168 @@ export function sitemapView(publishedAt: string): ViewId {
 }
 
 /**
- * Rewrites every page of a section's list, latest first, {@link PAGE_SIZE} to a page, and the section's
- * feed. Pages whose bytes would not change are not written.
+ * Rewrites a section's front page (its latest {@link PAGE_SIZE}), its feed, and its archive pages that can
+ * have changed: the newest (opening the next when it is full) and those holding `at`, the sort keys where
+ * the change that asked took or left a place. Without `at`, every archive page.
  */
-export async function refreshSection({ site, index, config }: ListDeps, section: string): Promise<void> {
-  const all = await index.teasers({ section });
-  await Promise.all([
-    writeListPages(site, all, `${section}/`, {
-      // A section has its front page even before its first article.
-      minimumPages: 1,
-      pathOf: (page) => sectionPath(section, page),
-      render: (teasers, page, pageCount) =>
-        renderListPage({ site: config, section, teasers, page, pageCount }),
+export async function refreshSection(deps: ListDeps, section: string, at?: readonly string[]): Promise<void> {
+  const { site, index, config } = deps;
+  const latest = await refreshList(deps, {
+    list: `section/${section}`,
+    query: { section },
+    pathOf: (page) => sectionPath(section, page),
+    render: (input) => renderListPage({ site: config, section, ...input }),
+    at,
+  });
+  await writeIfChanged(
+    site,
+    fileKey(feedPath(section)),
+    renderRss({
+      site: config,
+      section,
+      teasers: latest ?? (await index.teasers({ section, limit: FEED_COUNT })),
     }),
+    FEED,
+  );
+}
+
+/**
+ * Rewrites a tag's front page and archive pages as a section's are, under the spelling of the tag its
+ * newest article uses; a tag no live article has any more has no pages.
+ */
+export async function refreshTag(deps: ListDeps, tag: string, at?: readonly string[]): Promise<void> {
+  const [newest] = await deps.index.teasers({ tag, limit: 1 });
+  const record = newest && (await deps.index.get(newest.id));
+  const name = record?.tags.find((t) => tagSlug(t) === tag) ?? tag;
+  await refreshList(deps, {
+    list: `tag/${tag}`,
+    query: { tag },
+    pathOf: (page) => tagPath(tag, page),
+    render: (input) => renderListPage({ site: deps.config, tag: { slug: tag, name }, ...input }),
+    at,
+    goneWhenEmpty: true,
+  });
+}
+
+interface ListShape {
+  readonly list: ArchiveList;
+  readonly query: { readonly section?: string; readonly tag?: string };
+  readonly pathOf: (page?: number) => string;
+  readonly render: (input: {
+    teasers: readonly Teaser[];
+    page?: number;
+    newer?: string;
+    older?: string;
+  }) => string;
+  readonly at: readonly string[] | undefined;
+  /** A list with no live article has no pages at all (a tag's); otherwise its front page says so. */
+  readonly goneWhenEmpty?: boolean;
+}
+
+/**
+ * Writes a list's front page and the archive pages that may have changed (see {@link refreshSection}).
+ * Returns the list's latest articles (as many as a feed shows), or undefined when it has none left.
+ */
+async function refreshList(deps: ListDeps, shape: ListShape): Promise<readonly Teaser[] | undefined> {
+  const { site, index } = deps;
+  const { list, query, pathOf } = shape;
+  const folder = pageKey(pathOf()).slice(0, -'index.html'.length);
+  const latest = await index.teasers({ ...query, limit: Math.max(PAGE_SIZE + 1, FEED_COUNT) });
+  if (latest.length === 0 && shape.goneWhenEmpty) {
+    await site.delete([pageKey(pathOf()), ...(await site.list(`${folder}page/`))]);
+    return undefined;
+  }
+  // A list whose front page is missing (new, or back after it had none) gets every archive page.
+  const whole = shape.at === undefined || (await site.get(pageKey(pathOf()))) === undefined;
+  const rendered = whole
+    ? await wholeArchive(index, list, query)
+    : await changedArchive(index, list, query, shape.at);
+  const writes = [...rendered.pages].map(async ([number, teasers]) => {
+    const newer = number === rendered.newest ? pathOf() : pathOf(number + 1);
+    const body = shape.render({
+      teasers,
+      page: number,
+      newer,
+      ...(number > 1 ? { older: pathOf(number - 1) } : {}),
+    });
+    await writeIfChanged(site, pageKey(pathOf(number)), body, LIST_PAGE);
+  });
+  const [firstOlder] = latest.slice(PAGE_SIZE);
+  const older = firstOlder ? pathOf((await index.pageHolding(list, firstOlder.sortKey)).number) : undefined;
+  writes.push(
     writeIfChanged(
       site,
-      fileKey(feedPath(section)),
-      renderRss({ site: config, section, teasers: all }),
-      FEED,
-    ),
-  ]);
-}
-
-/**
- * How deep a tag's pages go: its latest {@link TAG_PAGES} × {@link PAGE_SIZE} articles. A tag can be on a
- * large share of the archive (the province's name); bounded, a publish rewrites a few tag pages, not
- * thousands, and reads a few hundred index entries. Older articles stay in their sections and sitemaps.
- */
-export const TAG_PAGES = 10;
-
-/**
- * Rewrites the pages of a tag's list, latest first, {@link PAGE_SIZE} to a page, under the spelling of the
- * tag its newest article uses; a tag no live article has any more has no pages.
- */
-export async function refreshTag({ site, index, config }: ListDeps, tag: string): Promise<void> {
-  const all = await index.teasers({ tag, limit: TAG_PAGES * PAGE_SIZE });
-  const newest = all[0] && (await index.get(all[0].id));
-  const name = newest?.tags.find((t) => tagSlug(t) === tag) ?? tag;
-  await writeListPages(site, all, `tag/${tag}/`, {
-    minimumPages: 0,
-    pathOf: (page) => tagPath(tag, page),
-    render: (teasers, page, pageCount) =>
-      renderListPage({ site: config, tag: { slug: tag, name }, teasers, page, pageCount }),
-  });
-}
-
-/**
- * Writes a list's pages under `folder` (`folder/index.html`, then `folder/page/2/index.html`, ...) and
- * removes the pages past its end, the front page too when the list may have none.
- */
-async function writeListPages(
-  site: SiteStore,
-  all: readonly Teaser[],
-  folder: string,
-  list: {
-    readonly minimumPages: 0 | 1;
-    readonly pathOf: (page: number) => string;
-    readonly render: (teasers: readonly Teaser[], page: number, pageCount: number) => string;
-  },
-): Promise<void> {
-  const pageCount = Math.max(list.minimumPages, Math.ceil(all.length / PAGE_SIZE));
-  const writes: Promise<unknown>[] = [];
-  for (let page = 1; page <= pageCount; page++) {
-    const body = list.render(all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE), page, pageCount);
-    writes.push(writeIfChanged(site, pageKey(list.pathOf(page)), body, LIST_PAGE));
-  }
+      pageKey(pathOf()),
+      shape.render({ teasers: latest.slice(0, PAGE_SIZE), ...(older ? { older } : {}) }),
+      LIST_PAGE,
+    ).then(() => undefined),
+  );
   await Promise.all(writes);
-  const pages = `${folder}page/`;
-  const stale = (await site.list(pages)).filter((key) => {
-    const n = Number(key.slice(pages.length).split('/')[0]);
-    return !Number.isInteger(n) || n > pageCount || n < 2;
-  });
-  if (pageCount === 0) stale.push(`${folder}index.html`);
-  if (stale.length > 0) await site.delete(stale);
+  if (whole) {
+    // Pages past the newest (or left by another numbering) are no list's.
+    const pages = `${folder}page/`;
+    const stale = (await site.list(pages)).filter((key) => {
+      const n = Number(key.slice(pages.length).split('/')[0]);
+      return !Number.isInteger(n) || n < 1 || n > rendered.newest;
+    });
+    if (stale.length > 0) await site.delete(stale);
+  }
+  return latest.slice(0, FEED_COUNT);
+}
+
+interface ArchiveRender {
+  /** The archive pages to write, by number, each newest first. */
+  readonly pages: Map<number, Teaser[]>;
+  /** The newest page's number. */
+  readonly newest: number;
+}
+
+type ListQuery = ListShape['query'];
+
+/** Opens the pages the newest needs past it, so that none holds more than {@link PAGE_SIZE}. */
+async function openNewest(index: ArchivePages & ArticleLists, list: ArchiveList, query: ListQuery) {
+  const newest = await index.newestPage(list);
+  const inNewest = await index.teasers(
+    newest.after === '' ? { ...query, from: 'oldest' } : { ...query, after: newest.after },
+  );
+  const pages = [newest];
+  for (const page of bucketsToOpen(newest, inNewest)) pages.push(await index.openPage(list, page));
+  return { pages, byPage: sortIntoPages(pages, [...inNewest].reverse()) };
+}
+
+/** Every archive page of a list. */
+async function wholeArchive(
+  index: ArchivePages & ArticleLists,
+  list: ArchiveList,
+  query: ListQuery,
+): Promise<ArchiveRender> {
+  await openNewest(index, list, query);
+  const pages = await index.archivePages(list);
+  const byPage = sortIntoPages(pages, await index.teasers(query));
+  return { pages: byPage, newest: (pages.at(-1) as ArchivePage).number };
+}
+
+/** The archive pages a change can have touched: the newest (and those it opens), and those holding `at`. */
+async function changedArchive(
+  index: ArchivePages & ArticleLists,
+  list: ArchiveList,
+  query: ListQuery,
+  at: readonly string[],
+): Promise<ArchiveRender> {
+  const { pages, byPage } = await openNewest(index, list, query);
+  const first = pages[0] as ArchivePage;
+  for (const sortKey of new Set(at)) {
+    const page = await index.pageHolding(list, sortKey);
+    if (page.number >= first.number || byPage.has(page.number)) continue;
+    const next = await index.archivePage(list, page.number + 1);
+    const holds = await index.teasers(
+      page.after === ''
+        ? { ...query, before: `${next?.after}\u0001` }
+        : { ...query, after: page.after, before: `${next?.after}\u0001` },
+    );
+    byPage.set(page.number, holds);
+  }
+  return { pages: byPage, newest: (pages.at(-1) as ArchivePage).number };
 }
 
 /** The list views an article in these sections appears in. */

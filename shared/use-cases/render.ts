@@ -2,6 +2,7 @@ import { type ArticleRecord, pageKey, type Teaser, tagSlugs } from '../domain/ar
 import { backoffMs } from '../domain/backoff.ts';
 import type {
   Addresses,
+  ArchivePages,
   ArticleLists,
   Articles,
   CdnInvalidator,
@@ -23,7 +24,7 @@ import { removeArticlePages, writeArticlePage } from './site-writes.ts';
 
 export interface RenderDeps extends ListDeps {
   /** Lists, records, and who holds an address (a page is removed only from an address no longer its own). */
-  readonly index: Articles & ArticleLists & Addresses;
+  readonly index: Articles & ArticleLists & ArchivePages & Addresses;
   readonly cdn: CdnInvalidator;
   /** The approved comments each article page shows. */
   readonly shownComments: ShownComments;
@@ -54,15 +55,19 @@ export async function renderViews(
   jobs: readonly RenderJob[],
   delivery: Delivery = { redelivered: false },
 ): Promise<ViewId[]> {
-  const views = new Map<ViewId, Expectation[]>();
+  const views = new Map<ViewId, { expectations: Expectation[]; at: Set<string> | undefined }>();
   for (const job of jobs) {
-    const expectations = views.get(job.view) ?? [];
+    const seen = views.get(job.view);
+    // A job that names no places asks for the whole list, and so does the view then.
+    const whole = job.at === undefined || (seen !== undefined && seen.at === undefined);
+    const at = whole ? undefined : new Set([...(seen?.at ?? []), ...(job.at ?? [])]);
+    const expectations = seen?.expectations ?? [];
     if (job.expect) expectations.push(job.expect);
-    views.set(job.view, expectations);
+    views.set(job.view, { expectations, at });
   }
-  for (const [view, expectations] of views) {
-    for (const expect of expectations) await awaitIndex(deps, expect, view);
-    await renderView(deps, view, delivery);
+  for (const [id, view] of views) {
+    for (const expect of view.expectations) await awaitIndex(deps, expect, id);
+    await renderView(deps, id, delivery, view.at && [...view.at].sort());
   }
   return [...views.keys()];
 }
@@ -75,15 +80,20 @@ export interface Delivery {
   readonly redelivered: boolean;
 }
 
-async function renderView(deps: RenderDeps, view: ViewId, delivery: Delivery): Promise<void> {
+async function renderView(
+  deps: RenderDeps,
+  view: ViewId,
+  delivery: Delivery,
+  at: readonly string[] | undefined,
+): Promise<void> {
   if (view === 'home') return refreshHome(deps);
   if (view === 'corrections') return refreshCorrections(deps);
   const [kind, ...rest] = view.split('/');
   const name = rest.join('/');
   if (kind === 'section' && deps.config.sections.some((s) => s.slug === name))
-    return refreshSection(deps, name);
+    return refreshSection(deps, name, at);
   if (kind === 'article' && name !== '') return renderArticle(deps, name, delivery);
-  if (kind === 'tag' && /^[a-z0-9-]{1,100}$/.test(name)) return refreshTag(deps, name);
+  if (kind === 'tag' && /^[a-z0-9-]{1,100}$/.test(name)) return refreshTag(deps, name, at);
   if (kind === 'sitemap' && /^\d{4}-(0[1-9]|1[0-2])$/.test(name)) return refreshSitemap(deps, name);
   throw new UnknownViewError(`"${view}" is not a view of this site`);
 }

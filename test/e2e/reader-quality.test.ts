@@ -53,7 +53,7 @@ beforeAll(async () => {
     cdnNow: () => Date.now() + skew,
   });
   s3 = new S3Client({ forcePathStyle: true });
-  // Enough articles for a second page of the section, one taken down, one corrected.
+  // Enough articles for a second archive page of the section, one taken down, one corrected.
   for (let i = 0; i < 22; i++) {
     const day = String(1 + (i % 28)).padStart(2, '0');
     await upload(
@@ -85,10 +85,10 @@ afterAll(async () => {
 const PAGES: Record<string, { path: string; status: number }> = {
   home: { path: '/', status: 200 },
   section: { path: '/xa-hoi/', status: 200 },
-  'section-page-2': { path: '/xa-hoi/page/2', status: 200 },
+  'section-archive': { path: '/xa-hoi/page/1', status: 200 },
   article: { path: SEED_PATH, status: 200 },
   tag: { path: '/tag/phong-tho/', status: 200 },
-  'tag-page-2': { path: '/tag/phong-tho/page/2', status: 200 },
+  'tag-archive': { path: '/tag/phong-tho/page/1', status: 200 },
   'not-found': { path: '/xa-hoi/khong-co-bai-nay', status: 404 },
   gone: { path: GONE_PATH, status: 410 },
 };
@@ -232,15 +232,23 @@ describe('every page type', () => {
 });
 
 describe('tag pages', () => {
-  it('lists every live article with a tag, latest first, 20 a page, linked from the articles', async () => {
+  it('lists every live article with a tag, latest first, on archive pages from the oldest, linked from the articles', async () => {
     const first = await fetchText('/tag/phong-tho/');
     expect(first.body).toContain('<h1>Chủ đề: Phong Thổ</h1>');
     const links = (body: string) => [...body.matchAll(/<h2><a href="([^"]+)"/g)].map((m) => m[1]);
-    const second = await fetchText('/tag/phong-tho/page/2');
+    const [oldest, newest] = await Promise.all([
+      fetchText('/tag/phong-tho/page/1'),
+      fetchText('/tag/phong-tho/page/2'),
+    ]);
     expect(links(first.body)).toHaveLength(20);
-    expect(links(second.body)).toHaveLength(2);
-    expect(new Set([...links(first.body), ...links(second.body)]).size).toBe(22);
-    expect(second.body).toContain('href="/tag/phong-tho/">« Trang trước</a>');
+    expect(links(oldest.body)).toHaveLength(20);
+    expect(links(newest.body)).toHaveLength(2);
+    expect(new Set([...links(oldest.body), ...links(newest.body)]).size).toBe(22);
+    expect(links(first.body).slice(0, 2)).toEqual(links(newest.body));
+    // From the front page back in time: the page of the first article it does not show, then the older ones.
+    expect(first.body).toContain('href="/tag/phong-tho/page/1">Trang sau »</a>');
+    expect(newest.body).toContain('href="/tag/phong-tho/">« Trang trước</a>');
+    expect(oldest.body).toContain('href="/tag/phong-tho/page/2">« Trang trước</a>');
     const article = await fetchText(links(first.body)[0] ?? '');
     expect(article.body).toContain('<a class="tag" href="/tag/phong-tho/">Phong Thổ</a>');
     expect((await fetchText('/tag/khong-ai-dung/')).status).toBe(404);

@@ -190,6 +190,28 @@ describe.each([
     await index.releasePath('/xa-hoi/tin', 'a');
     expect(await index.claimPath('/xa-hoi/tin', 'b')).toBeUndefined();
   });
+
+  it("keeps each list's archive pages: the newest, the one holding a sort key, and an opening retried", async () => {
+    const list = 'section/xa-hoi' as const;
+    expect(await index.newestPage(list)).toEqual({ number: 1, after: '' });
+    expect(await index.pageHolding(list, '2024-01-01T00:00:00.000Z#a')).toEqual({ number: 1, after: '' });
+    const second = { number: 2, after: '2024-01-02T00:00:00.000Z#b' };
+    const third = { number: 3, after: '2024-01-03T00:00:00.000Z#c' };
+    expect(await index.openPage(list, second)).toEqual(second);
+    expect(await index.openPage(list, third)).toEqual(third);
+    // A retried opening finds the page as it was opened first.
+    expect(await index.openPage(list, { number: 3, after: '2024-01-03T09:00:00.000Z#z' })).toEqual(third);
+    expect(await index.newestPage(list)).toEqual(third);
+    expect(await index.newestPage('tag/xa-hoi')).toEqual({ number: 1, after: '' });
+    const holding = async (sortKey: string) => (await index.pageHolding(list, sortKey)).number;
+    expect(await holding('2024-01-02T00:00:00.000Z#b')).toBe(1);
+    expect(await holding('2024-01-02T00:00:00.000Z#ba')).toBe(2);
+    expect(await holding('2024-01-03T00:00:00.000Z#c')).toBe(2);
+    expect(await holding('2025-01-01T00:00:00.000Z#x')).toBe(3);
+    expect(await index.archivePage(list, 2)).toEqual(second);
+    expect(await index.archivePage(list, 4)).toBeUndefined();
+    expect(await index.archivePages(list)).toEqual([{ number: 1, after: '' }, second, third]);
+  });
 });
 
 describe.each([

@@ -151,7 +151,15 @@ describe('ingest handler, as Lambda runs it', () => {
         { view: `article/${id}`, expect: { id, version: 1 } },
       ],
       ['home', { view: 'home', expect: { id, version: 1 } }],
-      ['section/xa-hoi', { view: 'section/xa-hoi', expect: { id, version: 1 } }],
+      [
+        'section/xa-hoi',
+        // The section's archive pages that can change: the one holding the article's place.
+        {
+          view: 'section/xa-hoi',
+          expect: { id, version: 1 },
+          at: [`2024-01-02T01:00:00.000Z#${id}`],
+        },
+      ],
       ['sitemap/2024-01', { view: 'sitemap/2024-01', expect: { id, version: 1 } }],
     ]);
     expect(new Set(jobs.map((m) => m.deduplicationId)).size).toBe(jobs.length);

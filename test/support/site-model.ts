@@ -13,7 +13,6 @@ import {
 import { parseDraft } from '#shared/domain/draft.ts';
 import type { SiteStore } from '#shared/ports.ts';
 import { FEED_COUNT, sitemapMonth } from '#shared/render/feeds.ts';
-import { TAG_PAGES } from '#shared/use-cases/lists.ts';
 import { parsePage } from './html.ts';
 import { SITE } from './site.ts';
 
@@ -144,6 +143,33 @@ function teaserLinks(markup: string): string[] {
 }
 
 /**
+ * How a list's pages differ from its articles (newest first): the front page holds the latest
+ * {@link PAGE_SIZE}, and the archive pages, `page/1` up to the newest with none missing, hold them all in
+ * order when read from the newest back.
+ */
+async function listDifferences(
+  site: SiteStore,
+  name: string,
+  expected: readonly string[],
+  pathOf: (page?: number) => string,
+): Promise<string[]> {
+  const problems: string[] = [];
+  const front = teaserLinks((await text(site, pageKey(pathOf()))) ?? '');
+  if (front.join() !== expected.slice(0, PAGE_SIZE).join())
+    problems.push(`${name} front ${front} ≠ ${expected.slice(0, PAGE_SIZE)}`);
+  const folder = `${pageKey(pathOf()).slice(0, -'index.html'.length)}page/`;
+  const numbers = (await site.list(folder)).map((k) => Number(k.slice(folder.length).split('/')[0]));
+  const newest = Math.max(0, ...numbers);
+  if (numbers.length !== newest)
+    problems.push(`${name} archive pages ${numbers.sort()} are not 1 to ${newest}`);
+  const archived: string[] = [];
+  for (let page = newest; page >= 1; page--)
+    archived.push(...teaserLinks((await text(site, pageKey(pathOf(page)))) ?? ''));
+  if (archived.join() !== expected.join()) problems.push(`${name} archive ${archived} ≠ ${expected}`);
+  return problems;
+}
+
+/**
  * Every way the site can differ from the model: a missing or extra article page, a wrong headline, a list
  * that does not hold exactly the live articles in order, related teasers other than the expected ones, a
  * link to an article that is down. An empty list means the site converged.
@@ -183,25 +209,17 @@ export async function differences(
   if (home.join() !== expectedHome.join()) problems.push(`home ${home} ≠ ${expectedHome}`);
   for (const section of SITE.sections) {
     const inSection = live.filter((a) => a.section === section.slug).map((a) => a.path);
-    const pages = Math.max(1, Math.ceil(inSection.length / PAGE_SIZE));
-    const listed: string[] = [];
-    for (let page = 1; page <= pages; page++) {
-      listed.push(...teaserLinks((await text(site, pageKey(sectionPath(section.slug, page)))) ?? ''));
-    }
-    if (listed.join() !== inSection.join()) problems.push(`${section.slug} ${listed} ≠ ${inSection}`);
+    problems.push(
+      ...(await listDifferences(site, `section ${section.slug}`, inSection, (p) =>
+        sectionPath(section.slug, p),
+      )),
+    );
   }
   problems.push(...(await feedDifferences(site, live)));
   const tags = [...new Set(live.flatMap((a) => a.tags))];
   for (const tag of tags) {
-    const tagged = live
-      .filter((a) => a.tags.includes(tag))
-      .slice(0, TAG_PAGES * PAGE_SIZE)
-      .map((a) => a.path);
-    const listed: string[] = [];
-    for (let page = 1; page <= Math.ceil(tagged.length / PAGE_SIZE); page++) {
-      listed.push(...teaserLinks((await text(site, pageKey(tagPath(tag, page)))) ?? ''));
-    }
-    if (listed.join() !== tagged.join()) problems.push(`tag ${tag} ${listed} ≠ ${tagged}`);
+    const tagged = live.filter((a) => a.tags.includes(tag)).map((a) => a.path);
+    problems.push(...(await listDifferences(site, `tag ${tag}`, tagged, (p) => tagPath(tag, p))));
   }
   for (const key of await site.list('tag/')) {
     if (!tags.includes(key.split('/')[1] ?? '')) problems.push(`${key} left for a tag no live article has`);

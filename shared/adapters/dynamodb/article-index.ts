@@ -4,20 +4,29 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateQuery,
   paginateScan,
   QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { type ArchiveList, type ArchivePage, FIRST_PAGE } from '../../domain/archive.ts';
 import { type ArticleRecord, listedTags, type Teaser, teaserOf } from '../../domain/article.ts';
 import { backoffMs } from '../../domain/backoff.ts';
 import type { ArticleIndex, AuditEntry, DownArticle, TeaserQuery } from '../../ports.ts';
 import { isConditionFailure } from './errors.ts';
-import { ARTICLE_TABLE, LIVE_FEED } from './schema.ts';
+import { ARCHIVE_KEY_PREFIX, ARTICLE_TABLE, LIVE_FEED } from './schema.ts';
 
 const { indexes } = ARTICLE_TABLE;
 const articleKey = (id: string) => `article#${id}`;
 const pathKey = (path: string) => `path#${path}`;
+// A list's archive pages after the first, and the head item naming its newest.
+const archiveHead = (list: ArchiveList) => `${ARCHIVE_KEY_PREFIX}${list}`;
+const archiveKey = (list: ArchiveList, number: number) => `${ARCHIVE_KEY_PREFIX}${list}#${number}`;
+const toPage = (item: Record<string, unknown>): ArchivePage => ({
+  number: Number(item.pageNumber),
+  after: String(item.archiveAfter),
+});
 // One item per article: its history as a list, appended to atomically.
 const auditKey = (id: string) => `audit#${id}`;
 // One item per tag of a live article: the tag's list is a Query on the byTag index.
@@ -232,6 +241,96 @@ export class DynamoArticleIndex implements ArticleIndex {
     );
     const ids = (out.Items ?? []).map((i) => String(i.pk).replace(/^article#/, ''));
     return ids[0];
+  }
+
+  async newestPage(list: ArchiveList): Promise<ArchivePage> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { pk: archiveHead(list) }, ConsistentRead: true }),
+    );
+    return out.Item ? toPage(out.Item) : FIRST_PAGE;
+  }
+
+  async pageHolding(list: ArchiveList, sortKey: string): Promise<ArchivePage> {
+    // The newest page from its head item (consistent); the older ones are long in the index.
+    const newest = await this.newestPage(list);
+    if (newest.after < sortKey) return newest;
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: indexes.byArchivePage.name,
+        KeyConditionExpression: '#l = :l AND #a < :s',
+        ExpressionAttributeNames: { '#l': indexes.byArchivePage.partitionKey, '#a': 'archiveAfter' },
+        ExpressionAttributeValues: { ':l': list, ':s': sortKey },
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    const item = out.Items?.[0];
+    return item ? toPage(item) : FIRST_PAGE;
+  }
+
+  async archivePages(list: ArchiveList): Promise<ArchivePage[]> {
+    const pages = [FIRST_PAGE];
+    const found = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.table,
+        IndexName: indexes.byArchivePage.name,
+        KeyConditionExpression: '#l = :l',
+        ExpressionAttributeNames: { '#l': indexes.byArchivePage.partitionKey },
+        ExpressionAttributeValues: { ':l': list },
+      },
+    );
+    for await (const page of found) for (const item of page.Items ?? []) pages.push(toPage(item));
+    // The index may not show the newest page yet: its head item does.
+    const newest = await this.newestPage(list);
+    if (newest.number > (pages.at(-1) as ArchivePage).number) pages.push(newest);
+    return pages;
+  }
+
+  async archivePage(list: ArchiveList, number: number): Promise<ArchivePage | undefined> {
+    if (number === 1) return FIRST_PAGE;
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { pk: archiveKey(list, number) }, ConsistentRead: true }),
+    );
+    return out.Item ? toPage(out.Item) : undefined;
+  }
+
+  async openPage(list: ArchiveList, page: ArchivePage): Promise<ArchivePage> {
+    let opened = page;
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: archiveKey(list, page.number),
+            archiveList: list,
+            archiveAfter: page.after,
+            pageNumber: page.number,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      // Opened by an earlier try of this render: that page stands.
+      opened = (await this.archivePage(list, page.number)) ?? page;
+    }
+    // The head names the newest page; it never goes back.
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: archiveHead(list) },
+          UpdateExpression: 'SET archiveAfter = :a, pageNumber = :n',
+          ConditionExpression: 'attribute_not_exists(pageNumber) OR pageNumber < :n',
+          ExpressionAttributeValues: { ':a': opened.after, ':n': opened.number },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+    return opened;
   }
 
   async claimPath(path: string, id: string): Promise<string | undefined> {

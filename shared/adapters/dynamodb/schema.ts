@@ -8,7 +8,10 @@
  * `tag#<tag slug>#<id>`, carrying `tagFeed` (the slug) and the teaser: the fourth index answers "latest N
  * with tag X". Each upload the pipeline applied is an item, `applied#<drafts-bucket key>`, carrying
  * `uploadFeed` ("applied") and its key as `uploadKey`: the fifth index lists them in key order, as S3 lists
- * the bucket, for a reconcile to compare the two page by page.
+ * the bucket, for a reconcile to compare the two page by page. Each archive page a list opened after its first
+ * is an item, `archive#<list>#<number>`, carrying `archiveList` and the sort key it starts after as
+ * `archiveAfter`: the sixth index finds the page that holds a sort key, in one Query; `archive#<list>` names
+ * the newest (read consistently, as the index follows a moment behind).
  */
 export const ARTICLE_TABLE = {
   partitionKey: 'pk',
@@ -18,7 +21,10 @@ export const ARTICLE_TABLE = {
     byDraft: { name: 'byDraft', partitionKey: 'draftKey' },
     byTag: { name: 'byTag', partitionKey: 'tagFeed', sortKey: 'sortKey' },
     byUpload: { name: 'byUpload', partitionKey: 'uploadFeed', sortKey: 'uploadKey' },
+    byArchivePage: { name: 'byArchivePage', partitionKey: 'archiveList', sortKey: 'archiveAfter' },
   },
+  /** Attributes the archive pages' index carries besides its keys: the page's number. */
+  archiveAttributes: ['pageNumber'],
   /** Attributes the uploads index carries besides its keys: what a reconcile compares. */
   uploadAttributes: ['etag', 'dueAt', 'appliedAt'],
   /** Attributes the list indexes carry besides their keys: exactly what a teaser shows. */
@@ -26,6 +32,8 @@ export const ARTICLE_TABLE = {
 } as const;
 
 export const LIVE_FEED = 'live';
+/** What every archive page's item key starts with (the render function may write those items only). */
+export const ARCHIVE_KEY_PREFIX = 'archive#';
 export const UPLOAD_FEED = 'applied';
 
 /**

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type ArchiveList, type ArchivePage, FIRST_PAGE, pageHolding } from '../../domain/archive.ts';
 import type { ArticleRecord, Teaser } from '../../domain/article.ts';
 import { listedTags, teaserOf } from '../../domain/article.ts';
 import { encodeEdgeRule } from '../../domain/edge-rules.ts';
@@ -239,6 +240,33 @@ export class MemoryArticleIndex implements ArticleIndex {
 
   async idForDraft(draftKey: string): Promise<string | undefined> {
     return this.#byDraft.get(draftKey)?.[0];
+  }
+
+  /** Each list's archive pages after the first, by number. */
+  readonly archives = new Map<ArchiveList, ArchivePage[]>();
+
+  async newestPage(list: ArchiveList): Promise<ArchivePage> {
+    return this.archives.get(list)?.at(-1) ?? FIRST_PAGE;
+  }
+  async pageHolding(list: ArchiveList, sortKey: string): Promise<ArchivePage> {
+    return pageHolding(await this.archivePages(list), sortKey);
+  }
+  async archivePages(list: ArchiveList): Promise<ArchivePage[]> {
+    return [FIRST_PAGE, ...(this.archives.get(list) ?? [])];
+  }
+  async archivePage(list: ArchiveList, number: number): Promise<ArchivePage | undefined> {
+    return (await this.archivePages(list))[number - 1];
+  }
+  async openPage(list: ArchiveList, page: ArchivePage): Promise<ArchivePage> {
+    const opened = this.archives.get(list) ?? [];
+    const existing = opened[page.number - 2];
+    if (existing) return existing;
+    if (page.number !== opened.length + 2)
+      throw new Error(
+        `page ${page.number} of ${list} is not the next one (${opened.length + 1} is the newest)`,
+      );
+    this.archives.set(list, [...opened, { ...page }]);
+    return page;
   }
   async claimPath(path: string, id: string): Promise<string | undefined> {
     const holder = this.paths.get(path);
