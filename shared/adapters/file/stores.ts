@@ -116,7 +116,17 @@ class Folder {
     const folder = prefix.includes('/') ? this.path(prefix.slice(0, prefix.lastIndexOf('/'))) : this.#root;
     let entries: Dirent[];
     try {
-      entries = readdirSync(folder, { recursive: true, withFileTypes: true });
+      entries =
+        folder === this.#root
+          ? // Dot-folders at the top are a tool's own (a build keeps its state in one), never content.
+            readdirSync(folder, { withFileTypes: true })
+              .filter((e) => !e.name.startsWith('.'))
+              .flatMap((e) =>
+                e.isDirectory()
+                  ? [e, ...readdirSync(join(folder, e.name), { recursive: true, withFileTypes: true })]
+                  : [e],
+              )
+          : readdirSync(folder, { recursive: true, withFileTypes: true });
     } catch (error) {
       if (isMissing(error)) return [];
       throw error;

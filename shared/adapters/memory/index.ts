@@ -303,12 +303,70 @@ export class MemoryArticleIndex implements ArticleIndex {
   async articlesShowing(siteKey: string): Promise<string[]> {
     return this.#articlePhotos.usersOf(siteKey);
   }
+
+  /** Everything but the records themselves, for {@link importState} in another process. */
+  exportState(): IndexState {
+    const ids = [...new Set([...this.#byDraft.values()].flat())];
+    const articles = ids.flatMap((id) => {
+      const record = this.records.get(id);
+      if (!record) return [];
+      const { draftKey, status } = record;
+      return [{ teaser: teaserOf(record), status, draftKey, listedTags: listedTags(record) }];
+    });
+    return {
+      articles,
+      paths: [...this.paths.entries()],
+      archives: [...this.archives.entries()],
+      audits: [...this.audits.entries()],
+      draftImages: this.#draftImages.entries(),
+      articlePhotos: this.#articlePhotos.entries(),
+    };
+  }
+
+  /** Takes up a state {@link exportState} gave, over records already in this index's record store. */
+  importState(state: IndexState): void {
+    for (const { teaser, status, draftKey, listedTags: tags } of state.articles) {
+      this.#byDraft.set(draftKey, [...(this.#byDraft.get(draftKey) ?? []), teaser.id]);
+      if (status === 'withdrawn') this.#withdrawn.add(teaser.id);
+      if (status !== 'live') continue;
+      this.#overall.insert(teaser);
+      this.#sectionList(teaser.section).insert(teaser);
+      for (const tag of tags) this.#list(this.#byTag, tag).insert(teaser);
+    }
+    for (const [path, id] of state.paths) this.paths.set(path, id);
+    for (const [list, pages] of state.archives) this.archives.set(list, [...pages]);
+    for (const [id, entries] of state.audits) this.audits.set(id, [...entries]);
+    for (const [owner, things] of state.draftImages) this.#draftImages.set(owner, things);
+    for (const [owner, things] of state.articlePhotos) this.#articlePhotos.set(owner, things);
+  }
+}
+
+/**
+ * What a {@link MemoryArticleIndex} holds besides whole records, as plain data: enough to answer every
+ * query again in another process, with the records read from their store (a folder).
+ */
+export interface IndexState {
+  /** Every article, in the order first stored: what its lists need of it. */
+  readonly articles: readonly {
+    readonly teaser: Teaser;
+    readonly status: ArticleRecord['status'];
+    readonly draftKey: string;
+    readonly listedTags: readonly string[];
+  }[];
+  readonly paths: readonly (readonly [string, string])[];
+  readonly archives: readonly (readonly [ArchiveList, readonly ArchivePage[]])[];
+  readonly audits: readonly (readonly [string, readonly AuditEntry[]])[];
+  readonly draftImages: readonly (readonly [string, readonly string[]])[];
+  readonly articlePhotos: readonly (readonly [string, readonly string[]])[];
 }
 
 /** Who uses what, both ways: drafts naming images, articles showing photos. */
 class Usage {
   readonly #uses = new Map<string, string[]>();
   readonly #users = new Map<string, Set<string>>();
+  entries(): [string, string[]][] {
+    return [...this.#uses.entries()];
+  }
   usedBy(owner: string): string[] {
     return [...(this.#uses.get(owner) ?? [])];
   }
