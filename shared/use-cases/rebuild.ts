@@ -1,11 +1,9 @@
-import { CORRECTIONS_PATH, pageKey, tagSlugs } from '../domain/article.ts';
 import { classifyKey } from '../domain/upload-keys.ts';
-import type { CdnInvalidator, UploadVersion, ViewId } from '../ports.ts';
-import { sitemapKey } from '../render/feeds.ts';
-import { allLists, refreshSitemapIndex, sitemapMonths, sitemapView } from './lists.ts';
-import { renderViews } from './render.ts';
+import type { CdnInvalidator, DownArticle, UploadVersion, ViewId } from '../ports.ts';
+import { refreshSitemapIndex } from './lists.ts';
+import { applyUploads, renderViewBatch, sweepSite, viewsToRender } from './rebuild-steps.ts';
 import { publishSiteFrame } from './site-frame.ts';
-import { type SyncDeps, syncChange } from './sync-draft.ts';
+import type { SyncDeps } from './sync-draft.ts';
 
 export interface RebuildProgress {
   readonly phase: 'drafts' | 'pages';
@@ -64,78 +62,46 @@ export async function rebuildSite(
   });
   orphaned.sort();
   const keys = [...draftKeys, ...orphaned];
+  const found = new Set<ViewId>();
   let applied = 0;
   await eachConcurrently(keys, async (key) => {
-    await syncChange(deps, { key, eventTime: options.now, force: true, rebuild: true });
+    for (const view of await applyUploads(deps, [{ key, etag: '' }], options.now)) found.add(view);
     options.onProgress?.({ phase: 'drafts', done: ++applied, total: keys.length });
   });
 
   // Articles taken down before: their addresses answer 410 again (the edge store may have been lost or
   // replaced); one another article has claimed since is that article's.
-  for await (const page of index.withdrawn()) {
-    for (const down of page) {
-      for (const path of new Set([down.path, ...down.formerPaths])) {
-        const holder = await index.holderOf(path);
-        if (holder === undefined || holder === down.id) await deps.edge.set(path, { status: 410 });
-      }
-    }
-  }
+  for await (const page of index.withdrawn()) await answerGoneAgain(deps, page);
 
   // Every draft applied names the images it uses: those are applied too, as they are now.
-  const appliedAt = options.now.toISOString();
-  await eachConcurrently(images, (image) =>
-    deps.applied.record({ key: image.key, etag: image.etag, appliedAt }),
-  );
+  await applyUploads(deps, images, options.now);
 
   await publishSiteFrame(site, config);
-  const articles = await index.teasers({});
-  const months = new Set(articles.map((t) => sitemapView(t.publishedAt)));
-  // Every tag a live article has, and every tag that has pages now (those no article has any more go).
-  const tags = new Set(
-    (await site.list('tag/')).map((key) => key.split('/')[1] ?? '').filter((t) => t !== ''),
-  );
-  await eachConcurrently(articles, async (t) => {
-    for (const tag of tagSlugs((await index.get(t.id))?.tags ?? [])) tags.add(tag);
-  });
-  const views: ViewId[] = [
-    ...articles.map((t): ViewId => `article/${t.id}`),
-    ...allLists(config),
-    ...[...months].sort(),
-    ...[...tags].sort().map((t): ViewId => `tag/${t}`),
-  ];
+  const views = viewsToRender(deps, found);
   let rendered = 0;
   await eachConcurrently(views, async (view) => {
-    await renderViews(deps, [{ view }]);
+    await renderViewBatch(deps, [view]);
     options.onProgress?.({ phase: 'pages', done: ++rendered, total: views.length });
   });
-
   await refreshSitemapIndex(deps);
 
-  // Pages no view owns any more (articles down, list pages beyond the last): media and assets stay.
-  const owned = new Set([...articles.map((t) => pageKey(t.path))]);
-  const stray = (await site.list(''))
-    // Tag pages are their views' own: rendered above, removed there when no article has the tag.
-    .filter((key) => key.endsWith('/index.html') && !owned.has(key) && !key.startsWith('tag/'))
-    .filter(
-      (key) =>
-        !isListPage(
-          key,
-          config.sections.map((s) => s.slug),
-        ),
-    );
-  // Sitemaps of months that have no live article any more.
-  const ownedSitemaps = new Set((await sitemapMonths(index)).map(sitemapKey));
-  stray.push(
-    ...(await site.list('sitemaps/')).filter(
-      (k) => /^sitemaps\/\d{4}-\d{2}\.xml$/.test(k) && !ownedSitemaps.has(k),
-    ),
-  );
-  if (stray.length > 0) await site.delete(stray);
+  // Pages no view owns any more (articles down, tags no article has, months without articles).
+  const stray = await sweepSite(deps, await site.list(''));
   for (const key of stray)
     if (key.endsWith('/index.html')) changed.add(`/${key.slice(0, -'/index.html'.length)}`);
   const limit = options.pathsOneByOne ?? REBUILD_PATHS_ONE_BY_ONE;
   await cdn.invalidate(changed.size > limit ? ['/*'] : [...changed].sort());
   return { drafts: keys.length, pages: views.length, removed: stray.length };
+}
+
+/** Answers an article's addresses 410 again, but one another article has claimed since. */
+export async function answerGoneAgain(deps: SyncDeps, down: readonly DownArticle[]): Promise<void> {
+  for (const article of down) {
+    for (const path of new Set([article.path, ...article.formerPaths])) {
+      const holder = await deps.index.holderOf(path);
+      if (holder === undefined || holder === article.id) await deps.edge.set(path, { status: 410 });
+    }
+  }
 }
 
 /**
@@ -156,11 +122,4 @@ async function eachConcurrently<T>(items: readonly T[], work: (item: T) => Promi
     while (next < items.length) await work(items[next++] as T);
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
-}
-
-function isListPage(key: string, sections: readonly string[]): boolean {
-  if (key === pageKey(CORRECTIONS_PATH)) return true;
-  const [section, ...rest] = key.split('/');
-  if (!section || !sections.includes(section)) return false;
-  return rest.length === 1 || (rest.length === 3 && rest[0] === 'page');
 }
