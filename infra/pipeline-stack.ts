@@ -30,6 +30,7 @@ import { DESK_API, DESK_PREVIEW } from '../functions/desk/handler.ts';
 import { CommentsApi } from './constructs/comments-api.ts';
 import { DeskApi } from './constructs/desk-api.ts';
 import { PipelineFunction } from './constructs/pipeline-function.ts';
+import { RebuildMachine } from './constructs/rebuild-machine.ts';
 import { CDN_CACHE, FILE_PATH_PREFIXES } from './edge/cache-policy.ts';
 import { CONTENT_SECURITY_POLICY, HSTS_MAX_AGE_SECONDS, PERMISSIONS_POLICY } from './edge/headers.ts';
 import { EDGE_FUNCTION_MAX_BYTES, edgeAnswers, edgeFunctionSource } from './edge/url-rewrite.ts';
@@ -367,6 +368,25 @@ export class PipelineStack extends Stack {
       [schedules],
       'One schedule per scheduled draft, named publish-<hash of its key>: only schedules with that prefix.',
     );
+
+    // The rebuild of a site of any size: a state machine whose tasks are steps the ingest function runs.
+    const rebuild = new RebuildMachine(this, 'Rebuild', {
+      ingest: ingest.fn,
+      drafts,
+      site,
+      concurrency: settings.rebuildConcurrency,
+      logRetention,
+    });
+    ingest.fn.addEnvironment('REBUILD_WORK_BUCKET', rebuild.work.bucketName);
+    acknowledgeWildcardResources(
+      ingest.role,
+      [rebuild.work.arnForObjects('rebuilds/*')],
+      "The rebuild's work, in its own bucket: each execution's objects are named by the execution.",
+    );
+    new CfnOutput(this, 'RebuildStateMachineArn', {
+      value: rebuild.stateMachine.stateMachineArn,
+      description: 'Start a rebuild: npm run rebuild -- --aws (docs/operations.md)',
+    });
 
     const render = new PipelineFunction(this, 'Render', {
       entry: entry('render/index.ts'),

@@ -29,6 +29,11 @@ export interface NewsroomSettings {
   /** Minutes between two reconciles (each compares the drafts bucket with what was applied). */
   readonly reconcileEveryMinutes: number;
   /**
+   * Batches a rebuild runs at once in each of its maps (ingest invocations): bounded by what the table and
+   * the buckets take without throttling (docs/performance.md models it).
+   */
+  readonly rebuildConcurrency: number;
+  /**
    * The one role that may delete draft versions, change the drafts bucket's versioning or lifecycle, or
    * its policy (break-glass); without it, no one can (the account's root user aside).
    */
@@ -85,6 +90,7 @@ const deploymentSchema = z
     accessLogRetentionDays: z.number().int().min(1).default(365),
     hstsPreload: z.boolean().default(false),
     reconcileEveryMinutes: z.number().int().min(1).max(1440).default(15),
+    rebuildConcurrency: z.number().int().min(1).max(1000).default(40),
     draftLockDays: z.number().int().min(1).max(3650).default(30),
     breakGlassRoleArn: z
       .string()

@@ -5,7 +5,7 @@ import type { ReaderComment, ShownComment } from './domain/comments.ts';
 import type { EdgeRule } from './domain/edge-rules.ts';
 import type { ImageType } from './domain/images.ts';
 import type { EditorReport } from './domain/report.ts';
-import type { RenderJob } from './domain/views.ts';
+import type { RenderJob, ViewId } from './domain/views.ts';
 
 // Types of the domain the ports speak in, for the adapters' convenience.
 export type { AuditEntry } from './domain/audit.ts';
@@ -135,7 +135,26 @@ export interface Articles {
    * Every article that is down for good (withdrawn), with the addresses it had, a page at a time: what a
    * rebuild needs to answer them 410 again where the edge rules were lost. Reads the whole table.
    */
-  withdrawn(): AsyncIterable<readonly DownArticle[]>;
+  withdrawn(part?: TablePart): AsyncIterable<readonly DownArticle[]>;
+}
+
+/** One of `of` parts of the table, read side by side (a parallel scan's segment). */
+export interface TablePart {
+  readonly segment: number;
+  readonly of: number;
+}
+
+/**
+ * What a rebuild spread over many tasks hands on between its steps (a work bucket in AWS): the views each
+ * batch of drafts found, then the whole plan of views to render, which the next step reads as its items.
+ */
+export interface RebuildWork {
+  /** Keeps the views one batch found; a batch done again replaces what it kept. */
+  keepFound(run: string, batch: string, views: readonly ViewId[]): Promise<void>;
+  /** Everything the batches of a run found, a batch at a time. */
+  found(run: string): AsyncIterable<readonly ViewId[]>;
+  /** Writes the plan (a JSON array of views) and says where it is, for the state machine's item reader. */
+  keepPlan(run: string, views: readonly ViewId[]): Promise<{ readonly bucket: string; readonly key: string }>;
 }
 
 /** The lists pages are built from: live articles' teasers, by query on indexes, never by scanning. */

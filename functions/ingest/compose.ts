@@ -12,6 +12,7 @@ import { DynamoAppliedUploads } from '#shared/adapters/dynamodb/applied-uploads.
 import { DynamoArticleIndex } from '#shared/adapters/dynamodb/article-index.ts';
 import { DynamoComments } from '#shared/adapters/dynamodb/comments.ts';
 import { DynamoLeaseStore } from '#shared/adapters/dynamodb/leases.ts';
+import { S3RebuildWork } from '#shared/adapters/s3/rebuild-work.ts';
 import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
 import { EventBridgePublishScheduler } from '#shared/adapters/scheduler/eventbridge.ts';
 import { SharpRenditions } from '#shared/adapters/sharp/renditions.ts';
@@ -64,6 +65,7 @@ export function composeIngest(env: NodeJS.ProcessEnv, overrides: IngestOverrides
         roleArn: need('SCHEDULER_ROLE_ARN'),
         deadLetterArn: need('SCHEDULE_DEAD_LETTER_ARN'),
       }),
+    ...(env.REBUILD_WORK_BUCKET ? { rebuildWork: new S3RebuildWork(s3, env.REBUILD_WORK_BUCKET) } : {}),
     log: overrides.log ?? new Logger({ serviceName: 'ingest' }),
     // Its `service` dimension from POWERTOOLS_SERVICE_NAME, as the log's.
     metrics:

@@ -4,9 +4,10 @@ import {
   isScheduledPublishEvent,
   type ScheduledPublishEvent,
 } from '#shared/adapters/scheduler/eventbridge.ts';
-import type { Log, OpsMetrics } from '#shared/ports.ts';
+import type { Log, OpsMetrics, RebuildWork } from '#shared/ports.ts';
 import { renderClosedThreads } from '#shared/use-cases/comments.ts';
 import { type RebuildResult, rebuildSite } from '#shared/use-cases/rebuild.ts';
+import { type RebuildStep, type RebuildStepResult, runRebuildStep } from '#shared/use-cases/rebuild-steps.ts';
 import {
   RECONCILE_BUDGET,
   RECONCILE_SETTLE_MS,
@@ -21,6 +22,18 @@ export interface IngestHandlerDeps extends SyncDeps {
   readonly draftsBucket: string;
   readonly log: Log;
   readonly metrics: OpsMetrics;
+  /** Where the rebuild state machine's steps hand on their work (only where the stack has one). */
+  readonly rebuildWork?: RebuildWork;
+}
+
+/** Sent by the rebuild state machine: one step of a rebuild spread over many tasks. */
+export interface RebuildStepEvent {
+  readonly rebuildStep: RebuildStep;
+}
+
+function isRebuildStepEvent(event: unknown): event is RebuildStepEvent {
+  const step = (event as Partial<RebuildStepEvent> | null)?.rebuildStep;
+  return typeof step === 'object' && step !== null && typeof step.step === 'string';
 }
 
 /** Invoked by ops (`aws lambda invoke --payload '{"rebuild":{}}'`): regenerate the whole site. */
@@ -104,11 +117,19 @@ export function makeIngestHandler(deps: IngestHandlerDeps) {
   };
 
   return async (
-    event: SQSEvent | ScheduledPublishEvent | RebuildEvent | ReconcileEvent,
+    event: SQSEvent | ScheduledPublishEvent | RebuildEvent | ReconcileEvent | RebuildStepEvent,
     context?: Context,
-  ): Promise<SQSBatchResponse | RebuildResult | ReconcileResult | undefined> => {
+  ): Promise<SQSBatchResponse | RebuildResult | ReconcileResult | RebuildStepResult | undefined> => {
     // Stylesheet, clock script and error pages: written once per container, before any page needs them.
     await siteFrameWritten();
+    if (isRebuildStepEvent(event)) {
+      if (!deps.rebuildWork) throw new UnknownEventError('this stack has no rebuild work bucket');
+      const result = await runRebuildStep({ ...deps, work: deps.rebuildWork }, event.rebuildStep, {
+        ...(context ? { stop: () => context.getRemainingTimeInMillis() < MESSAGE_TIME_RESERVE_MS } : {}),
+      });
+      deps.log.info('rebuild step done', { step: event.rebuildStep.step, ...result });
+      return result;
+    }
     if (isScheduledPublishEvent(event)) {
       await due(event);
       return undefined;

@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto';
 import { CORRECTIONS_PATH, pageKey, tagSlugs } from '../domain/article.ts';
 import { classifyKey } from '../domain/upload-keys.ts';
-import type { ViewId } from '../ports.ts';
+import type { DownArticle, RebuildWork, ViewId } from '../ports.ts';
 import { monthStart, nextMonth } from '../render/feeds.ts';
-import { allLists, sitemapView } from './lists.ts';
+import { allLists, refreshSitemapIndex, sitemapView } from './lists.ts';
+import { reconcile } from './reconcile.ts';
 import { renderViews } from './render.ts';
+import { publishSiteFrame } from './site-frame.ts';
 import { type SyncDeps, syncChange } from './sync-draft.ts';
 
 /**
@@ -52,6 +55,16 @@ export async function applyUploads(
     for (const tag of tagSlugs(record.tags)) views.add(`tag/${tag}`);
   }
   return [...views].sort();
+}
+
+/** Answers an article's addresses 410 again, but one another article has claimed since. */
+export async function answerGoneAgain(deps: SyncDeps, down: readonly DownArticle[]): Promise<void> {
+  for (const article of down) {
+    for (const path of new Set([article.path, ...article.formerPaths])) {
+      const holder = await deps.index.holderOf(path);
+      if (holder === undefined || holder === article.id) await deps.edge.set(path, { status: 410 });
+    }
+  }
 }
 
 /** Every view a rebuild renders: those its batches named, and every list of the site, each once. */
@@ -105,4 +118,102 @@ export async function sweepSite(deps: SyncDeps, keys: readonly string[]): Promis
   }
   if (stray.length > 0) await deps.site.delete(stray);
   return stray;
+}
+
+/**
+ * One task of the rebuild state machine (`infra/constructs/rebuild-machine.ts`), as it sends it: each
+ * names its step and carries the batch the state machine's map gave it.
+ */
+export type RebuildStep =
+  | { readonly step: 'frame' }
+  | {
+      readonly step: 'apply';
+      readonly run: string;
+      readonly now: string;
+      /** Objects of the drafts bucket, as the map's S3 listing gives them (`Etag` with its quotes). */
+      readonly uploads: readonly { readonly Key: string; readonly Etag?: string; readonly ETag?: string }[];
+    }
+  | { readonly step: 'catch-up'; readonly now: string }
+  | { readonly step: 'withdrawn'; readonly segment: number; readonly of: number }
+  | { readonly step: 'plan'; readonly run: string }
+  | { readonly step: 'render'; readonly views: readonly ViewId[] }
+  | { readonly step: 'sweep'; readonly objects: readonly { readonly Key: string }[] }
+  | { readonly step: 'finish' };
+
+export interface RebuildStepDeps extends SyncDeps {
+  readonly work: RebuildWork;
+}
+
+/** What a step hands back to the state machine: small, so that no state's output nears its limit. */
+export type RebuildStepResult = Record<string, string | number | boolean>;
+
+/**
+ * Runs one step of a rebuild spread over tasks. Every step may run again (a retried task, a redriven
+ * execution) with the same result: drafts are applied again through the change path, views are rendered
+ * from the index, a batch's findings are replaced.
+ */
+export async function runRebuildStep(
+  deps: RebuildStepDeps,
+  task: RebuildStep,
+  options: { readonly stop?: () => boolean } = {},
+): Promise<RebuildStepResult> {
+  switch (task.step) {
+    case 'frame':
+      await publishSiteFrame(deps.site, deps.config);
+      return { written: true };
+    case 'apply': {
+      const uploads = task.uploads.map((u) => ({ key: u.Key, etag: u.Etag ?? u.ETag ?? '' }));
+      const found = await applyUploads(deps, uploads, new Date(task.now));
+      // Named by its first key: a batch done again replaces what it kept.
+      const batch = createHash('sha256')
+        .update(uploads[0]?.key ?? '')
+        .digest('hex')
+        .slice(0, 32);
+      await deps.work.keepFound(task.run, batch, found);
+      return { applied: uploads.length, views: found.length };
+    }
+    case 'catch-up': {
+      // Removals whose events were lost, and scheduled drafts past due: the reconcile's comparison.
+      const result = await reconcile(deps, {
+        now: new Date(task.now),
+        budget: 1000,
+        ...(options.stop ? { stop: options.stop } : {}),
+      });
+      return { complete: result.complete, applied: result.applied, failed: result.failed };
+    }
+    case 'withdrawn': {
+      let articles = 0;
+      for await (const page of deps.index.withdrawn({ segment: task.segment, of: task.of })) {
+        await answerGoneAgain(deps, page);
+        articles += page.length;
+      }
+      return { articles };
+    }
+    case 'plan': {
+      const found = new Set<ViewId>();
+      for await (const views of deps.work.found(task.run)) for (const view of views) found.add(view);
+      const views = viewsToRender(deps, found);
+      const plan = await deps.work.keepPlan(task.run, views);
+      return { ...plan, views: views.length };
+    }
+    case 'render':
+      await renderViewBatch(deps, task.views);
+      return { rendered: task.views.length };
+    case 'sweep': {
+      const removed = await sweepSite(
+        deps,
+        task.objects.map((o) => o.Key),
+      );
+      const pages = removed
+        .filter((k) => k.endsWith('/index.html'))
+        .map((k) => `/${k.slice(0, -'/index.html'.length)}`);
+      await deps.cdn.invalidate(pages);
+      return { removed: removed.length };
+    }
+    case 'finish':
+      await refreshSitemapIndex(deps);
+      // Every page was rendered again: one path for the whole distribution.
+      await deps.cdn.invalidate(['/*']);
+      return { invalidated: '/*' };
+  }
 }

@@ -1,7 +1,7 @@
 import { classifyKey } from '../domain/upload-keys.ts';
-import type { CdnInvalidator, DownArticle, UploadVersion, ViewId } from '../ports.ts';
+import type { CdnInvalidator, UploadVersion, ViewId } from '../ports.ts';
 import { refreshSitemapIndex } from './lists.ts';
-import { applyUploads, renderViewBatch, sweepSite, viewsToRender } from './rebuild-steps.ts';
+import { answerGoneAgain, applyUploads, renderViewBatch, sweepSite, viewsToRender } from './rebuild-steps.ts';
 import { publishSiteFrame } from './site-frame.ts';
 import type { SyncDeps } from './sync-draft.ts';
 
@@ -92,16 +92,6 @@ export async function rebuildSite(
   const limit = options.pathsOneByOne ?? REBUILD_PATHS_ONE_BY_ONE;
   await cdn.invalidate(changed.size > limit ? ['/*'] : [...changed].sort());
   return { drafts: keys.length, pages: views.length, removed: stray.length };
-}
-
-/** Answers an article's addresses 410 again, but one another article has claimed since. */
-export async function answerGoneAgain(deps: SyncDeps, down: readonly DownArticle[]): Promise<void> {
-  for (const article of down) {
-    for (const path of new Set([article.path, ...article.formerPaths])) {
-      const holder = await deps.index.holderOf(path);
-      if (holder === undefined || holder === article.id) await deps.edge.set(path, { status: 410 });
-    }
-  }
 }
 
 /**

@@ -13,7 +13,7 @@ import {
 import { type ArchiveList, type ArchivePage, FIRST_PAGE } from '../../domain/archive.ts';
 import { type ArticleRecord, listedTags, type Teaser, teaserOf } from '../../domain/article.ts';
 import { backoffMs } from '../../domain/backoff.ts';
-import type { ArticleIndex, AuditEntry, DownArticle, TeaserQuery } from '../../ports.ts';
+import type { ArticleIndex, AuditEntry, DownArticle, TablePart, TeaserQuery } from '../../ports.ts';
 import { isConditionFailure } from './errors.ts';
 import { ARCHIVE_KEY_PREFIX, ARTICLE_TABLE, LIVE_FEED } from './schema.ts';
 
@@ -89,7 +89,7 @@ export class DynamoArticleIndex implements ArticleIndex {
     return out.Item ? toRecord(out.Item) : undefined;
   }
 
-  async *withdrawn(): AsyncIterable<DownArticle[]> {
+  async *withdrawn(part?: TablePart): AsyncIterable<DownArticle[]> {
     // No index lists them (a sparse index of every withdrawn article would cost a write on each takedown
     // for a rebuild's sake): a scan, projected to the addresses, run by rebuilds only.
     const pages = paginateScan(
@@ -100,6 +100,7 @@ export class DynamoArticleIndex implements ArticleIndex {
         ProjectionExpression: 'id, #path, formerPaths',
         ExpressionAttributeNames: { '#status': 'status', '#path': 'path' },
         ExpressionAttributeValues: { ':article': 'article#', ':withdrawn': 'withdrawn' },
+        ...(part ? { Segment: part.segment, TotalSegments: part.of } : {}),
       },
     );
     for await (const page of pages) {

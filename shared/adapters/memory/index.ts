@@ -20,13 +20,16 @@ import {
   type OpsMetrics,
   type PublishScheduler,
   type PutOptions,
+  type RebuildWork,
   type RenderJob,
   type RenderQueue,
   reportKey,
   type SiteStore,
   type StoredObject,
+  type TablePart,
   type TeaserQuery,
   type UploadVersion,
+  type ViewId,
 } from '../../ports.ts';
 
 /** Keys a listing page holds, as S3 gives them. */
@@ -151,9 +154,10 @@ export class MemoryArticleIndex implements ArticleIndex {
 
   readonly #withdrawn = new Set<string>();
 
-  async *withdrawn(): AsyncIterable<DownArticle[]> {
+  async *withdrawn(part?: TablePart): AsyncIterable<DownArticle[]> {
     const down: DownArticle[] = [];
-    for (const id of [...this.#withdrawn].sort()) {
+    const ids = [...this.#withdrawn].sort();
+    for (const id of part ? ids.filter((_, i) => i % part.of === part.segment) : ids) {
       const record = this.records.get(id);
       if (record?.status === 'withdrawn')
         down.push({ id, path: record.path, formerPaths: record.formerPaths });
@@ -642,5 +646,22 @@ export class MemoryOpsMetrics implements OpsMetrics {
   }
   total(name: OpsMetricName): number {
     return this.counted.filter((c) => c.name === name).reduce((n, c) => n + c.value, 0);
+  }
+}
+
+/** A rebuild's work kept in memory, for tests of its steps. */
+export class MemoryRebuildWork implements RebuildWork {
+  readonly kept = new Map<string, string>();
+  async keepFound(run: string, batch: string, views: readonly ViewId[]): Promise<void> {
+    this.kept.set(`${run}/found/${batch}`, JSON.stringify(views));
+  }
+  async *found(run: string): AsyncIterable<ViewId[]> {
+    for (const [key, json] of [...this.kept].sort(([a], [b]) => (a < b ? -1 : 1)))
+      if (key.startsWith(`${run}/found/`)) yield JSON.parse(json) as ViewId[];
+  }
+  async keepPlan(run: string, views: readonly ViewId[]): Promise<{ bucket: string; key: string }> {
+    const key = `${run}/views.json`;
+    this.kept.set(key, JSON.stringify(views));
+    return { bucket: 'memory', key };
   }
 }
