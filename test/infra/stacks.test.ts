@@ -174,6 +174,40 @@ describe('pipeline stack', () => {
     expect(JSON.stringify(pipeline.toJSON())).not.toContain('Fn::ImportValue');
   });
 
+  it('holds the rebuild state machine, its tasks in the ingest function, its work in a bucket of its own', () => {
+    const [machine] = Object.values(pipeline.findResources('AWS::StepFunctions::StateMachine'));
+    const parts = machine?.Properties.DefinitionString['Fn::Join'][1] as unknown[];
+    // The definition's text, with the function's ARN named by its logical id.
+    const definition = parts
+      .map((p) => (typeof p === 'string' ? p : JSON.stringify(p).replaceAll('"', "'")))
+      .join('');
+    const [ingestId] = Object.keys(
+      pipeline.findResources('AWS::Lambda::Function', {
+        Properties: { FunctionName: Match.stringLikeRegexp('-ingest$') },
+      }),
+    );
+    expect(definition).toContain(`{'Fn::GetAtt':['${ingestId}','Arn']}`);
+    for (const step of ['frame', 'apply', 'catch-up', 'withdrawn', 'plan', 'render', 'sweep', 'finish'])
+      expect(definition).toContain(`"step":"${step}"`);
+    pipeline.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: Match.stringLikeRegexp('-ingest$'),
+      Environment: { Variables: Match.objectLike({ REBUILD_WORK_BUCKET: Match.anyValue() }) },
+    });
+    pipeline.hasOutput('RebuildStateMachineArn', Match.anyValue());
+    // The maps' concurrency is the setting's.
+    expect(definition).toContain(`"MaxConcurrency":${context.newsroom.rebuildConcurrency ?? 40}`);
+  });
+
+  it("lets the render function write the archive pages' items of the table and nothing else of it", () => {
+    const writes = statements(pipeline).filter((s) => actionsOf(s).includes('dynamodb:PutItem'));
+    const archive = writes.filter((s) => JSON.stringify(s).includes('archive#*'));
+    expect(archive).toHaveLength(1);
+    expect(archive[0]).toMatchObject({
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['archive#*'] } },
+    });
+    expect(actionsOf(archive[0] as Statement).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+  });
+
   it('buffers draft events in a queue with a dead-letter queue; render jobs in a FIFO queue with its own', () => {
     // Draft events, render jobs, a dead-letter queue each, and scheduled deliveries' dead letters.
     pipeline.resourceCountIs('AWS::SQS::Queue', 5);
@@ -305,8 +339,22 @@ describe('pipeline stack', () => {
     const all = statements(pipeline);
     expect(all.flatMap(actionsOf).filter((a) => a.includes('*'))).toEqual([]);
     const starResource = all.filter((s) => s.Resource === '*');
+    // X-Ray for the functions and the rebuild state machine; the state machine's log delivery (CloudWatch
+    // Logs documents these actions on "*" only).
     expect(starResource.flatMap(actionsOf).sort()).toEqual(
-      Array(4).fill(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']).flat().sort(),
+      [
+        ...Array(5).fill(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']).flat(),
+        'xray:GetSamplingRules',
+        'xray:GetSamplingTargets',
+        'logs:CreateLogDelivery',
+        'logs:GetLogDelivery',
+        'logs:UpdateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:DescribeResourcePolicies',
+        'logs:DescribeLogGroups',
+      ].sort(),
     );
     const ingestActions = Object.entries(pipeline.findResources('AWS::IAM::Policy'))
       .filter(([id]) => id.startsWith('IngestRole'))

@@ -3,6 +3,7 @@ import dns from 'node:dns';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { ViewId } from '#shared/ports.ts';
 import { toS3EventRecord } from '../../local/s3-notifications.ts';
 import { draftText, SITE } from '../support/site.ts';
 import { delivered, sqsEvent } from '../support/sqs-events.ts';
@@ -55,6 +56,7 @@ function lambdaEnv(table: string): Record<string, string> {
     SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/newsroom-scheduler',
     SCHEDULE_DEAD_LETTER_ARN: 'arn:aws:sqs:us-east-1:000000000000:newsroom-scheduled-dead-letters',
     POWERTOOLS_METRICS_NAMESPACE: 'Newsroom/test',
+    REBUILD_WORK_BUCKET: 'work',
     EDGE_RULES_STORE_ARN:
       'arn:aws:cloudfront::000000000000:key-value-store/0a1b2c3d-0000-4000-8000-000000000000',
   };
@@ -75,7 +77,7 @@ function resolveKvsTestHosts(): void {
 
 beforeAll(async () => {
   resolveKvsTestHosts();
-  standIns = await startStandIns(['drafts', 'site']);
+  standIns = await startStandIns(['drafts', 'site', 'work']);
   sqs = await startSqsStandIn();
   cloudfront = await startCloudFrontStandIn();
   kvs = await startKeyValueStoreStandIn();
@@ -274,6 +276,27 @@ describe('ingest handler, as Lambda runs it', () => {
     const result = (await handler({ rebuild: {} })) as { drafts: number; pages: number; removed: number };
     expect(result.drafts).toBeGreaterThan(3);
     expect(result.pages).toBeGreaterThan(SITE.sections.length);
+    expect(await read('site', 'xa-hoi/tin-tuc-moi/index.html')).toContain('<h1>Tin tức mới</h1>');
+  });
+
+  it("runs the rebuild state machine's steps, handing its work on through the work bucket", async () => {
+    const run = 'rebuild-2024';
+    const now = new Date().toISOString();
+    const applied = await handler({
+      rebuildStep: { step: 'apply', run, now, uploads: [{ Key: 'xa-hoi/Tin tức mới+1.md', Etag: '"x"' }] },
+    });
+    // Its page, its section and its month's sitemap (it has no tags).
+    expect(applied).toEqual({ applied: 1, views: 3 });
+    const plan = (await handler({ rebuildStep: { step: 'plan', run } })) as { bucket: string; key: string };
+    expect(plan).toMatchObject({ bucket: 'work', key: `rebuilds/${run}/views.json` });
+    const views = JSON.parse((await read('work', plan.key)) ?? '[]') as ViewId[];
+    expect(views[0]).toBe('article/xa-hoi/Tin tức mới+1');
+    expect(views).toEqual(expect.arrayContaining(['section/xa-hoi', 'home', 'corrections']));
+    expect(await handler({ rebuildStep: { step: 'render', views } })).toEqual({ rendered: views.length });
+    expect(await handler({ rebuildStep: { step: 'withdrawn', segment: 0, of: 2 } })).toMatchObject({
+      articles: expect.any(Number),
+    });
+    expect(await handler({ rebuildStep: { step: 'finish' } })).toEqual({ invalidated: '/*' });
     expect(await read('site', 'xa-hoi/tin-tuc-moi/index.html')).toContain('<h1>Tin tức mới</h1>');
   });
 
