@@ -134,7 +134,10 @@ function place(data: Json, resultPath: Json, result: Json): Json {
   const parts = String(resultPath).split('.').slice(1);
   const copy = structuredClone((data ?? {}) as Record<string, Json>);
   let at = copy;
-  for (const part of parts.slice(0, -1)) at = (at[part] ??= {}) as Record<string, Json>;
+  for (const part of parts.slice(0, -1)) {
+    at[part] = at[part] ?? {};
+    at = at[part] as Record<string, Json>;
+  }
   at[parts.at(-1) as string] = result;
   return copy;
 }
