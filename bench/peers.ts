@@ -92,7 +92,7 @@ export function writeHugoProject(root: string, corpus: readonly CorpusDraft[], s
 languageCode = "vi"
 timeZone = "Asia/Ho_Chi_Minh"
 title = ${JSON.stringify(site.siteName)}
-disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]
+disableKinds = ["taxonomy", "term", "robotsTXT", "404"]
 paginate = 20
 [frontmatter]
 date = ["publishedAt", ":default"]
@@ -103,12 +103,12 @@ date = ["publishedAt", ":default"]
     (slug) => `{{ "${slug}/" | relURL }}`,
   )}<main>{{ block "main" . }}{{ end }}</main></body></html>`;
   write(join(root, 'layouts/_default/baseof.html'), base);
-  write(
-    join(root, 'layouts/_default/single.html'),
-    `{{ define "main" }}<article><h1>{{ .Title }}</h1><time datetime="{{ .Date.Format "2006-01-02T15:04:05Z07:00" }}">{{ .Date | time.Format "02/01/2006 - 15:04" }}</time><p class="lead">{{ .Params.lead }}</p>{{ .Content }}<p class="byline">{{ .Params.author.name }}</p></article>{{ end }}`,
-  );
   const teasers = (pages: string) =>
     `<ul>{{ range ${pages} }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a><p>{{ .Params.lead }}</p></li>{{ end }}</ul>`;
+  write(
+    join(root, 'layouts/_default/single.html'),
+    `{{ define "main" }}<article><h1>{{ .Title }}</h1><time datetime="{{ .Date.Format "2006-01-02T15:04:05Z07:00" }}">{{ .Date | time.Format "02/01/2006 - 15:04" }}</time><p class="lead">{{ .Params.lead }}</p>{{ .Content }}<p class="byline">{{ .Params.author.name }}</p></article><h2>Tin liên quan</h2><ul>{{ $p := . }}{{ range seq 5 }}{{ with $p.PrevInSection }}{{ $p = . }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a><p>{{ .Params.lead }}</p></li>{{ end }}{{ end }}</ul>{{ end }}`,
+  );
   write(
     join(root, 'layouts/_default/list.html'),
     `{{ define "main" }}{{ $p := .Paginate .Pages.ByDate.Reverse }}${teasers(

@@ -145,6 +145,37 @@ function hugo(dir: string) {
   };
 }
 
+/**
+ * `npm run build` as a user runs it: the compiled command (`dist/build.mjs`, made beforehand by
+ * `scripts/build.mjs`) in a process of its own, timed by /usr/bin/time as Hugo is (CPU of every thread,
+ * peak RSS), into a fresh folder.
+ */
+function wholeBuild(draftsDir: string) {
+  execFileSync('node', [join(process.cwd(), 'scripts/build.mjs'), '--help'], { stdio: 'ignore' });
+  const out = mkdtempSync(join(draftsDir, '..', 'whole-'));
+  const timing = join(out, '..', 'whole-time.txt');
+  const stdout = execFileSync(
+    '/usr/bin/time',
+    ['-f', '%e %U %S %M', '-o', timing, 'node', join(process.cwd(), 'dist/build.mjs'), draftsDir, out],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  const summary = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}');
+  const [wall = 0, user = 0, sys = 0, rssKb = 0] = readFileSync(timing, 'utf8')
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  rmSync(out, { recursive: true, force: true });
+  rmSync(join(draftsDir, 'reports'), { recursive: true, force: true });
+  return {
+    task: 'whole-build',
+    count: summary.draftsApplied,
+    wallMs: wall * 1000,
+    cpuMs: (user + sys) * 1000,
+    objects: summary.objectsWritten,
+    peakRssMb: Math.round(rssKb / 1024),
+  };
+}
+
 async function floor(draftsDir: string) {
   const drafts = new FileDraftStore(draftsDir);
   const texts = await Promise.all(
@@ -333,6 +364,7 @@ const [task = 'build', arg = '', extra = ''] = process.argv.slice(2);
 const tasks: Record<string, () => unknown> = {
   corpus: () => corpus(Number(arg), extra),
   build: () => build(arg, extra, process.argv[5] ?? ''),
+  'whole-build': () => wholeBuild(arg),
   eleventy: () => eleventy(arg),
   hugo: () => hugo(arg),
   floor: () => floor(arg),

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { BuildState } from '#shared/adapters/file/build-state.ts';
@@ -13,7 +14,7 @@ import type { EditorReport, PutOptions } from '#shared/ports.ts';
 import { type BuildProgress, buildSite } from '#shared/use-cases/build-site.ts';
 import type { SyncDeps } from '#shared/use-cases/sync-draft.ts';
 
-const USAGE = `npm run build -- <drafts-folder> <out-folder> [--settings cdk.json]
+const USAGE = `npm run build -- <drafts-folder> <out-folder> [--settings <cdk.json>]
 
 Builds the whole site from a folder of drafts (and their images) into a folder, as the pipeline publishes
 it. Run again on the same folders, it applies only what changed since (its state is in <out>/.newsroom/).
@@ -28,7 +29,7 @@ async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
-      settings: { type: 'string', default: 'cdk.json' },
+      settings: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -48,7 +49,11 @@ async function main(): Promise<number> {
     console.error('The drafts folder and the output folder must not be inside one another.');
     return 2;
   }
-  const settings = resolve(values.settings);
+  // The folder's own cdk.json, or else the repository's (beside dist/, where the bundle runs from).
+  const settings = resolve(
+    values.settings ??
+      (existsSync('cdk.json') ? 'cdk.json' : fileURLToPath(new URL('../cdk.json', import.meta.url))),
+  );
   if (!existsSync(settings)) {
     console.error(`No settings at ${settings} (the newsroom's cdk.json; --settings names another).`);
     return 2;

@@ -43,7 +43,7 @@ export class BuildState {
     // A fresh build writes every record again: none may be left from a build that did not finish.
     if (this.fresh) rmSync(records, { recursive: true, force: true });
     writeFileSync(running, '');
-    this.index = new FileArticleIndex(records);
+    this.index = new FileArticleIndex(records, { remember: true });
     if (saved) {
       this.index.importState(saved.index);
       for (const upload of saved.applied) this.applied.uploads.set(upload.key, upload);
@@ -60,6 +60,7 @@ export class BuildState {
 
   /** Writes the state, whole or not at all (a build stopped while saving leaves the previous one). */
   save(): void {
+    this.index.flush();
     const state: SavedState = {
       version: STATE_VERSION,
       index: this.index.exportState(),

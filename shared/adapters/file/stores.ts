@@ -233,8 +233,46 @@ export class FileSiteStore implements SiteStore {
  * sorted teaser lists it answers queries from stay in memory: a site of any size in little memory.
  */
 export class FileArticleIndex extends MemoryArticleIndex {
-  constructor(root: string) {
-    super(new RecordFolder(root));
+  /**
+   * @param options.remember keep every record read or written in memory too (a build that renders every
+   *   page reads each record many times: memory for speed), writing them to their files on {@link flush}.
+   */
+  readonly #remembered: RememberedRecords | undefined;
+
+  constructor(root: string, options: { readonly remember?: boolean } = {}) {
+    const remembered = options.remember ? new RememberedRecords(new RecordFolder(root)) : undefined;
+    super(remembered ?? new RecordFolder(root));
+    this.#remembered = remembered;
+  }
+
+  /** Writes the records changed since to their files (with `remember`; otherwise each is written at once). */
+  flush(): void {
+    this.#remembered?.flush();
+  }
+}
+
+/**
+ * Records kept in memory in front of a folder of them: each read from its file once, and written to it
+ * once, by {@link flush} (a change writes its record several times on its way).
+ */
+class RememberedRecords implements RecordStore {
+  readonly #known = new Map<string, ArticleRecord | undefined>();
+  readonly #unwritten = new Set<string>();
+  constructor(private readonly folder: RecordFolder) {}
+  get(id: string): ArticleRecord | undefined {
+    if (!this.#known.has(id)) this.#known.set(id, this.folder.get(id));
+    return this.#known.get(id);
+  }
+  set(id: string, record: ArticleRecord): void {
+    this.#known.set(id, { ...record });
+    this.#unwritten.add(id);
+  }
+  flush(): void {
+    for (const id of this.#unwritten) {
+      const record = this.#known.get(id);
+      if (record) this.folder.set(id, record);
+    }
+    this.#unwritten.clear();
   }
 }
 
