@@ -6,8 +6,9 @@ import { PAGE_SIZE, type Teaser } from './article.ts';
  * {@link PAGE_SIZE} articles ever listed, `page/2` the next, and so on. A bucket is a range of sort keys
  * (publication time, then id) that never moves once it is opened: a publish fills the newest bucket and
  * opens the next when it is full, a takedown leaves a gap in the bucket that held the article, and an
- * article published with an old date joins the bucket of its time. So a change rewrites the front page and
- * one or two buckets, never the whole archive.
+ * article published with an old date joins the bucket of its time. The newest bucket, still filling, holds
+ * only articles the front page shows: it gets its page once it is full and the next one opens. So a change
+ * rewrites the front page and at most one or two buckets, never the whole archive.
  */
 
 /** The lists that have archive pages: `section/<slug>` or `tag/<slug>`, as their views are named. */

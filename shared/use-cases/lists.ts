@@ -195,8 +195,11 @@ async function refreshList(deps: ListDeps, shape: ListShape): Promise<readonly T
   const rendered = whole
     ? await wholeArchive(index, list, query)
     : await changedArchive(index, list, query, shape.at);
-  const writes = [...rendered.pages].map(async ([number, teasers]) => {
-    const newer = number === rendered.newest ? pathOf() : pathOf(number + 1);
+  // The newest bucket is still filling: all it holds is on the front page, so it has no page of its own
+  // until it is full and the next one opens (a publish then writes one page fewer per list).
+  const full = [...rendered.pages].filter(([number]) => number < rendered.newest);
+  const writes = full.map(async ([number, teasers]) => {
+    const newer = number === rendered.newest - 1 ? pathOf() : pathOf(number + 1);
     const body = shape.render({
       teasers,
       page: number,
@@ -217,11 +220,11 @@ async function refreshList(deps: ListDeps, shape: ListShape): Promise<readonly T
   );
   await Promise.all(writes);
   if (whole) {
-    // Pages past the newest (or left by another numbering) are no list's.
+    // Pages of the bucket still filling, past it, or left by another numbering are no list's.
     const pages = `${folder}page/`;
     const stale = (await site.list(pages)).filter((key) => {
       const n = Number(key.slice(pages.length).split('/')[0]);
-      return !Number.isInteger(n) || n < 1 || n > rendered.newest;
+      return !Number.isInteger(n) || n < 1 || n >= rendered.newest;
     });
     if (stale.length > 0) await site.delete(stale);
   }
@@ -269,8 +272,13 @@ async function changedArchive(
 ): Promise<ArchiveRender> {
   const { pages, byPage } = await openNewest(index, list, query);
   const first = pages[0] as ArchivePage;
-  for (const sortKey of new Set(at)) {
-    const page = await index.pageHolding(list, sortKey);
+  const touched = await Promise.all([...new Set(at)].map((sortKey) => index.pageHolding(list, sortKey)));
+  // A bucket that filled up gets its page: the full page before it then links to it, not to the front.
+  if (pages.length > 1 && first.number > 1) {
+    const before = await index.archivePage(list, first.number - 1);
+    if (before) touched.push(before);
+  }
+  for (const page of touched) {
     if (page.number >= first.number || byPage.has(page.number)) continue;
     const next = await index.archivePage(list, page.number + 1);
     const holds = await index.teasers(

@@ -48,7 +48,7 @@ describe('npm run build: the site from a folder of drafts, then only what change
     expect(first.summary).toMatchObject({ whole: true, draftsApplied: 4, rejected: 0, failed: 0 });
     const built = filesOf(out);
     expect(built.has(`${SEED_PATH.slice(1)}/index.html`)).toBe(true);
-    expect(built.has('xay-dung-dang/page/1/index.html')).toBe(true);
+    expect(built.has('xay-dung-dang/index.html')).toBe(true);
     expect(first.summary.objectsWritten).toBe(built.size);
 
     // Nothing changed: nothing is applied or written.
