@@ -241,8 +241,9 @@ describe('tag pages', () => {
       fetchText('/tag/phong-tho/page/2'),
     ]);
     expect(links(first.body)).toHaveLength(20);
-    expect(links(oldest.body)).toHaveLength(20);
-    // The two newest fill the second bucket: they are on the front page, and it has no page yet.
+    // The first bucket closed at its 21st article; one uploaded later with an older date joins it.
+    expect(links(oldest.body).length).toBeGreaterThanOrEqual(20);
+    // The newest fill the second bucket: they are on the front page, and it has no page yet.
     expect(filling.status).toBe(404);
     expect(new Set([...links(first.body), ...links(oldest.body)]).size).toBe(22);
     // From the front page back in time: the page of the first article it does not show.
