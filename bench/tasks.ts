@@ -51,10 +51,12 @@ function pipeline<D extends DraftStore, S extends SiteStore>(
   keepJobs = false,
   index: ArticleIndex = new MemoryArticleIndex(),
 ) {
-  const writes = { objects: 0, bytes: 0 };
+  // Objects written (photos and their renditions, the article's own content, counted apart).
+  const writes = { objects: 0, bytes: 0, photoObjects: 0 };
   const put = siteStore.put.bind(siteStore);
   siteStore.put = async (key: string, body: string | Uint8Array, options: PutOptions) => {
-    writes.objects += 1;
+    if (key.startsWith('media/')) writes.photoObjects += 1;
+    else writes.objects += 1;
     writes.bytes += typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
     return put(key, body, options);
   };
@@ -212,6 +214,7 @@ async function incremental(count: number, dir: string) {
   const once = async (key: string, text: string | undefined) => {
     p.writes.objects = 0;
     p.writes.bytes = 0;
+    p.writes.photoObjects = 0;
     const { wallMs, cpuMs } = await measure(async () => {
       if (text === undefined) p.drafts.remove(key);
       else p.drafts.put(key, text);

@@ -109,11 +109,27 @@ export function sitemapKey(month: string): string {
 export function renderSitemap(site: SiteConfig, teasers: readonly Teaser[]): string {
   return xml`<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
-${teasers.map(
-  (t) =>
-    xml`<url><loc>${site.siteUrl}${t.path}</loc><lastmod>${formatIsoVietnam(new Date(lastModified(t)))}</lastmod></url>\n`,
-)}</urlset>
+${teasers.map((t) => remembered(sitemapEntries, `${site.siteUrl}${t.path}\n${lastModified(t)}`, () => xml`<url><loc>${site.siteUrl}${t.path}</loc><lastmod>${formatIsoVietnam(new Date(lastModified(t)))}</lastmod></url>\n`))}</urlset>
 `.toString();
+}
+
+/**
+ * A month's sitemap is written again on every publish and takedown of the month, and nearly all its
+ * entries are the same as the last time: each entry's markup is kept, by what it is made of, so that a
+ * warm function (or a build) renders only the new ones. Bounded, as a newsroom's month is.
+ */
+const sitemapEntries = new Map<string, SafeHtml>();
+/** The news sitemap's entries, kept the same way: it is written again on every publish. */
+const newsEntries = new Map<string, SafeHtml>();
+
+function remembered(cache: Map<string, SafeHtml>, key: string, make: () => SafeHtml): SafeHtml {
+  let entry = cache.get(key);
+  if (entry === undefined) {
+    entry = make();
+    if (cache.size >= 100_000) cache.clear();
+    cache.set(key, entry);
+  }
+  return entry;
 }
 
 /**
@@ -152,8 +168,11 @@ export function renderNewsSitemap(site: SiteConfig, latest: readonly Teaser[]): 
   const recent = latest.filter((t) => new Date(t.publishedAt).getTime() > since).slice(0, 1000);
   return xml`<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
-${recent.map(
-  (t) => xml`<url>
+${recent.map((t) =>
+  remembered(
+    newsEntries,
+    `${site.siteUrl}${t.path}\n${site.siteName}\n${t.publishedAt}\n${t.title}`,
+    () => xml`<url>
 <loc>${site.siteUrl}${t.path}</loc>
 <news:news>
 <news:publication><news:name>${site.siteName}</news:name><news:language>vi</news:language></news:publication>
@@ -162,6 +181,7 @@ ${recent.map(
 </news:news>
 </url>
 `,
+  ),
 )}</urlset>
 `.toString();
 }
