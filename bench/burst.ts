@@ -48,13 +48,19 @@ async function burst(count: number, site: SiteConfig) {
           const draftKey = Key?.slice('reports/'.length, -'.json'.length);
           if (!draftKey || liveAt.has(draftKey) || failed.includes(draftKey)) continue;
           const now = performance.now();
-          const report = JSON.parse(
-            (await (
-              await s3.send(
-                new GetObjectCommand({ Bucket: LOCAL_NAMES.draftsBucket, Key: reportKey(draftKey) }),
-              )
-            ).Body?.transformToString()) ?? '{}',
-          );
+          const text = await (
+            await s3.send(
+              new GetObjectCommand({ Bucket: LOCAL_NAMES.draftsBucket, Key: reportKey(draftKey) }),
+            )
+          ).Body?.transformToString();
+          // s3rver lists an object while it still writes its file (S3 shows it whole or not at all): a
+          // report read half-written is read again at the next poll.
+          let report: { status?: string };
+          try {
+            report = JSON.parse(text ?? '');
+          } catch {
+            continue;
+          }
           if (report.status === 'published') liveAt.set(draftKey, now);
           else failed.push(draftKey);
         }
