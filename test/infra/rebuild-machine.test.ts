@@ -50,6 +50,43 @@ function machine(concurrency = 7) {
   return { template, definition: JSON.parse(text) as Record<string, unknown> };
 }
 
+/**
+ * Runs the definition against a memory pipeline as Step Functions would: its tasks through the ingest
+ * handler, its S3 item readers over the pipeline's buckets (with ETags as S3 lists them) and the work kept.
+ */
+function runAgainst(
+  p: ReturnType<typeof memoryPipeline>,
+  definition: Record<string, unknown>,
+  execution: { Name: string; StartTime: string },
+  trace?: string[],
+) {
+  const work = new MemoryRebuildWork();
+  const handler = makeIngestHandler({
+    ...p.deps,
+    draftsBucket: 'drafts',
+    log: silentLog,
+    metrics: new MemoryOpsMetrics(),
+    rebuildWork: work,
+  });
+  const objects = (bucket: string) => [...(bucket === 'drafts' ? p.drafts.objects : p.site.objects)];
+  return runStateMachine(definition, {
+    invoke: (payload) => handler(payload as never),
+    listObjects: async (bucket) =>
+      objects(bucket)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([Key, value]) =>
+          bucket === 'drafts' ? { Key, Etag: `"${md5(value as Uint8Array)}"` } : { Key },
+        ),
+    getJson: async (bucket, key) => {
+      expect(bucket).toBe('work');
+      return JSON.parse(work.kept.get(key) ?? 'null');
+    },
+    execution,
+    concurrency: 3,
+    ...(trace ? { trace } : {}),
+  });
+}
+
 describe('the rebuild state machine', () => {
   let template: Template;
   let definition: Record<string, unknown>;
@@ -114,32 +151,14 @@ describe('the rebuild state machine', () => {
     await p.change('giao-duc/no-luc-hoc-tap-ren-luyen.md', undefined);
     const incremental = p.snapshot();
 
-    const work = new MemoryRebuildWork();
-    const handler = makeIngestHandler({
-      ...p.deps,
-      draftsBucket: 'drafts',
-      log: silentLog,
-      metrics: new MemoryOpsMetrics(),
-      rebuildWork: work,
-    });
     const trace: string[] = [];
     const run = () =>
-      runStateMachine(definition, {
-        invoke: (payload) => handler(payload as never),
-        listObjects: async (bucket) =>
-          bucket === 'drafts'
-            ? [...p.drafts.objects]
-                .sort(([a], [b]) => (a < b ? -1 : 1))
-                .map(([Key, bytes]) => ({ Key, Etag: `"${md5(bytes)}"` }))
-            : [...p.site.objects.keys()].sort().map((Key) => ({ Key })),
-        getJson: async (bucket, key) => {
-          expect(bucket).toBe('work');
-          return JSON.parse(work.kept.get(key) ?? 'null');
-        },
-        execution: { Name: `rebuild-${trace.length}`, StartTime: '2024-05-20T00:00:00.000Z' },
-        concurrency: 3,
+      runAgainst(
+        p,
+        definition,
+        { Name: `rebuild-${trace.length}`, StartTime: '2024-05-20T00:00:00.000Z' },
         trace,
-      });
+      );
     // Over the existing site, then from an empty bucket.
     await run();
     expect(p.snapshot()).toEqual(incremental);
@@ -172,21 +191,7 @@ describe('the rebuild state machine', () => {
     // The draft is deleted and its event lost: the catch-up step takes the article down.
     p.lostEvent('xa-hoi/a.md', undefined);
     p.advance(60 * 60_000);
-    const work = new MemoryRebuildWork();
-    const handler = makeIngestHandler({
-      ...p.deps,
-      draftsBucket: 'drafts',
-      log: silentLog,
-      metrics: new MemoryOpsMetrics(),
-      rebuildWork: work,
-    });
-    await runStateMachine(definition, {
-      invoke: (payload) => handler(payload as never),
-      listObjects: async (bucket) =>
-        [...(bucket === 'drafts' ? p.drafts.objects : p.site.objects).keys()].sort().map((Key) => ({ Key })),
-      getJson: async (_bucket, key) => JSON.parse(work.kept.get(key) ?? 'null'),
-      execution: { Name: 'rebuild', StartTime: new Date(Date.parse('2024-05-19T06:00:00Z')).toISOString() },
-    });
+    await runAgainst(p, definition, { Name: 'rebuild', StartTime: '2024-05-19T06:00:00.000Z' });
     expect(p.site.objects.has('xa-hoi/bai-a/index.html')).toBe(false);
     expect(await p.site.list('tag/sin-ho/')).toEqual([]);
     expect(p.site.objects.has('xa-hoi/bai-b/index.html')).toBe(true);
