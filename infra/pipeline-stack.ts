@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Annotations, CfnOutput, Duration, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
-import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { OriginGroup, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
@@ -27,8 +27,11 @@ import { ARCHIVE_KEY_PREFIX, ARTICLE_TABLE } from '#shared/adapters/dynamodb/sch
 import { type OpsMetricName, REPORTS_PREFIX } from '#shared/ports.ts';
 import { API_PREFIX } from '#shared/render/comments.ts';
 import { DESK_API, DESK_PREVIEW } from '../functions/desk/handler.ts';
+import { INGEST_ENVIRONMENT } from '../functions/ingest/environment.ts';
+import { RENDER_ENVIRONMENT } from '../functions/render/environment.ts';
 import { CommentsApi } from './constructs/comments-api.ts';
 import { DeskApi } from './constructs/desk-api.ts';
+import { NotFoundPage } from './constructs/not-found.ts';
 import { PipelineFunction } from './constructs/pipeline-function.ts';
 import { RebuildMachine } from './constructs/rebuild-machine.ts';
 import { CDN_CACHE, FILE_PATH_PREFIXES } from './edge/cache-policy.ts';
@@ -125,7 +128,15 @@ export class PipelineStack extends Stack {
       enableAcceptEncodingGzip: true,
       enableAcceptEncodingBrotli: true,
     });
-    const origin = S3BucketOrigin.withOriginAccessControl(site);
+    // An address the bucket has no object for (S3 answers 403: CloudFront may not list it) is asked of the
+    // not-found function instead, which answers with the 404 page: a custom error response would do the same
+    // to every behaviour's answers, the APIs' own 403s and 404s among them.
+    const notFound = new NotFoundPage(this, 'NotFound', { site: settings.site, logRetention });
+    const origin = new OriginGroup({
+      primaryOrigin: S3BucketOrigin.withOriginAccessControl(site),
+      fallbackOrigin: notFound.origin,
+      fallbackStatusCodes: [403, 404],
+    });
     Annotations.of(this).acknowledgeWarning(
       '@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac',
       "The site bucket policy in the stateful stack grants read to this account's CloudFront distributions (stateful-stack.ts).",
@@ -162,12 +173,6 @@ export class PipelineStack extends Stack {
       },
       // Media and assets are named by their content: cached for good, no rewriting needed.
       additionalBehaviors: Object.fromEntries(FILE_PATH_PREFIXES.map((prefix) => [`${prefix}*`, files])),
-      errorResponses: [403, 404].map((httpStatus) => ({
-        httpStatus,
-        responseHttpStatus: 404,
-        responsePagePath: '/404.html',
-        ttl: Duration.seconds(CDN_CACHE.errorSeconds),
-      })),
     });
     Validations.of(this.distribution).acknowledge({
       id: 'AwsSolutions-CFR1',
@@ -275,7 +280,7 @@ export class PipelineStack extends Stack {
       // Photo renditions (sharp, libvips): native code, installed for the function's platform.
       nativeModules: ['sharp'],
       logRetention,
-      environment: {
+      environment: INGEST_ENVIRONMENT.values({
         DRAFTS_BUCKET: drafts.bucketName,
         SITE_BUCKET: site.bucketName,
         ARTICLE_TABLE: table.tableName,
@@ -288,7 +293,7 @@ export class PipelineStack extends Stack {
         SCHEDULE_DEAD_LETTER_ARN: scheduledDlq.queueArn,
         SITE_CONFIG: siteConfig,
         POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(settings.resourcePrefix),
-      },
+      }),
       permissions: [
         new PolicyStatement({ actions: ['s3:GetObject'], resources: [drafts.arnForObjects('*')] }),
         new PolicyStatement({
@@ -377,7 +382,7 @@ export class PipelineStack extends Stack {
       concurrency: settings.rebuildConcurrency,
       logRetention,
     });
-    ingest.fn.addEnvironment('REBUILD_WORK_BUCKET', rebuild.work.bucketName);
+    ingest.fn.addEnvironment(INGEST_ENVIRONMENT.name('REBUILD_WORK_BUCKET'), rebuild.work.bucketName);
     acknowledgeWildcardResources(
       ingest.role,
       [rebuild.work.arnForObjects('rebuilds/*')],
@@ -394,13 +399,13 @@ export class PipelineStack extends Stack {
       service: 'render',
       timeout: renderTimeout,
       logRetention,
-      environment: {
+      environment: RENDER_ENVIRONMENT.values({
         SITE_BUCKET: site.bucketName,
         ARTICLE_TABLE: table.tableName,
         COMMENT_TABLE: names.commentTable,
         DISTRIBUTION_ID: this.distribution.distributionId,
         SITE_CONFIG: siteConfig,
-      },
+      }),
       permissions: [
         ...sitePages,
         new PolicyStatement({
@@ -654,6 +659,7 @@ export class PipelineStack extends Stack {
       ['Render', render.fn, renderTimeout],
       ['Comments', comments.fn.fn, comments.fn.fn.timeout ?? Duration.seconds(10)],
       ['Desk', desk.fn.fn, desk.fn.fn.timeout ?? Duration.seconds(29)],
+      ['NotFound', notFound.fn.fn, notFound.fn.fn.timeout ?? Duration.seconds(5)],
     ];
     comments.alarms(alarm, settings);
     for (const [name, fn, timeout] of functions) {

@@ -1,6 +1,7 @@
 import {
   DefaultStackSynthesizer,
   Duration,
+  Fn,
   RemovalPolicy,
   Stack,
   type StackProps,
@@ -278,9 +279,11 @@ export class StatefulStack extends Stack {
    */
   private protectDrafts(settings: NewsroomSettings): void {
     const breakGlass = settings.breakGlassRoleArn ? [settings.breakGlassRoleArn] : [];
+    // The synthesizer's ARN holds `${AWS::AccountId}`-style placeholders for CloudFormation to substitute:
+    // without Fn::Sub the condition would compare against that text, and deny every deployment.
     const deployer =
       this.synthesizer instanceof DefaultStackSynthesizer
-        ? [this.synthesizer.cloudFormationExecutionRoleArn]
+        ? [Fn.sub(this.synthesizer.cloudFormationExecutionRoleArn)]
         : [];
     const deny = (sid: string, actions: string[], resources: string[], except: string[]) =>
       new PolicyStatement({

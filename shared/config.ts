@@ -5,17 +5,8 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
-  const value = env[name];
-  if (value === undefined || value.trim() === '') {
-    throw new ConfigError(`Environment variable ${name} is not set; the deployment must set it.`);
-  }
-  return value;
-}
-
 /** The site settings (`SITE_CONFIG`, JSON), validated. */
-export function siteConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SiteConfig {
-  const raw = requireEnv('SITE_CONFIG', env);
+export function parseSiteConfigJson(raw: string): SiteConfig {
   try {
     return parseSiteConfig(JSON.parse(raw));
   } catch (err) {

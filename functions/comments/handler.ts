@@ -8,7 +8,8 @@ import { type PostDeps, postComment, sendDigest } from '#shared/use-cases/commen
 export const MAX_FORM_BYTES = 32 * 1024;
 
 export interface CommentsHandlerDeps extends PostDeps {
-  readonly digest: ModeratorDigest;
+  /** Where the moderators' digest goes; none: the digest schedule only measures the oldest wait. */
+  readonly digest?: ModeratorDigest;
   readonly metrics: OpsMetrics;
   /** The value CloudFront adds as `x-origin-verify` to every request it forwards; others are refused. */
   readonly originSecret?: string;

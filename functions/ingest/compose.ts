@@ -17,7 +17,8 @@ import { S3DraftStore, S3SiteStore } from '#shared/adapters/s3/stores.ts';
 import { EventBridgePublishScheduler } from '#shared/adapters/scheduler/eventbridge.ts';
 import { SharpRenditions } from '#shared/adapters/sharp/renditions.ts';
 import { SqsRenderQueue } from '#shared/adapters/sqs/render-queue.ts';
-import { requireEnv, siteConfigFromEnv } from '#shared/config.ts';
+import { parseSiteConfigJson } from '#shared/config.ts';
+import { INGEST_ENVIRONMENT } from './environment.ts';
 import type { IngestHandlerDeps } from './handler.ts';
 
 export interface IngestOverrides extends Partial<IngestHandlerDeps> {
@@ -30,11 +31,11 @@ export interface IngestOverrides extends Partial<IngestHandlerDeps> {
  * scheduler, clients); a part that is overridden needs none of its environment.
  */
 export function composeIngest(env: NodeJS.ProcessEnv, overrides: IngestOverrides = {}): IngestHandlerDeps {
-  const need = (name: string) => requireEnv(name, env);
-  const draftsBucket = overrides.draftsBucket ?? need('DRAFTS_BUCKET');
-  const siteBucket = need('SITE_BUCKET');
-  const table = need('ARTICLE_TABLE');
-  const config = overrides.config ?? siteConfigFromEnv(env);
+  const vars = INGEST_ENVIRONMENT.read(env);
+  const draftsBucket = overrides.draftsBucket ?? vars.DRAFTS_BUCKET;
+  const siteBucket = vars.SITE_BUCKET;
+  const table = vars.ARTICLE_TABLE;
+  const config = overrides.config ?? parseSiteConfigJson(vars.SITE_CONFIG);
   const { clients = storeClients() } = overrides;
   const { s3, documents } = clients;
   return {
@@ -45,32 +46,31 @@ export function composeIngest(env: NodeJS.ProcessEnv, overrides: IngestOverrides
     index: new DynamoArticleIndex(documents, table),
     applied: new DynamoAppliedUploads(documents, table),
     leases: new DynamoLeaseStore(documents, table),
-    shownComments: overrides.shownComments ?? new DynamoComments(documents, need('COMMENT_TABLE')),
+    shownComments: overrides.shownComments ?? new DynamoComments(documents, vars.COMMENT_TABLE),
     images: new SharpRenditions(),
-    render:
-      overrides.render ?? new SqsRenderQueue(new SQSClient(AWS_CLIENT_OPTIONS), need('RENDER_QUEUE_URL')),
+    render: overrides.render ?? new SqsRenderQueue(new SQSClient(AWS_CLIENT_OPTIONS), vars.RENDER_QUEUE_URL),
     cdn:
       overrides.cdn ??
-      new CloudFrontInvalidator(new CloudFrontClient(AWS_CLIENT_OPTIONS), need('DISTRIBUTION_ID')),
+      new CloudFrontInvalidator(new CloudFrontClient(AWS_CLIENT_OPTIONS), vars.DISTRIBUTION_ID),
     edge:
       overrides.edge ??
       new KeyValueStoreEdgeRules(
         new CloudFrontKeyValueStoreClient(AWS_CLIENT_OPTIONS),
-        need('EDGE_RULES_STORE_ARN'),
+        vars.EDGE_RULES_STORE_ARN,
       ),
     scheduler:
       overrides.scheduler ??
       new EventBridgePublishScheduler(new SchedulerClient(AWS_CLIENT_OPTIONS), {
-        targetArn: need('SCHEDULE_TARGET_ARN'),
-        roleArn: need('SCHEDULER_ROLE_ARN'),
-        deadLetterArn: need('SCHEDULE_DEAD_LETTER_ARN'),
+        targetArn: vars.SCHEDULE_TARGET_ARN,
+        roleArn: vars.SCHEDULER_ROLE_ARN,
+        deadLetterArn: vars.SCHEDULE_DEAD_LETTER_ARN,
       }),
-    ...(env.REBUILD_WORK_BUCKET ? { rebuildWork: new S3RebuildWork(s3, env.REBUILD_WORK_BUCKET) } : {}),
+    ...(vars.REBUILD_WORK_BUCKET ? { rebuildWork: new S3RebuildWork(s3, vars.REBUILD_WORK_BUCKET) } : {}),
     log: overrides.log ?? new Logger({ serviceName: 'ingest' }),
     // Its `service` dimension from POWERTOOLS_SERVICE_NAME, as the log's.
     metrics:
       overrides.metrics ??
-      new PowertoolsOpsMetrics(new Metrics({ namespace: need('POWERTOOLS_METRICS_NAMESPACE') })),
+      new PowertoolsOpsMetrics(new Metrics({ namespace: vars.POWERTOOLS_METRICS_NAMESPACE })),
     ...withoutClients(overrides),
   };
 }

@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { metricsNamespace } from '#shared/adapters/cloudwatch/metrics.ts';
 import { COMMENT_TABLE } from '#shared/adapters/dynamodb/schema.ts';
 import { COMMENTS_ENDPOINT } from '#shared/render/comments.ts';
+import { COMMENTS_ENVIRONMENT } from '../../functions/comments/environment.ts';
 import { acknowledgeWildcardResources } from '../nag.ts';
 import type { ResourceNames } from '../names.ts';
 import type { NewsroomSettings } from '../settings.ts';
@@ -63,14 +64,14 @@ export class CommentsApi extends Construct {
       timeout: Duration.seconds(10),
       memorySize: 256,
       logRetention: props.logRetention,
-      environment: {
+      environment: COMMENTS_ENVIRONMENT.values({
         COMMENT_TABLE: names.commentTable,
         ARTICLE_TABLE: names.articleTable,
         SITE_CONFIG: JSON.stringify(settings.site),
         POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(settings.resourcePrefix),
         ORIGIN_SECRET: originSecret,
         ...(mailing ? { DIGEST_FROM: digestFrom, MODERATOR_EMAILS: moderatorEmails.join(',') } : {}),
-      },
+      }),
       permissions: [
         new PolicyStatement({
           actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],

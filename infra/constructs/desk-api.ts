@@ -11,6 +11,7 @@ import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { ARTICLE_TABLE } from '#shared/adapters/dynamodb/schema.ts';
 import { deskContentSecurityPolicy } from '#shared/desk/app.ts';
+import { DESK_ENVIRONMENT } from '../../functions/desk/environment.ts';
 import { DESK_API, DESK_PREVIEW } from '../../functions/desk/handler.ts';
 import { HSTS_MAX_AGE_SECONDS } from '../edge/headers.ts';
 import { acknowledgeWildcardResources } from '../nag.ts';
@@ -54,12 +55,12 @@ export class DeskApi extends Construct {
       memorySize: 1024,
       nativeModules: ['sharp'],
       logRetention: props.logRetention,
-      environment: {
+      environment: DESK_ENVIRONMENT.values({
         DRAFTS_BUCKET: drafts.bucketName,
         ARTICLE_TABLE: names.articleTable,
         SITE_CONFIG: JSON.stringify(settings.site),
         DESK_CLIENT_ID: clientId,
-      },
+      }),
       permissions: [
         // Reading drafts, reports and their versions; writing a draft (a takedown, a restore, and the
         // presigned uploads, which act with this role's rights).

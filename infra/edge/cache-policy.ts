@@ -1,3 +1,5 @@
+import { NOT_FOUND_CACHE_SECONDS } from '../../functions/not-found/handler.ts';
+
 /**
  * How long CloudFront keeps what it fetched from the site bucket, in seconds: the distribution's settings
  * (infra/pipeline-stack.ts) and the local CDN (local/cdn.ts) read them from here, so a laptop caches as the
@@ -18,11 +20,10 @@ export const CDN_CACHE = {
   /** `/media/*` and `/assets/*`, named by their content: AWS's managed CachingOptimized policy. */
   files: { min: 1, default: 86_400, max: 31_536_000 },
   /**
-   * An address with no object (S3 answers 403 to CloudFront, which has no list permission) is answered with
-   * the 404 page, and that answer is kept this long: a shared link or a scheduled article's address asked for
-   * before it went live is served within this time of its publication even if an invalidation were lost.
+   * An address with no object (S3 answers 403 to CloudFront, which has no list permission) is answered by
+   * the not-found function with the 404 page, which says to keep it this long.
    */
-  errorSeconds: 10,
+  errorSeconds: NOT_FOUND_CACHE_SECONDS,
 } as const satisfies { pages: CacheTtls; files: CacheTtls; errorSeconds: number };
 
 /** The path patterns served by the `files` policy, without the viewer-request function. */

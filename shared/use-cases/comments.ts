@@ -237,12 +237,13 @@ export async function banClient(deps: ModerationDeps, client: string, by: string
 
 /**
  * Tells the moderators what waits for them, flagged first, and how long the oldest has waited (a metric
- * the oldest-pending alarm watches). Nothing is sent when nothing waits.
+ * the oldest-pending alarm watches). Nothing is sent when nothing waits, or when no one is to get it (a
+ * deployment without recipients watches the metric only).
  */
 export async function sendDigest(
   deps: {
     readonly comments: Comments;
-    readonly digest: ModeratorDigest;
+    readonly digest?: ModeratorDigest;
     readonly metrics?: Pick<OpsMetrics, 'count'>;
     readonly config: SiteConfig;
     readonly now?: () => Date;
@@ -254,6 +255,7 @@ export async function sendDigest(
   const oldest = pending.reduce((min, c) => Math.min(min, Date.parse(c.createdAt)), now.getTime());
   deps.metrics?.count('OldestPendingCommentMinutes', Math.floor((now.getTime() - oldest) / 60_000));
   if (pending.length === 0) return 0;
+  if (!deps.digest) return pending.length;
   const lines = pending.map(
     (c) =>
       `- ${c.id} · ${c.articleId} · ${c.name}${c.flags.length > 0 ? ` · ĐÁNH DẤU: ${c.flags.map((f) => f.detail).join('; ')}` : ''}\n  ${c.text.slice(0, 200).replace(/\n/g, ' ')}`,

@@ -276,7 +276,7 @@ describe('pipeline stack', () => {
     const functions = Object.values(pipeline.findResources('AWS::Lambda::Function')).filter(
       (f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
     );
-    expect(functions).toHaveLength(4);
+    expect(functions).toHaveLength(5);
     for (const f of functions) {
       expect(f.Properties.Runtime).toBe('nodejs24.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);
@@ -300,9 +300,9 @@ describe('pipeline stack', () => {
       },
     });
     const roles = Object.entries(pipeline.findResources('AWS::IAM::Role')).filter(([id]) =>
-      /^(Ingest|Render|CommentsFunction|DeskFunction)/.test(id),
+      /^(Ingest|Render|CommentsFunction|DeskFunction|NotFoundFunction)/.test(id),
     );
-    expect(roles).toHaveLength(4);
+    expect(roles).toHaveLength(5);
     for (const [, role] of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
@@ -343,7 +343,7 @@ describe('pipeline stack', () => {
     // Logs documents these actions on "*" only).
     expect(starResource.flatMap(actionsOf).sort()).toEqual(
       [
-        ...Array(5).fill(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']).flat(),
+        ...Array(6).fill(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']).flat(),
         'xray:GetSamplingRules',
         'xray:GetSamplingTargets',
         'logs:CreateLogDelivery',
@@ -404,9 +404,6 @@ describe('pipeline stack', () => {
     pipeline.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
         Logging: Match.objectLike({ Prefix: 'cdn/' }),
-        CustomErrorResponses: Match.arrayWith([
-          Match.objectLike({ ErrorCode: 404, ResponsePagePath: '/404.html' }),
-        ]),
         CacheBehaviors: Match.arrayWith([Match.objectLike({ PathPattern: '/media/*' })]),
       }),
     });
@@ -443,14 +440,26 @@ describe('pipeline stack', () => {
     });
     const config = Object.values(pipeline.findResources('AWS::CloudFront::Distribution'))[0]?.Properties
       .DistributionConfig;
-    expect(config.CustomErrorResponses).toEqual(
-      [403, 404].map((ErrorCode) => ({
-        ErrorCode,
-        ResponseCode: 404,
-        ResponsePagePath: '/404.html',
-        ErrorCachingMinTTL: CDN_CACHE.errorSeconds,
-      })),
+    // No custom error responses: CloudFront would apply them to every behaviour, the APIs' answers too. An
+    // address the bucket has no object for fails over to the not-found function's origin instead.
+    expect(config.CustomErrorResponses).toBeUndefined();
+    const groups = config.OriginGroups.Items as {
+      FailoverCriteria: { StatusCodes: { Items: number[] } };
+      Members: { Items: { OriginId: string }[] };
+    }[];
+    expect(groups).toHaveLength(1);
+    expect(groups[0]?.FailoverCriteria.StatusCodes.Items).toEqual([403, 404]);
+    const origins = config.Origins as {
+      Id: string;
+      S3OriginConfig?: unknown;
+      CustomOriginConfig?: unknown;
+    }[];
+    const [primary, fallback] = (groups[0]?.Members.Items ?? []).map((m) =>
+      origins.find((o) => o.Id === m.OriginId),
     );
+    expect(primary?.S3OriginConfig).toBeDefined();
+    expect(fallback?.CustomOriginConfig).toBeDefined();
+    expect(config.DefaultCacheBehavior.TargetOriginId).toBe((groups[0] as unknown as { Id: string }).Id);
     // The managed CachingOptimized policy for media and assets, whose TTLs the model copies.
     const optimized = '658327ea-f89d-4fab-a63d-7e88639e58f6';
     expect(
@@ -541,7 +550,7 @@ describe('pipeline stack', () => {
         ...Array(3).fill('ApproximateAgeOfOldestMessage'),
         // Queues stuck.
         ...Array(2).fill('ApproximateAgeOfOldestMessage'),
-        ...['Errors', 'Throttles', 'Duration'].flatMap((m) => Array(4).fill(m)),
+        ...['Errors', 'Throttles', 'Duration'].flatMap((m) => Array(5).fill(m)),
         'OldestPendingCommentMinutes',
         'FailedMessages',
         'ReconcileDifferences',
@@ -744,7 +753,7 @@ describe('comments in AWS', () => {
     });
     // The function refuses what does not come through CloudFront, which adds the header.
     const origin = (config.Origins as Record<string, Record<string, unknown>>[]).find(
-      (o) => o.CustomOriginConfig,
+      (o) => o.Id === api?.TargetOriginId,
     );
     expect(origin?.OriginCustomHeaders).toEqual([
       expect.objectContaining({ HeaderName: ORIGIN_VERIFY_HEADER }),

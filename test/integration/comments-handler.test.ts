@@ -250,4 +250,31 @@ describe('the comments function', () => {
     expect(lines[0]).toMatch(/ĐÁNH DẤU/);
     expect(sent?.text).not.toContain('docgia@example.vn');
   });
+
+  it('composes with the default settings (no digest recipients): the digest schedule measures and mails nothing', async () => {
+    const metrics = new MemoryOpsMetrics();
+    const env = {
+      COMMENT_TABLE: commentTableOf(articleTable),
+      ARTICLE_TABLE: articleTable,
+      SITE_CONFIG: JSON.stringify(SITE),
+      ORIGIN_SECRET: SECRET,
+      POWERTOOLS_METRICS_NAMESPACE: 'newsroom',
+    };
+    const withoutMail = makeCommentsHandler(
+      composeComments(env, {
+        clients: { s3: standIns.s3, documents: standIns.documents },
+        log: silentLog,
+        metrics,
+      }),
+    );
+    const before = digest.sent.length;
+    const { pending } = await withoutMail({ digest: {} });
+    expect(pending).toBeGreaterThan(0);
+    expect(metrics.counted.map((c) => c.name)).toContain('OldestPendingCommentMinutes');
+    expect(digest.sent.length).toBe(before);
+    // A sender without recipients (or the reverse) is a deployment mistake, named at cold start.
+    expect(() => composeComments({ ...env, DIGEST_FROM: 'binhluan@baolaichau.example' })).toThrow(
+      /DIGEST_FROM and MODERATOR_EMAILS/,
+    );
+  });
 });
