@@ -1,8 +1,7 @@
 import { Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
-import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -18,6 +17,7 @@ import { COMMENTS_ENVIRONMENT } from '../../functions/comments/environment.ts';
 import { acknowledgeWildcardResources } from '../nag.ts';
 import type { ResourceNames } from '../names.ts';
 import type { NewsroomSettings } from '../settings.ts';
+import { originApi } from './origin-api.ts';
 import { PipelineFunction } from './pipeline-function.ts';
 
 /** API Gateway's own throttle in front of the function: far above a newsroom's readers, far below a flood. */
@@ -92,15 +92,10 @@ export class CommentsApi extends Construct {
       ],
     });
 
-    const api = new HttpApi(this, 'Api', {
+    const { api, origin } = originApi(this, {
       description: "Readers' comment form posts, behind the site's CloudFront distribution",
-      createDefaultStage: false,
-    });
-    new HttpStage(this, 'Stage', {
-      httpApi: api,
-      stageName: '$default',
-      autoDeploy: true,
       throttle: COMMENTS_API_THROTTLE,
+      originHeaders: { [ORIGIN_VERIFY_HEADER]: originSecret },
     });
     api.addRoutes({
       path: COMMENTS_ENDPOINT,
@@ -125,10 +120,7 @@ export class CommentsApi extends Construct {
       cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
     });
     this.behavior = {
-      origin: new HttpOrigin(Fn.select(2, Fn.split('/', api.apiEndpoint)), {
-        protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
-        customHeaders: { [ORIGIN_VERIFY_HEADER]: originSecret },
-      }),
+      origin,
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
       allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
       cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,

@@ -1,9 +1,8 @@
-import { Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
-import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -17,6 +16,7 @@ import { HSTS_MAX_AGE_SECONDS } from '../edge/headers.ts';
 import { acknowledgeWildcardResources } from '../nag.ts';
 import type { ResourceNames } from '../names.ts';
 import type { NewsroomSettings } from '../settings.ts';
+import { originApi } from './origin-api.ts';
 import { PipelineFunction } from './pipeline-function.ts';
 
 export interface DeskApiProps {
@@ -90,14 +90,8 @@ export class DeskApi extends Construct {
       'Drafts and photos are named by editors; writes are further limited by the function to section folders.',
     );
 
-    const api = new HttpApi(this, 'Api', {
+    const { api, origin } = originApi(this, {
       description: "The editors' desk, behind the site's CloudFront distribution",
-      createDefaultStage: false,
-    });
-    new HttpStage(this, 'Stage', {
-      httpApi: api,
-      stageName: '$default',
-      autoDeploy: true,
       throttle: { rateLimit: 20, burstLimit: 40 },
     });
     const integration = new HttpLambdaIntegration('Desk', this.fn.fn);
@@ -123,9 +117,6 @@ export class DeskApi extends Construct {
         'The function logs each change with the editor and the draft; access logs would add only addresses.',
     });
 
-    const origin = new HttpOrigin(Fn.select(2, Fn.split('/', api.apiEndpoint)), {
-      protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
-    });
     // The editor's token has to reach the API, and CloudFront forwards Authorization only as part of a cache
     // key: one that keeps nothing (a second at most, never shared between editors).
     const byEditor = new cloudfront.CachePolicy(this, 'ByEditor', {

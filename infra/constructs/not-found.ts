@@ -1,12 +1,12 @@
-import { Duration, Fn, Validations } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Duration, Validations } from 'aws-cdk-lib';
+import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
-import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { SiteConfig } from '#shared/domain/site.ts';
 import { NOT_FOUND_ENVIRONMENT } from '../../functions/not-found/environment.ts';
+import { originApi } from './origin-api.ts';
 import { PipelineFunction } from './pipeline-function.ts';
 
 /** API Gateway's throttle in front of it: well above what readers' mistyped links make, below a scan. */
@@ -39,16 +39,11 @@ export class NotFoundPage extends Construct {
       environment: NOT_FOUND_ENVIRONMENT.values({ SITE_CONFIG: JSON.stringify(props.site) }),
       permissions: [],
     });
-    const api = new HttpApi(this, 'Api', {
+    const { api, origin } = originApi(this, {
       description: "The site's 404 page, the distribution's failover origin",
-      createDefaultStage: false,
-    });
-    new HttpStage(this, 'Stage', {
-      httpApi: api,
-      stageName: '$default',
-      autoDeploy: true,
       throttle: NOT_FOUND_API_THROTTLE,
     });
+    this.origin = origin;
     const integration = new HttpLambdaIntegration('NotFound', this.fn.fn);
     api.addRoutes({ path: '/{proxy+}', methods: [HttpMethod.GET, HttpMethod.HEAD], integration });
     api.addRoutes({ path: '/', methods: [HttpMethod.GET, HttpMethod.HEAD], integration });
@@ -59,9 +54,6 @@ export class NotFoundPage extends Construct {
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-APIG1',
       reason: "Access logs would keep readers' addresses; the distribution's own logs record these requests.",
-    });
-    this.origin = new HttpOrigin(Fn.select(2, Fn.split('/', api.apiEndpoint)), {
-      protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
     });
   }
 }
