@@ -18,6 +18,8 @@ export interface LocalQueueOptions {
   /** Wait before the first redelivery; doubles with each one. */
   readonly retryDelayMs?: number;
   readonly onDeadLetter?: (body: string, error: unknown) => void;
+  /** The queue's ARN and region, as its records name them (`eventSourceARN`). */
+  readonly arn?: string;
   /**
    * A folder where each message is kept, as SQS keeps it, until it is handled or dead-lettered: a process
    * killed at any moment loses none, and {@link LocalQueue.resume} delivers them again at the next start.
@@ -186,7 +188,8 @@ export class LocalQueue {
     let failedIds: Set<string>;
     let error: unknown;
     try {
-      const result = await this.handler({ Records: batch.map(sqsRecord) });
+      const arn = this.options.arn ?? 'arn:aws:sqs:us-east-1:000000000000:local';
+      const result = await this.handler({ Records: batch.map((m) => sqsRecord(m, arn)) });
       failedIds = new Set(result?.batchItemFailures.map((f) => f.itemIdentifier));
       error = new Error('the handler reported the message failed');
     } catch (err) {
@@ -202,7 +205,7 @@ export class LocalQueue {
   }
 }
 
-function sqsRecord({ id: messageId, body, receives, groupId }: Message): SQSRecord {
+function sqsRecord({ id: messageId, body, receives, groupId }: Message, arn: string): SQSRecord {
   const now = String(Date.now());
   return {
     messageId,
@@ -218,7 +221,7 @@ function sqsRecord({ id: messageId, body, receives, groupId }: Message): SQSReco
     messageAttributes: {},
     md5OfBody: '',
     eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:drafts-events',
-    awsRegion: 'us-east-1',
+    eventSourceARN: arn,
+    awsRegion: arn.split(':')[3] ?? 'us-east-1',
   };
 }

@@ -1,218 +1,499 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative, sep } from 'node:path';
 import {
+  AdminCreateUserCommand,
+  AdminGetUserCommand,
+  CognitoIdentityProviderClient,
+} from '@aws-sdk/client-cognito-identity-provider';
+import {
+  type AttributeDefinition,
   CreateTableCommand,
+  DeleteItemCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  type GlobalSecondaryIndex,
+  type KeySchemaElement,
+  paginateScan,
   UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
-import { HeadObjectCommand, PutBucketCorsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { DeleteCommand, type DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
-import type { SQSBatchResponse } from 'aws-lambda';
-import { AWS_CLIENT_OPTIONS, storeClients } from '#shared/adapters/client-options.ts';
-import { ARTICLE_TABLE, COMMENT_TABLE } from '#shared/adapters/dynamodb/schema.ts';
-import { FileEdgeRules } from '#shared/adapters/file/edge-rules.ts';
-import { TimerPublishScheduler } from '#shared/adapters/file/timer-scheduler.ts';
-import { MemoryOpsMetrics } from '#shared/adapters/memory/index.ts';
-import { S3SiteStore } from '#shared/adapters/s3/stores.ts';
-import { messageGroupOf } from '#shared/adapters/sqs/render-queue.ts';
-import { WorkerDraftParser } from '#shared/adapters/workers/draft-parser.ts';
-import { deskUploadCors } from '#shared/desk/cors.ts';
-import type { SiteConfig } from '#shared/domain/site.ts';
-import type { Log, RenderQueue } from '#shared/ports.ts';
-import { refreshAllLists } from '#shared/use-cases/lists.ts';
-import { type RebuildProgress, rebuildSite } from '#shared/use-cases/rebuild.ts';
-import { publishSiteFrame } from '#shared/use-cases/site-frame.ts';
-import { composeComments } from '../functions/comments/compose.ts';
-import { makeCommentsHandler } from '../functions/comments/handler.ts';
-import { composeDesk } from '../functions/desk/compose.ts';
-import { makeDeskHandler } from '../functions/desk/handler.ts';
-import { composeIngest } from '../functions/ingest/compose.ts';
-import { makeIngestHandler } from '../functions/ingest/handler.ts';
-import { composeRender } from '../functions/render/compose.ts';
-import { makeRenderHandler } from '../functions/render/handler.ts';
-import { EVENT_SOURCES } from '../infra/event-sources.ts';
-import { LocalCdn } from './cdn.ts';
-import { ensureDeskUsers, LocalEditorSignIn, verifyDeskToken } from './desk-users.ts';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutBucketCorsCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { type LocalKeyValueStore, type ScheduleDefinition, startAwsServices } from './aws-services.ts';
+import { LocalCdn, type S3Object } from './cdn.ts';
+import {
+  awsShapedResolver,
+  type CloudAssembly,
+  type Found,
+  type LambdaFunction,
+  lambdaFunctions,
+  readCloudAssembly,
+  resolveValue,
+  resourcesOfType,
+} from './cloud-assembly.ts';
+import { startCognito, type UserPoolDefinition } from './cognito.ts';
+import { distributionModels } from './distribution.ts';
+import { httpApiModels, LocalHttpApi } from './http-api.ts';
+import { LocalFunctionRuntime } from './lambda/runtime.ts';
 import { LocalQueue } from './queue.ts';
 import { toS3EventRecord } from './s3-notifications.ts';
 import { createSiteServer, REBUILD_TOKEN_FILE } from './site-server.ts';
+import { LOCAL_CREDENTIALS, startStandIns } from './stand-ins.ts';
+import { runStateMachine } from './state-machine.ts';
+import { ROOT, synthesize } from './synth.ts';
 
+export { LOCAL_CREDENTIALS } from './stand-ins.ts';
 export { REBUILD_TOKEN_FILE };
 
-import { LOCAL_CREDENTIALS, startStandIns } from './stand-ins.ts';
-
-export const LOCAL_NAMES = {
-  draftsBucket: 'drafts',
-  siteBucket: 'site',
-  articleTable: 'articles',
-  commentTable: 'comments',
-} as const;
-export { LOCAL_CREDENTIALS } from './stand-ins.ts';
-
+/** The file below the data folder where a running stack says how to reach it (the moderation CLI reads it). */
+export const ENDPOINTS_FILE = 'endpoints.json';
+const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
+/** Execution environments a function gets at most on a laptop (Lambda would start up to the concurrency). */
+const MAX_ENVIRONMENTS = 4;
 
 export interface LocalStackOptions {
-  readonly site: SiteConfig;
-  /** How often the moderators' digest is printed (every 15 minutes unless set). */
-  readonly digestEveryMs?: number;
+  /** Settings over cdk.json's `newsroom` context, for the synthesized app. */
+  readonly settings?: Readonly<Record<string, unknown>>;
+  /** A cloud assembly to run instead of synthesizing one (a test's changed app). */
+  readonly assemblyDir?: string;
   /** Where the stand-ins keep their files; state survives a restart. */
   readonly dataDir: string;
   readonly s3Port: number;
   readonly dynamoPort: number;
   readonly sitePort: number;
+  /** The AWS APIs that have no npm stand-in (SQS, CloudFront, Scheduler, SES); any free port when 0. */
+  readonly servicesPort?: number;
+  readonly cognitoPort?: number;
   /** Start from empty state. */
   readonly reset?: boolean;
   /** A folder of drafts to upload at start (those not in the bucket yet). */
   readonly examplesDir?: string;
-  /** Cache as CloudFront does in front of the site (the default); off, every read goes to the bucket. */
+  /** Cache as CloudFront does in front of the site (the default); off, every read goes to the origin. */
   readonly cdnCaching?: boolean;
-  /** The CDN's clock (milliseconds); tests move it on to let lists expire as a minute would. */
+  /** The CDN's clock (milliseconds); tests move it on to let lists expire. */
   readonly cdnNow?: () => number;
-  /** How often the periodic reconcile runs (a minute), and how old an upload must be to count as lost. */
-  readonly reconcileEveryMs?: number;
+  /** How old an upload must be for the periodic reconcile to count it as lost (a minute). */
   readonly reconcileSettleMs?: number;
   readonly log?: (line: string) => void;
+}
+
+/** The physical names of what editors and ops touch, as the template names them. */
+export interface LocalNames {
+  readonly draftsBucket: string;
+  readonly siteBucket: string;
+  readonly articleTable: string;
+  readonly commentTable: string;
+  readonly renderQueueUrl: string;
 }
 
 export interface LocalStack {
   readonly s3Endpoint: string;
   readonly dynamoEndpoint: string;
+  readonly servicesEndpoint: string;
+  readonly cognitoEndpoint: string;
   readonly siteUrl: string;
-  readonly queue: LocalQueue;
-  /** What readers read through; the pipeline invalidates it as it invalidates CloudFront. */
+  readonly names: LocalNames;
+  /** The queues, by name, as their event source mappings deliver them. */
+  readonly queues: ReadonlyMap<string, LocalQueue>;
+  /** What readers read through; the functions invalidate it as they invalidate CloudFront. */
   readonly cdn: LocalCdn;
   /** What `npm run rebuild` sends to be let in (also in `<dataDir>/rebuild-token`). */
   readonly rebuildToken: string;
-  /** The desk's first editor, made on the first start (the users file keeps it after). */
+  /** The desk's first editor, made on the first start with a temporary password to change at first sign-in. */
   readonly deskUser?: { readonly username: string; readonly password: string };
+  /** The desk's user pool and app client, in cognito-local. */
+  readonly desk: { readonly userPoolId: string; readonly clientId: string };
+  /** Every email SES would have sent (the moderators' digest), newest last; each is also a file. */
+  readonly mail: readonly SentMail[];
   /** Resolves when every change uploaded so far has been processed. */
   whenIdle(): Promise<void>;
   /** Runs a reconcile now, counting every difference at once (none is left to its event), and waits for it. */
   reconcile(): Promise<void>;
+  /** Invokes a function of the template by its construct id (`Comments/Function/Function`), as Lambda does. */
+  invoke(functionId: string, event: unknown): Promise<unknown>;
   stop(): Promise<void>;
 }
 
+export interface SentMail {
+  readonly from: string;
+  readonly to: readonly string[];
+  readonly subject: string;
+  readonly text: string;
+  readonly file: string;
+}
+
 /**
- * The whole pipeline on one machine: the S3 stand-in (s3rver) and the DynamoDB stand-in (dynalite) on a
- * thread of their own, the real ingest and lists handlers fed by local queues (real S3 event records in
- * SQS-shaped batches), and the site served over HTTP through a model of the CloudFront distribution. Only
- * the queues and the CDN are local stand-ins; every other adapter is the AWS one.
+ * The deployment of the CDK app, on one machine: `cdk synth` describes it (synthesized once per checkout and
+ * settings) and everything here is built from that description, not from a list of its own. The buckets,
+ * tables, queues and their dead letters, the bucket's notifications, the event source mappings, the
+ * schedules, the HTTP APIs with their routes and authorizer, the distribution with its behaviours, and the
+ * user pool come from the templates; each function runs from its bundle in the assembly with exactly its
+ * template environment (see local/lambda/runtime.ts), and reaches S3 (s3rver), DynamoDB (dynalite),
+ * Cognito (cognito-local) and the other AWS APIs (local/aws-services.ts) through the SDK's own
+ * `AWS_ENDPOINT_URL_<SERVICE>` settings. What the template cannot say is listed in docs/local-stack.md.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => {});
   if (options.reset) rmSync(options.dataDir, { recursive: true, force: true });
+  mkdirSync(options.dataDir, { recursive: true });
+  const assemblyDir =
+    options.assemblyDir ?? (await synthesize({ ...(options.settings ? { settings: options.settings } : {}), log }));
+  const assembly = readCloudAssembly(assemblyDir);
+
+  // The services first: queue URLs name their endpoint.
+  const queues = new Map<string, LocalQueue>();
+  const deadLetterQueues = new Map<string, string>();
+  const queueByUrl = new Map<string, QueueModel>();
+  const stores = new Map<string, FileKeyValueStore>();
+  const mail: SentMail[] = [];
+  let cdn: LocalCdn | undefined;
+  const schedules = new LocalScheduler(join(options.dataDir, 'schedules.json'), (schedule) => {
+    log(`schedule due: ${schedule.group}/${schedule.name}`);
+    void invokeAsync(schedule.target.Arn, JSON.parse(schedule.target.Input ?? '{}'), schedule.name);
+  });
+  const recentDeduplication = new Map<string, number>();
+  const services = await startAwsServices(
+    {
+      sendMessage(queueUrl, message) {
+        const model = queueByUrl.get(queueUrl);
+        if (!model) throw new Error(`no queue ${queueUrl}`);
+        if (model.fifo && message.deduplicationId) {
+          // FIFO queues drop a message whose deduplication id was seen in the last five minutes.
+          const key = `${model.name}\n${message.deduplicationId}`;
+          const seen = recentDeduplication.get(key);
+          if (seen !== undefined && Date.now() - seen < 5 * 60_000) return;
+          recentDeduplication.set(key, Date.now());
+        }
+        deliver(model, message.body, message.groupId);
+      },
+      invalidate(distributionId, paths) {
+        if (!cdn || cdn.distributionId !== distributionId) throw new Error(`no distribution ${distributionId}`);
+        cdn.invalidateKeys(paths);
+      },
+      keyValueStore(arn) {
+        const store = stores.get(arn);
+        if (!store) throw new Error(`no key value store ${arn}`);
+        return store;
+      },
+      schedules,
+      sendEmail(message) {
+        const dir = join(options.dataDir, 'mail');
+        mkdirSync(dir, { recursive: true });
+        const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}.eml`);
+        writeFileSync(
+          file,
+          `From: ${message.from}\nTo: ${message.to.join(', ')}\nSubject: ${message.subject}\nContent-Type: text/plain; charset=utf-8\n\n${message.text}`,
+        );
+        mail.push({ ...message, file });
+        log(`mail (SES) to ${message.to.join(', ')}: ${message.subject} (${relative(ROOT, file)})`);
+      },
+    },
+    options.servicesPort ?? 0,
+  );
+  const servicesEndpoint = services.endpoint;
+
+  const resolver = awsShapedResolver({
+    assembly,
+    account: ACCOUNT,
+    region: REGION,
+    override(found, attribute) {
+      if (found.resource.Type === 'AWS::SQS::Queue' && (attribute === undefined || attribute === 'QueueUrl')) {
+        const arn = resolverArn(found);
+        return `${servicesEndpoint}/${ACCOUNT}/${arn.split(':').pop()}`;
+      }
+      return undefined;
+    },
+  });
+  const resolverArn = (found: Found) =>
+    awsShapedResolver({ assembly, account: ACCOUNT, region: REGION }).attribute(found, 'Arn');
+  const resolve = (found: Found, value: unknown) => resolveValue(assembly, found.stack, value, resolver);
+
+  // --- S3 and DynamoDB ------------------------------------------------------------------------------
+  const buckets = resourcesOfType(assembly, 'AWS::S3::Bucket').map((b) => ({
+    name: resolver.ref(b),
+    versioned:
+      (b.resource.Properties?.VersioningConfiguration as { Status?: string } | undefined)?.Status === 'Enabled',
+    cors: b.resource.Properties?.CorsConfiguration
+      ? (resolve(b, b.resource.Properties.CorsConfiguration) as { CorsRules: Record<string, unknown>[] })
+      : undefined,
+  }));
   const s3Dir = join(options.dataDir, 's3');
   const dynamoDir = join(options.dataDir, 'dynamodb');
-  await mkdir(s3Dir, { recursive: true });
-  await mkdir(dynamoDir, { recursive: true });
-
+  mkdirSync(s3Dir, { recursive: true });
+  mkdirSync(dynamoDir, { recursive: true });
   const standIns = await startStandIns({
     s3Dir,
     dynamoDir,
     s3Port: options.s3Port,
     dynamoPort: options.dynamoPort,
-    buckets: [LOCAL_NAMES.draftsBucket, LOCAL_NAMES.siteBucket],
-    versionedBuckets: [LOCAL_NAMES.draftsBucket],
+    buckets: buckets.map((b) => b.name),
+    versionedBuckets: buckets.filter((b) => b.versioned).map((b) => b.name),
     onFailure: (error) => log(`error: the S3 and DynamoDB stand-ins failed: ${error.message}`),
   });
   const { s3Endpoint, dynamoEndpoint } = standIns;
-  Object.assign(process.env, {
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_S3: s3Endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
-    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    DRAFTS_BUCKET: LOCAL_NAMES.draftsBucket,
-    SITE_BUCKET: LOCAL_NAMES.siteBucket,
-    ARTICLE_TABLE: LOCAL_NAMES.articleTable,
-    COMMENT_TABLE: LOCAL_NAMES.commentTable,
-    SITE_CONFIG: JSON.stringify(options.site),
-    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-  });
-
-  // Made as the functions make theirs, from the environment above.
-  const clients = storeClients();
-  const { s3, documents } = clients;
-  const dynamoClient = new DynamoDBClient(AWS_CLIENT_OPTIONS);
-  await ensureArticleTable(dynamoClient, LOCAL_NAMES.articleTable);
-  await ensureCommentTable(dynamoClient, LOCAL_NAMES.commentTable);
-  // What the CDN model reads, as CloudFront reads the bucket.
-  const site = new S3SiteStore(s3, LOCAL_NAMES.siteBucket);
-  // One local stack per folder: a lease still in the table is a killed run's, and nobody holds it now.
-  const released = await releaseLeftLeases(documents, LOCAL_NAMES.articleTable);
+  const clientOptions = { region: REGION, credentials: LOCAL_CREDENTIALS };
+  const s3 = new S3Client({ ...clientOptions, endpoint: s3Endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  const dynamo = new DynamoDBClient({ ...clientOptions, endpoint: dynamoEndpoint });
+  const tables = resourcesOfType(assembly, 'AWS::DynamoDB::GlobalTable').concat(
+    resourcesOfType(assembly, 'AWS::DynamoDB::Table'),
+  );
+  for (const table of tables) await ensureTable(dynamo, resolver.ref(table), table.resource.Properties ?? {});
+  const released = await releaseLeftLeases(dynamo, tables.map((t) => resolver.ref(t)));
   if (released > 0) log(`released ${released} leases the last run held when it stopped`);
 
-  const edgeRules = new FileEdgeRules(join(options.dataDir, 'edge-rules.json'));
-  // Scheduled drafts come back through the ingest queue when due, as EventBridge Scheduler invokes the function.
-  const scheduler = new TimerPublishScheduler(join(options.dataDir, 'schedules.json'), (draftKey, at) => {
-    log(`scheduled draft due: ${draftKey}`);
-    queue.send(JSON.stringify({ scheduledPublish: { draftKey, at: at.toISOString() } }));
+  // --- Cognito --------------------------------------------------------------------------------------
+  const pools: UserPoolDefinition[] = resourcesOfType(assembly, 'AWS::Cognito::UserPool').map((pool) => {
+    const props = pool.resource.Properties ?? {};
+    return {
+      id: resolver.ref(pool),
+      name: String(resolve(pool, props.UserPoolName) ?? pool.logicalId),
+      mfaConfiguration: String(props.MfaConfiguration ?? 'OFF'),
+      ...(props.Policies ? { passwordPolicy: (props.Policies as { PasswordPolicy: Record<string, unknown> }).PasswordPolicy } : {}),
+      clients: resourcesOfType(assembly, 'AWS::Cognito::UserPoolClient')
+        .filter((c) => resolve(c, c.resource.Properties?.UserPoolId) === resolver.ref(pool))
+        .map((c) => ({
+          id: resolver.ref(c),
+          name: c.logicalId,
+          authFlows: (c.resource.Properties?.ExplicitAuthFlows ?? []) as string[],
+        })),
+    };
   });
-  const cdn = new LocalCdn({
-    site,
-    config: options.site,
-    edgeRules: (path) => edgeRules.value(path),
-    caching: options.cdnCaching ?? true,
-    ...(options.cdnNow ? { now: options.cdnNow } : {}),
-  });
-  // The functions' own compositions, with what has no AWS here put in: queues, CDN, edge rules, schedules.
-  const renderDeps = composeRender(process.env, { clients, cdn, log: localLog(log) });
-  await publishSiteFrame(renderDeps.site, options.site);
-  await refreshAllLists(renderDeps);
-  // Batches and concurrency as the deployed event sources deliver them (infra/event-sources.ts).
-  // Both queues keep their messages on disk until handled, as SQS does: a kill at any moment loses none.
-  const renderQueue = new LocalQueue(makeRenderHandler(renderDeps), {
-    batchSize: EVENT_SOURCES.render.batchSize,
-    concurrency: EVENT_SOURCES.render.maxConcurrency,
-    dir: join(options.dataDir, 'queues', 'render-jobs'),
-    onDeadLetter: (body, error) => log(`render job dead-lettered after retries: ${body} (${String(error)})`),
-  });
-  const render: RenderQueue = {
-    async send(jobs) {
-      for (const job of jobs) renderQueue.send(JSON.stringify(job), messageGroupOf(job.view));
-    },
+  const cognito = await startCognito({ dir: join(options.dataDir, 'cognito'), pools, ...(options.cognitoPort ? { port: options.cognitoPort } : {}) });
+  const deskPool = pools[0];
+  const deskClient = deskPool?.clients[0];
+  if (!deskPool || !deskClient) throw new Error('the template has no user pool with an app client for the desk');
+  const deskUser = await ensureFirstEditor(cognito.endpoint, deskPool.id, options.dataDir);
+
+  // --- Functions ------------------------------------------------------------------------------------
+  const serviceEnvironment = {
+    AWS_REGION: REGION,
+    AWS_DEFAULT_REGION: REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_SESSION_TOKEN: 'local-session',
+    AWS_ENDPOINT_URL_S3: s3Endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+    AWS_ENDPOINT_URL_SQS: servicesEndpoint,
+    AWS_ENDPOINT_URL_CLOUDFRONT: servicesEndpoint,
+    // The KeyValueStore client puts the account before the host: a name, not an address.
+    AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE: servicesEndpoint.replace('127.0.0.1', 'localhost'),
+    AWS_ENDPOINT_URL_SCHEDULER: servicesEndpoint,
+    AWS_ENDPOINT_URL_SESV2: servicesEndpoint,
+    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint,
+    // s3rver stores aws-chunked framing as the object's bytes: the SDK sends plain bodies instead.
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    // The bundles carry sharp for Linux on arm64; this machine's own build of it is found here.
+    NODE_PATH: join(ROOT, 'node_modules'),
   };
-  const ingestDeps = composeIngest(process.env, {
-    clients,
-    render,
-    cdn,
-    edge: edgeRules,
-    scheduler,
-    log: localLog(log),
-    metrics: new MemoryOpsMetrics(),
+  const functions = lambdaFunctions(assembly, resolver);
+  const mappings = resourcesOfType(assembly, 'AWS::Lambda::EventSourceMapping').map((m) => ({
+    found: m,
+    props: m.resource.Properties ?? {},
+  }));
+  const runtimes = new Map<string, LocalFunctionRuntime>();
+  for (const fn of functions) {
+    const mapping = mappings.find((m) => resolve(m.found, m.props.FunctionName) === fn.functionName);
+    const concurrency = Number((mapping?.props.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency ?? MAX_ENVIRONMENTS);
+    runtimes.set(
+      fn.arn,
+      new LocalFunctionRuntime({
+        fn,
+        serviceEnvironment,
+        concurrency: Math.min(concurrency, MAX_ENVIRONMENTS),
+        onLog: (line) => logLine(fn, line, log),
+      }),
+    );
+  }
+  const runtimeOf = (arnOrName: string): LocalFunctionRuntime => {
+    const arn = arnOrName.replace(/:(\$LATEST|\d+)$/, '');
+    const runtime =
+      runtimes.get(arn) ?? [...runtimes.values()].find((r) => r.fn.functionName === arn || r.fn.id === arn);
+    if (!runtime) throw new Error(`no function ${arnOrName} in the template`);
+    return runtime;
+  };
+  const invokeConfigs = resourcesOfType(assembly, 'AWS::Lambda::EventInvokeConfig');
+  /** An asynchronous invocation (Scheduler, S3 to Lambda): retried as its invoke config says, then its destination. */
+  async function invokeAsync(arn: string, event: unknown, what: string): Promise<void> {
+    const runtime = runtimeOf(arn);
+    const config = invokeConfigs.find((c) => resolve(c, c.resource.Properties?.FunctionName) === runtime.fn.functionName);
+    const retries = Number(config?.resource.Properties?.MaximumRetryAttempts ?? 2);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await runtime.invoke(event);
+        return;
+      } catch (err) {
+        if (attempt >= retries) {
+          log(`error: ${what} failed after ${attempt + 1} tries: ${String(err)}`);
+          const destination = (config?.resource.Properties?.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure?.Destination;
+          if (destination && config) {
+            const name = String(resolve(config, destination)).split(':').pop() ?? '';
+            keepDeadLetter(name, JSON.stringify({ requestPayload: event, error: String(err) }));
+          }
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+      }
+    }
+  }
+
+  // --- Queues, their dead letters and event source mappings -----------------------------------------
+  interface QueueModel {
+    readonly name: string;
+    readonly arn: string;
+    readonly url: string;
+    readonly fifo: boolean;
+    readonly maxReceives?: number;
+    readonly deadLetterArn?: string;
+  }
+  const queueModels = resourcesOfType(assembly, 'AWS::SQS::Queue').map((q): QueueModel => {
+    const props = q.resource.Properties ?? {};
+    const arn = resolverArn(q);
+    const redrive = props.RedrivePolicy ? (resolve(q, props.RedrivePolicy) as { deadLetterTargetArn: string; maxReceiveCount: number }) : undefined;
+    return {
+      name: arn.split(':').pop() ?? q.logicalId,
+      arn,
+      url: resolver.ref(q),
+      fifo: props.FifoQueue === true,
+      ...(redrive ? { maxReceives: Number(redrive.maxReceiveCount), deadLetterArn: redrive.deadLetterTargetArn } : {}),
+    };
   });
-  const ingest = makeIngestHandler(ingestDeps);
-  const queue = new LocalQueue((event) => ingest(event) as Promise<SQSBatchResponse | undefined>, {
-    batchSize: EVENT_SOURCES.ingest.batchSize,
-    concurrency: EVENT_SOURCES.ingest.maxConcurrency,
-    dir: join(options.dataDir, 'queues', 'draft-events'),
-    onDeadLetter: (body, error) =>
-      log(`draft event dead-lettered after retries: ${body.slice(0, 200)} (${String(error)})`),
-  });
+  for (const model of queueModels) queueByUrl.set(model.url, model);
+  const keepDeadLetter = (queueName: string, body: string) => {
+    const dir = join(options.dataDir, 'dead-letters');
+    mkdirSync(dir, { recursive: true });
+    appendFileSync(join(dir, `${queueName}.jsonl`), `${JSON.stringify({ at: new Date().toISOString(), body })}\n`);
+  };
+  for (const model of queueModels) {
+    const mapping = mappings.find((m) => resolve(m.found, m.props.EventSourceArn) === model.arn);
+    if (!mapping) {
+      deadLetterQueues.set(model.arn, model.name);
+      continue;
+    }
+    const fn = runtimeOf(String(resolve(mapping.found, mapping.props.FunctionName)));
+    const reportsFailures = ((mapping.props.FunctionResponseTypes ?? []) as string[]).includes('ReportBatchItemFailures');
+    const deadLetterName = model.deadLetterArn?.split(':').pop();
+    const queue = new LocalQueue(
+      async (event: SQSEvent) => {
+        const result = (await fn.invoke(event)) as SQSBatchResponse | undefined;
+        // Without ReportBatchItemFailures, Lambda reads no partial answer: the batch succeeded.
+        return reportsFailures ? result : undefined;
+      },
+      {
+        batchSize: Number(mapping.props.BatchSize ?? 10),
+        concurrency: Number((mapping.props.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency ?? 5),
+        ...(model.maxReceives ? { maxReceives: model.maxReceives } : {}),
+        arn: model.arn,
+        dir: join(options.dataDir, 'queues', model.name),
+        onDeadLetter: (body, error) => {
+          log(`${model.name}: a message failed every try and went to ${deadLetterName ?? 'nowhere'}: ${body.slice(0, 200)} (${String(error)})`);
+          if (deadLetterName) keepDeadLetter(deadLetterName, body);
+        },
+      },
+    );
+    queues.set(model.name, queue);
+  }
+  function deliver(model: QueueModel, body: string, groupId?: string) {
+    const queue = queues.get(model.name);
+    if (queue) queue.send(body, groupId);
+    else keepDeadLetter(model.name, body);
+  }
+
+  // S3 event notifications, as the template configures them (every event type named, to its queue).
+  const notifications = resourcesOfType(assembly, 'Custom::S3BucketNotifications').map((n) => ({
+    bucket: String(resolve(n, n.resource.Properties?.BucketName)),
+    queues: (((resolve(n, n.resource.Properties?.NotificationConfiguration) as Record<string, unknown>)?.QueueConfigurations ?? []) as { Events: string[]; QueueArn: string }[]),
+  }));
   standIns.onS3Event((event) => {
     for (const raw of event.Records) {
-      if (raw.s3.bucket.name !== LOCAL_NAMES.draftsBucket) continue;
-      queue.send(JSON.stringify({ Records: [toS3EventRecord(raw, REGION)] }));
+      for (const n of notifications.filter((x) => x.bucket === raw.s3.bucket.name)) {
+        for (const target of n.queues.filter((q) => q.Events.some((e) => eventMatches(e, raw.eventName)))) {
+          const model = queueModels.find((m) => m.arn === target.QueueArn);
+          if (model) deliver(model, JSON.stringify({ Records: [toS3EventRecord(raw, REGION)] }));
+        }
+      }
     }
   });
-  // What a previous run kept and did not finish (it was stopped, or killed).
-  const resumed = queue.resume() + renderQueue.resume();
-  if (resumed > 0) log(`resumed ${resumed} queued messages from the last run`);
-  // Reconcile, as the deployed schedule runs it: at start (an event lost while the stand-ins' thread was
-  // killed is found at once, and every difference is brought into line), then every minute.
+
+  // --- The edge rules store, the distribution and the HTTP APIs -------------------------------------
+  for (const kvs of resourcesOfType(assembly, 'AWS::CloudFront::KeyValueStore')) {
+    const arn = resolver.attribute(kvs, 'Arn');
+    stores.set(arn, new FileKeyValueStore(join(options.dataDir, 'key-value-stores', `${kvs.logicalId}.json`)));
+  }
+  const apis = new Map(
+    httpApiModels(assembly, resolver).map((model) => [
+      model.id,
+      new LocalHttpApi({
+        model,
+        invoke: (arn, event) => runtimeOf(arn).invoke(event),
+        localIssuer: (issuer) => {
+          const pool = /^https:\/\/cognito-idp\.[^/]+\.amazonaws\.com\/(.+)$/.exec(issuer)?.[1];
+          return pool ? cognito.issuer(pool) : issuer;
+        },
+      }),
+    ]),
+  );
+  const [distribution] = distributionModels(assembly, resolver);
+  if (!distribution) throw new Error('the template has no CloudFront distribution');
+  const bucketOfDomain = (domain: string) => domain.replace(/\.s3\.[^.]+\.amazonaws\.com$/, '');
+  const localCdn = new LocalCdn({
+    distribution,
+    caching: options.cdnCaching ?? true,
+    ...(options.cdnNow ? { now: options.cdnNow } : {}),
+    keyValueStore: async (storeId, key) => {
+      const store = [...stores.entries()].find(([arn]) => arn.endsWith(`/${storeId}`))?.[1];
+      if (!store) throw new Error(`no key value store ${storeId}`);
+      return store.get(key);
+    },
+    origins: {
+      s3: (domain, key) => readObject(s3, bucketOfDomain(domain), key),
+      async http(domain, request) {
+        const api = apis.get(domain.split('.')[0] ?? '');
+        if (!api) throw new Error(`no origin ${domain}`);
+        return api.handle(request);
+      },
+    },
+  });
+  cdn = localCdn;
+  const names = localNames(assembly, resolver, notifications, distribution, bucketOfDomain, queueModels);
+
+  // --- Schedules from the template ------------------------------------------------------------------
+  const timers: NodeJS.Timeout[] = [];
+  for (const schedule of resourcesOfType(assembly, 'AWS::Scheduler::Schedule')) {
+    const props = resolve(schedule, schedule.resource.Properties) as { ScheduleExpression: string; State?: string; Target: { Arn: string; Input?: string } };
+    const every = rateMs(props.ScheduleExpression);
+    if (every === undefined || props.State === 'DISABLED') continue;
+    const timer = setInterval(
+      () => void invokeAsync(props.Target.Arn, JSON.parse(props.Target.Input ?? '{}'), schedule.logicalId),
+      every,
+    );
+    timer.unref();
+    timers.push(timer);
+  }
+  schedules.resume();
+
+  // --- The site, the rebuild --------------------------------------------------------------------------
+  const ingest = (() => {
+    const target = notifications[0]?.queues[0]?.QueueArn;
+    const mapping = mappings.find((m) => resolve(m.found, m.props.EventSourceArn) === target);
+    return mapping ? runtimeOf(String(resolve(mapping.found, mapping.props.FunctionName))) : undefined;
+  })();
   let reconciling: Promise<unknown> = Promise.resolve();
   const reconcileNow = (settleMs: number) => {
     reconciling = reconciling
-      .then(() => ingest({ reconcile: { budget: Number.MAX_SAFE_INTEGER, settleMs } }))
+      .then(() => ingest?.invoke({ reconcile: { budget: Number.MAX_SAFE_INTEGER, settleMs } }))
       .catch((err: unknown) => log(`error: reconcile failed: ${String(err)}`));
     return reconciling;
   };
@@ -221,158 +502,189 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       // Events of uploads already answered may still be on their way from the stand-ins' thread.
       await standIns.flush();
       await reconciling;
-      await queue.whenIdle();
-      await renderQueue.whenIdle();
-    } while (queue.size > 0 || renderQueue.size > 0);
+      for (const queue of queues.values()) await queue.whenIdle();
+    } while ([...queues.values()].some((q) => q.size > 0));
   };
-
-  const rebuild = async (onProgress: (progress: RebuildProgress) => void) => {
-    // The drafts are parsed on the machine's other cores while this thread writes the site.
-    const parser = new WorkerDraftParser(options.site);
-    try {
-      const result = await rebuildSite(
-        { ...ingestDeps, parse: parser.parse },
-        { now: new Date(), onProgress },
-      );
-      await whenIdle();
-      return result;
-    } finally {
-      await parser.close();
-    }
+  const stateMachine = resourcesOfType(assembly, 'AWS::StepFunctions::StateMachine')[0];
+  const rebuild = async (onProgress: (progress: { phase: string; done: number; total: number }) => void) => {
+    if (!stateMachine) throw new Error('the template has no rebuild state machine');
+    const definition = JSON.parse(String(resolve(stateMachine, stateMachine.resource.Properties?.DefinitionString)));
+    const tasks = new Map<string, number>();
+    const output = await runStateMachine(
+      definition,
+      {
+        invoke: async (payload) => {
+          const result = await runtimeOf(ingest?.fn.arn ?? '').invoke(payload);
+          const phase = Object.keys(payload as object)[0] ?? 'steps';
+          tasks.set(phase, (tasks.get(phase) ?? 0) + 1);
+          onProgress({ phase, done: tasks.get(phase) ?? 0, total: 0 });
+          return result;
+        },
+        listObjects: (bucket) => listObjects(s3, bucket),
+        getJson: async (bucket, key) => JSON.parse(new TextDecoder().decode((await readObject(s3, bucket, key))?.bytes ?? new Uint8Array())),
+        execution: { Name: `local-${Date.now()}`, StartTime: new Date().toISOString() },
+        concurrency: MAX_ENVIRONMENTS,
+      },
+      {},
+    );
+    await whenIdle();
+    return output;
   };
-  // Only this user can read the token: another account on the laptop cannot rebuild.
   const rebuildToken = randomBytes(24).toString('base64url');
   await writeFile(join(options.dataDir, REBUILD_TOKEN_FILE), `${rebuildToken}\n`, { mode: 0o600 });
-  // The comments function's own composition; the digest is printed here, as SES would mail it.
-  const localOrigins: string[] = [];
-  const commentsDeps = composeComments(process.env, {
-    clients,
-    log: localLog(log),
-    metrics: new MemoryOpsMetrics(),
-    digest: { send: async (subject, text) => log(`moderators' digest: ${subject}\n${text}`) },
-    otherOrigins: localOrigins,
-  });
-  const comments = makeCommentsHandler(commentsDeps);
-  // The desk function's composition, signing editors in from a users file instead of Cognito.
-  const deskUser = ensureDeskUsers(options.dataDir);
-  const desk = makeDeskHandler(
-    composeDesk(process.env, { clients, signIn: new LocalEditorSignIn(options.dataDir), log: localLog(log) }),
-  );
-  const server: Server = createSiteServer({
-    cdn,
-    rebuild: { token: rebuildToken, run: rebuild, sendJobs: (jobs) => render.send(jobs) },
-    comments: (event) => comments(event),
-    desk: {
-      handler: desk,
-      verify: (authorization) => verifyDeskToken(options.dataDir, authorization),
-      uploadOrigin: s3Endpoint,
-    },
-  });
+  const server: Server = createSiteServer({ cdn: localCdn, rebuild: { token: rebuildToken, run: rebuild } });
   server.listen(options.sitePort, '127.0.0.1');
   await once(server, 'listening');
   const sitePort = (server.address() as AddressInfo).port;
   const siteUrl = `http://127.0.0.1:${sitePort}`;
-  // Forms on the local site post from its own origin, under either name the server answers to.
-  localOrigins.push(siteUrl, `http://localhost:${sitePort}`);
-  // The desk's browser uploads straight to the drafts bucket, as it does to S3: CORS for the site's origin.
-  await s3.send(
-    new PutBucketCorsCommand({
-      Bucket: LOCAL_NAMES.draftsBucket,
-      CORSConfiguration: { CORSRules: [deskUploadCors(localOrigins)] },
-    }),
+  // The desk's browser uploads straight to the drafts bucket: the template's CORS rules, with this
+  // machine's site origins beside the deployed one.
+  for (const bucket of buckets.filter((b) => b.cors)) {
+    await s3.send(
+      new PutBucketCorsCommand({
+        Bucket: bucket.name,
+        CORSConfiguration: {
+          CORSRules: (bucket.cors?.CorsRules ?? []).map((r) => ({
+            AllowedMethods: r.AllowedMethods as string[],
+            AllowedOrigins: [...((r.AllowedOrigins ?? []) as string[]), siteUrl, `http://localhost:${sitePort}`],
+            ...(r.AllowedHeaders ? { AllowedHeaders: r.AllowedHeaders as string[] } : {}),
+            ...(r.ExposedHeaders ? { ExposeHeaders: r.ExposedHeaders as string[] } : {}),
+            ...(r.MaxAge !== undefined ? { MaxAgeSeconds: Number(r.MaxAge) } : {}),
+          })),
+        },
+      }),
+    );
+  }
+  writeFileSync(
+    join(options.dataDir, ENDPOINTS_FILE),
+    JSON.stringify(
+      {
+        AWS_REGION: REGION,
+        AWS_ENDPOINT_URL_S3: s3Endpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+        AWS_ENDPOINT_URL_SQS: servicesEndpoint,
+        COMMENT_TABLE: names.commentTable,
+        RENDER_QUEUE_URL: names.renderQueueUrl,
+        siteUrl,
+      },
+      null,
+      2,
+    ),
   );
-  // The moderators' digest, as the deployed schedule sends it.
-  const digestTimer = setInterval(
-    () => void comments({ digest: {} }).catch((err: unknown) => log(`error: digest failed: ${String(err)}`)),
-    options.digestEveryMs ?? 15 * 60_000,
-  );
-  digestTimer.unref();
 
+  // What a deployment does before readers arrive: the triggers (the site's frame and every list).
+  for (const trigger of resourcesOfType(assembly, 'Custom::Trigger')) {
+    const version = (trigger.resource.Properties?.HandlerArn as { Ref?: string } | undefined)?.Ref;
+    const fnRef = version ? trigger.stack.resources[version]?.Properties?.FunctionName : undefined;
+    if (fnRef === undefined) continue;
+    const name = String(resolve(trigger, fnRef));
+    await runtimeOf(name).invoke({ RequestType: 'Create', ResourceProperties: {} }).catch((err: unknown) =>
+      log(`error: the deployment trigger ${trigger.logicalId} failed: ${String(err)}`),
+    );
+  }
+  // What a previous run kept and did not finish (it was stopped, or killed).
+  let resumed = 0;
+  for (const queue of queues.values()) resumed += queue.resume();
+  if (resumed > 0) log(`resumed ${resumed} queued messages from the last run`);
+  // A reconcile at start: an event lost while the stand-ins were stopped is found at once.
   await reconcileNow(0);
-  const reconcileTimer = setInterval(
-    () => void reconcileNow(options.reconcileSettleMs ?? 60_000),
-    options.reconcileEveryMs ?? 60_000,
-  );
+  const reconcileTimer = setInterval(() => void reconcileNow(options.reconcileSettleMs ?? 60_000), 60_000);
   reconcileTimer.unref();
   if (options.examplesDir) {
-    const uploaded = await uploadMissing(s3, options.examplesDir);
-    if (uploaded > 0) log(`uploaded ${uploaded} example files to s3://${LOCAL_NAMES.draftsBucket}/`);
+    const uploaded = await uploadMissing(s3, names.draftsBucket, options.examplesDir);
+    if (uploaded > 0) log(`uploaded ${uploaded} example files to s3://${names.draftsBucket}/`);
     await whenIdle();
   }
 
   return {
     s3Endpoint,
     dynamoEndpoint,
+    servicesEndpoint,
+    cognitoEndpoint: cognito.endpoint,
     siteUrl,
-    ...(deskUser ? { deskUser } : {}),
-    queue,
-    cdn,
+    names,
+    queues,
+    cdn: localCdn,
     rebuildToken,
+    ...(deskUser ? { deskUser } : {}),
+    desk: { userPoolId: deskPool.id, clientId: deskClient.id },
+    mail,
     whenIdle,
     reconcile: () => reconcileNow(0).then(() => whenIdle()),
+    invoke: (functionId, event) => runtimeOf(functionId).invoke(event),
     async stop() {
       clearInterval(reconcileTimer);
-      clearInterval(digestTimer);
-      scheduler.stop();
+      for (const timer of timers) clearInterval(timer);
+      schedules.stop();
       await whenIdle();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      services.server.closeAllConnections();
+      await new Promise<void>((resolve) => services.server.close(() => resolve()));
+      await Promise.all([...runtimes.values()].map((r) => r.stop()));
+      await cognito.stop();
       await standIns.close();
       s3.destroy();
-      dynamoClient.destroy();
+      dynamo.destroy();
     },
   };
 }
 
-/** What the pipeline says, as one line each on the console. */
-function localLog(print: (line: string) => void): Log {
-  const line = (level: string, message: string, extra: Record<string, unknown>[]) => {
-    const detail = extra.map((e) => (e.path ?? e.draftKey ?? e.error ?? '') as string).join(' ');
-    print(`${level}${message}${detail ? `: ${detail}` : ''}`);
-  };
+function localNames(
+  assembly: CloudAssembly,
+  resolver: ReturnType<typeof awsShapedResolver>,
+  notifications: { bucket: string }[],
+  distribution: ReturnType<typeof distributionModels>[number],
+  bucketOfDomain: (domain: string) => string,
+  queues: { name: string; url: string; fifo: boolean; maxReceives?: number }[],
+): LocalNames {
+  const tables = resourcesOfType(assembly, 'AWS::DynamoDB::GlobalTable').map((t) => resolver.ref(t));
+  const s3Origin = [...distribution.origins.values()].find((o) => o.kind === 's3');
   return {
-    info: (m, ...e) => line('', m, e),
-    warn: (m, ...e) => line('warning: ', m, e),
-    error: (m, ...e) => line('error: ', m, e),
+    draftsBucket: notifications[0]?.bucket ?? '',
+    siteBucket: s3Origin && s3Origin.kind === 's3' ? bucketOfDomain(s3Origin.domainName) : '',
+    articleTable: tables.find((t) => t.endsWith('-articles')) ?? '',
+    commentTable: tables.find((t) => t.endsWith('-comments')) ?? '',
+    renderQueueUrl: queues.find((q) => q.fifo && q.maxReceives !== undefined)?.url ?? '',
   };
 }
 
-export async function ensureArticleTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  const { indexes, teaserAttributes, uploadAttributes, archiveAttributes } = ARTICLE_TABLE;
-  const include = (attributes: readonly string[]) => ({
-    ProjectionType: 'INCLUDE' as const,
-    NonKeyAttributes: [...attributes],
-  });
-  const sorted = (
-    index: { name: string; partitionKey: string; sortKey: string },
-    attributes: readonly string[],
-  ) => ({
-    IndexName: index.name,
-    KeySchema: [
-      { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
-      { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
-    ],
-    Projection: include(attributes),
-  });
-  const wanted = [
-    sorted(indexes.byTime, teaserAttributes),
-    sorted(indexes.bySection, teaserAttributes),
-    {
-      IndexName: indexes.byDraft.name,
-      KeySchema: [{ AttributeName: indexes.byDraft.partitionKey, KeyType: 'HASH' as const }],
-      Projection: { ProjectionType: 'KEYS_ONLY' as const },
-    },
-    sorted(indexes.byTag, teaserAttributes),
-    sorted(indexes.byUpload, uploadAttributes),
-    sorted(indexes.byArchivePage, archiveAttributes),
-  ];
-  const attributes = [
-    ...new Set([
-      ARTICLE_TABLE.partitionKey,
-      ...wanted.flatMap((i) => i.KeySchema.map((k) => k.AttributeName)),
-    ]),
-  ].map((AttributeName) => ({ AttributeName, AttributeType: 'S' as const }));
+/** Whether a notification's event type (`s3:ObjectCreated:*`) covers an event S3 sent (`ObjectCreated:Put`). */
+function eventMatches(configured: string, eventName: string): boolean {
+  const wanted = configured.replace(/^s3:/, '');
+  return wanted.endsWith('*') ? eventName.startsWith(wanted.slice(0, -1)) : wanted === eventName;
+}
 
+/** `rate(15 minutes)` in milliseconds; undefined for what is not a rate. */
+export function rateMs(expression: string): number | undefined {
+  const m = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
+  if (!m) return undefined;
+  const unit = m[2]?.startsWith('minute') ? 60_000 : m[2]?.startsWith('hour') ? 3_600_000 : 86_400_000;
+  return Number(m[1]) * unit;
+}
+
+/** A function's log line on the console: Powertools' JSON as `level message`, anything else as it came. */
+function logLine(fn: LambdaFunction, line: string, log: (line: string) => void) {
+  try {
+    const entry = JSON.parse(line) as { level?: string; message?: string; draftKey?: string; path?: string; error?: unknown; _aws?: unknown };
+    if (entry._aws) return; // an embedded metric, for CloudWatch
+    const level = (entry.level ?? 'INFO').toUpperCase();
+    if (level === 'DEBUG' || (level === 'INFO' && process.env.LOCAL_LOG_LEVEL !== 'INFO')) return;
+    const detail = entry.draftKey ?? entry.path ?? (entry.error ? JSON.stringify(entry.error) : '');
+    log(`${fn.id.split('/')[0]?.toLowerCase()}: ${level === 'INFO' ? '' : `${level.toLowerCase()}: `}${entry.message ?? line}${detail ? `: ${detail}` : ''}`);
+  } catch {
+    log(`${fn.id.split('/')[0]?.toLowerCase()}: ${line}`);
+  }
+}
+
+/** Creates a table as its template resource describes it; a table made from an older template gets the indexes added since. */
+async function ensureTable(client: DynamoDBClient, tableName: string, props: Record<string, unknown>): Promise<void> {
+  const wanted = ((props.GlobalSecondaryIndexes ?? []) as GlobalSecondaryIndex[]).map((i) => ({
+    IndexName: i.IndexName,
+    KeySchema: i.KeySchema,
+    Projection: i.Projection,
+  }));
+  const attributes = props.AttributeDefinitions as AttributeDefinition[];
   let existing: string[] | undefined;
   try {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
@@ -386,19 +698,14 @@ export async function ensureArticleTable(client: DynamoDBClient, tableName: stri
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
         AttributeDefinitions: attributes,
-        KeySchema: [{ AttributeName: ARTICLE_TABLE.partitionKey, KeyType: 'HASH' }],
-        GlobalSecondaryIndexes: wanted,
+        KeySchema: props.KeySchema as KeySchemaElement[],
+        ...(wanted.length > 0 ? { GlobalSecondaryIndexes: wanted } : {}),
       }),
     );
   } else {
-    // A table made by an older version: the indexes added since, one at a time as DynamoDB allows.
-    for (const index of wanted.filter((i) => !existing.includes(i.IndexName))) {
+    for (const index of wanted.filter((i) => !existing.includes(i.IndexName ?? ''))) {
       await client.send(
-        new UpdateTableCommand({
-          TableName: tableName,
-          AttributeDefinitions: attributes,
-          GlobalSecondaryIndexUpdates: [{ Create: index }],
-        }),
+        new UpdateTableCommand({ TableName: tableName, AttributeDefinitions: attributes, GlobalSecondaryIndexUpdates: [{ Create: index }] }),
       );
       await untilActive(client, tableName);
     }
@@ -406,64 +713,6 @@ export async function ensureArticleTable(client: DynamoDBClient, tableName: stri
   await untilActive(client, tableName);
 }
 
-/** The comments table (COMMENT_TABLE), as the stateful stack makes it: keys, the moderation queue. */
-export async function ensureCommentTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  const { partitionKey, sortKey, indexes } = COMMENT_TABLE;
-  const { moderation } = indexes;
-  try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return untilActive(client, tableName);
-  } catch (err) {
-    if ((err as { name?: string }).name !== 'ResourceNotFoundException') throw err;
-  }
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [partitionKey, sortKey, moderation.partitionKey, moderation.sortKey].map(
-        (AttributeName) => ({ AttributeName, AttributeType: 'S' as const }),
-      ),
-      KeySchema: [
-        { AttributeName: partitionKey, KeyType: 'HASH' },
-        { AttributeName: sortKey, KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: moderation.name,
-          KeySchema: [
-            { AttributeName: moderation.partitionKey, KeyType: 'HASH' },
-            { AttributeName: moderation.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
-        },
-      ],
-    }),
-  );
-  await untilActive(client, tableName);
-}
-
-/** Deletes every lease item (`lease#…`); only for a table no other process uses. */
-async function releaseLeftLeases(documents: DynamoDBDocumentClient, table: string): Promise<number> {
-  let released = 0;
-  const pages = paginateScan(
-    { client: documents },
-    {
-      TableName: table,
-      FilterExpression: 'begins_with(pk, :lease)',
-      ExpressionAttributeValues: { ':lease': 'lease#' },
-      ProjectionExpression: 'pk',
-    },
-  );
-  for await (const page of pages) {
-    for (const item of page.Items ?? []) {
-      await documents.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk } }));
-      released += 1;
-    }
-  }
-  return released;
-}
-
-/** A new table or index answers "not found" until it is ACTIVE (dynalite too, for a moment). */
 async function untilActive(client: DynamoDBClient, tableName: string): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
@@ -473,8 +722,93 @@ async function untilActive(client: DynamoDBClient, tableName: string): Promise<v
   }
 }
 
+/** Deletes every lease item (`lease#…`) left by a killed run: one local stack per folder, so nobody holds them. */
+async function releaseLeftLeases(client: DynamoDBClient, tables: readonly string[]): Promise<number> {
+  let released = 0;
+  for (const table of tables) {
+    const pages = paginateScan(
+      { client },
+      {
+        TableName: table,
+        FilterExpression: 'begins_with(pk, :lease)',
+        ExpressionAttributeValues: { ':lease': { S: 'lease#' } },
+        ProjectionExpression: 'pk',
+      },
+    );
+    try {
+      for await (const page of pages) {
+        for (const item of page.Items ?? []) {
+          if (!item.pk) continue;
+          await client.send(new DeleteItemCommand({ TableName: table, Key: { pk: item.pk } }));
+          released += 1;
+        }
+      }
+    } catch (err) {
+      // A table whose key is not `pk` alone holds no leases.
+      if ((err as { name?: string }).name !== 'ValidationException') throw err;
+    }
+  }
+  return released;
+}
+
+/** The desk's first editor, made once through the user pool's admin API, with a temporary password. */
+async function ensureFirstEditor(endpoint: string, userPoolId: string, dataDir: string) {
+  const client = new CognitoIdentityProviderClient({ region: REGION, endpoint, credentials: LOCAL_CREDENTIALS });
+  const username = 'bientap';
+  try {
+    await client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: username }));
+    return undefined;
+  } catch (err) {
+    if ((err as { name?: string }).name !== 'UserNotFoundException') throw err;
+  } finally {
+    if (!existsSync(join(dataDir, 'cognito'))) mkdirSync(join(dataDir, 'cognito'), { recursive: true });
+  }
+  // Cognito's policy for this pool: upper and lower case, a digit and a symbol, twelve or more.
+  const password = `Tam-${randomBytes(6).toString('base64url')}-9a`;
+  await client.send(
+    new AdminCreateUserCommand({
+      UserPoolId: userPoolId,
+      Username: username,
+      TemporaryPassword: password,
+      MessageAction: 'SUPPRESS',
+      UserAttributes: [
+        { Name: 'name', Value: 'Biên tập viên' },
+        { Name: 'email', Value: 'bientap@localhost' },
+      ],
+    }),
+  );
+  client.destroy();
+  return { username, password };
+}
+
+async function readObject(s3: S3Client, bucket: string, key: string): Promise<S3Object | undefined> {
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return {
+      bytes: await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+      ...(out.ContentType ? { contentType: out.ContentType } : {}),
+      ...(out.CacheControl ? { cacheControl: out.CacheControl } : {}),
+      ...(out.ETag ? { etag: out.ETag } : {}),
+    };
+  } catch (err) {
+    if ((err as { name?: string }).name === 'NoSuchKey') return undefined;
+    throw err;
+  }
+}
+
+async function listObjects(s3: S3Client, bucket: string): Promise<unknown[]> {
+  const items: unknown[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ...(token ? { ContinuationToken: token } : {}) }));
+    for (const o of page.Contents ?? []) items.push({ Key: o.Key, Etag: o.ETag, Size: o.Size, LastModified: o.LastModified?.toISOString() });
+    token = page.NextContinuationToken;
+  } while (token);
+  return items;
+}
+
 /** Uploads every file below `dir` that the drafts bucket does not have yet, images before drafts. */
-async function uploadMissing(s3: S3Client, dir: string): Promise<number> {
+async function uploadMissing(s3: S3Client, bucket: string, dir: string): Promise<number> {
   const files = (readdirSync(dir, { recursive: true }) as string[])
     .map((f) => relative(dir, join(dir, f)).split(sep).join('/'))
     .filter((f) => /\.(md|jpe?g|png|webp|gif|avif)$/i.test(f))
@@ -482,19 +816,109 @@ async function uploadMissing(s3: S3Client, dir: string): Promise<number> {
   let uploaded = 0;
   for (const key of files) {
     try {
-      await s3.send(new HeadObjectCommand({ Bucket: LOCAL_NAMES.draftsBucket, Key: key }));
+      await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       continue;
     } catch (err) {
       if ((err as { name?: string }).name !== 'NotFound') throw err;
     }
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: LOCAL_NAMES.draftsBucket,
-        Key: key,
-        Body: readFileSync(join(dir, key)),
-      }),
-    );
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(join(dir, key)) }));
     uploaded += 1;
   }
   return uploaded;
+}
+
+/** A KeyValueStore kept in a JSON file, so the edge rules survive a restart as CloudFront's do. */
+class FileKeyValueStore implements LocalKeyValueStore {
+  readonly #values: Map<string, string>;
+  constructor(private readonly file: string) {
+    this.#values = new Map(existsSync(file) ? Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : []);
+  }
+  get(key: string) {
+    return this.#values.get(key);
+  }
+  put(key: string, value: string) {
+    this.#values.set(key, value);
+    this.#save();
+  }
+  delete(key: string) {
+    const had = this.#values.delete(key);
+    if (had) this.#save();
+    return had;
+  }
+  get size() {
+    return this.#values.size;
+  }
+  get bytes() {
+    let n = 0;
+    for (const [k, v] of this.#values) n += Buffer.byteLength(k) + Buffer.byteLength(v);
+    return n;
+  }
+  #save() {
+    mkdirSync(join(this.file, '..'), { recursive: true });
+    writeFileSync(`${this.file}.part`, JSON.stringify(Object.fromEntries(this.#values)));
+    writeFileSync(this.file, readFileSync(`${this.file}.part`));
+    rmSync(`${this.file}.part`, { force: true });
+  }
+}
+
+/**
+ * EventBridge Scheduler's one-time schedules (`at(...)`), kept in a file: each fires at its time (or at
+ * the next start, if the machine was off then) and is removed, as `ActionAfterCompletion: DELETE` does.
+ */
+class LocalScheduler {
+  readonly #schedules = new Map<string, ScheduleDefinition>();
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  constructor(
+    private readonly file: string,
+    private readonly fire: (schedule: ScheduleDefinition) => void,
+  ) {
+    if (existsSync(file)) {
+      for (const s of JSON.parse(readFileSync(file, 'utf8')) as ScheduleDefinition[]) this.#schedules.set(`${s.group}/${s.name}`, s);
+    }
+  }
+  resume() {
+    for (const s of this.#schedules.values()) this.#arm(s);
+  }
+  has(group: string, name: string) {
+    return this.#schedules.has(`${group}/${name}`);
+  }
+  create(schedule: ScheduleDefinition) {
+    this.#schedules.set(`${schedule.group}/${schedule.name}`, schedule);
+    this.#save();
+    this.#arm(schedule);
+  }
+  update(schedule: ScheduleDefinition) {
+    this.create(schedule);
+  }
+  delete(group: string, name: string) {
+    const key = `${group}/${name}`;
+    clearTimeout(this.#timers.get(key));
+    this.#timers.delete(key);
+    this.#schedules.delete(key);
+    this.#save();
+  }
+  stop() {
+    for (const t of this.#timers.values()) clearTimeout(t);
+    this.#timers.clear();
+  }
+  #arm(schedule: ScheduleDefinition) {
+    const key = `${schedule.group}/${schedule.name}`;
+    clearTimeout(this.#timers.get(key));
+    const at = /^at\((.+)\)$/.exec(schedule.expression)?.[1];
+    if (!at) return;
+    const when = Date.parse(at.endsWith('Z') ? at : `${at}Z`);
+    // setTimeout holds at most 24.8 days: a later schedule is looked at again then.
+    const delay = Math.min(Math.max(0, when - Date.now()), 2_000_000_000);
+    const timer = setTimeout(() => {
+      if (Date.now() < when) return this.#arm(schedule);
+      if (schedule.actionAfterCompletion === 'DELETE') this.delete(schedule.group, schedule.name);
+      this.fire(schedule);
+    }, delay);
+    timer.unref();
+    this.#timers.set(key, timer);
+  }
+  #save() {
+    mkdirSync(join(this.file, '..'), { recursive: true });
+    writeFileSync(this.file, JSON.stringify([...this.#schedules.values()]));
+  }
 }

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parseSiteConfig } from '#shared/domain/site.ts';
-import { LOCAL_CREDENTIALS, LOCAL_NAMES, REBUILD_TOKEN_FILE, startLocalStack } from './stack.ts';
+import { LOCAL_CREDENTIALS, REBUILD_TOKEN_FILE, startLocalStack } from './stack.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -18,7 +16,8 @@ if (values.help) {
   --reset        start from empty buckets and table (deletes .local/)
   --no-examples  do not upload the example drafts
   --no-cdn       serve straight from the site bucket, without the CloudFront cache model
-Ports: S3_PORT (4569), DYNAMODB_PORT (8000), PORT (3000). State: LOCAL_DATA_DIR (.local/).`);
+Ports: S3_PORT (4569), DYNAMODB_PORT (8000), PORT (3000), AWS_SERVICES_PORT (4570: SQS, CloudFront,
+Scheduler, SES), COGNITO_PORT (4571). State: LOCAL_DATA_DIR (.local/).`);
   process.exit(0);
 }
 
@@ -33,15 +32,14 @@ function port(name: string, fallback: number): number {
   return n;
 }
 
-const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8'));
-const site = parseSiteConfig(cdkJson.context?.newsroom);
 const dataDir = process.env.LOCAL_DATA_DIR ?? `${root}.local`;
 const stack = await startLocalStack({
-  site,
   dataDir,
   s3Port: port('S3_PORT', 4569),
   dynamoPort: port('DYNAMODB_PORT', 8000),
   sitePort: port('PORT', 3000),
+  servicesPort: port('AWS_SERVICES_PORT', 4570),
+  cognitoPort: port('COGNITO_PORT', 4571),
   reset: values.reset,
   cdnCaching: !values['no-cdn'],
   ...(values['no-examples'] ? {} : { examplesDir: `${root}examples/drafts` }),
@@ -52,18 +50,19 @@ console.log(`
 Newsroom pipeline running locally.
 
   Site      ${stack.siteUrl}/    ${stack.cdn.caching ? 'through the CDN model: cached as CloudFront caches (x-cache, age)' : 'straight from the bucket (--no-cdn)'}
-  S3        ${stack.s3Endpoint}    buckets: ${LOCAL_NAMES.draftsBucket} (upload drafts here), ${LOCAL_NAMES.siteBucket}
-  DynamoDB  ${stack.dynamoEndpoint}    table: ${LOCAL_NAMES.articleTable}
+  S3        ${stack.s3Endpoint}    buckets: ${stack.names.draftsBucket} (upload drafts here), ${stack.names.siteBucket}
+  DynamoDB  ${stack.dynamoEndpoint}    tables: ${stack.names.articleTable}, ${stack.names.commentTable}
+  SQS, CloudFront, Scheduler, SES  ${stack.servicesEndpoint}    Cognito  ${stack.cognitoEndpoint}
   Credentials  AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} AWS_REGION=us-east-1
 
 Publish a draft (images first, then the draft):
   export AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} AWS_DEFAULT_REGION=us-east-1
-  aws --endpoint-url ${stack.s3Endpoint} s3 cp examples/drafts/xay-dung-dang/ s3://${LOCAL_NAMES.draftsBucket}/xay-dung-dang/ --recursive
-Editors' desk: ${stack.siteUrl}/desk/${stack.deskUser ? `    user ${stack.deskUser.username}, password ${stack.deskUser.password} (shown once; editors in ${dataDir}/desk-users.json)` : `    editors in ${dataDir}/desk-users.json`}
+  aws --endpoint-url ${stack.s3Endpoint} s3 cp examples/drafts/xay-dung-dang/ s3://${stack.names.draftsBucket}/xay-dung-dang/ --recursive
+Editors' desk: ${stack.siteUrl}/desk/${stack.deskUser ? `    user ${stack.deskUser.username}, temporary password ${stack.deskUser.password} (shown once; a new one is chosen at first sign-in)` : '    editors in the Cognito user pool (cognito-local)'}
 Readers' comments wait for a moderator: npm run comments -- pending, then approve <id> (docs/comments.md)
 Rebuild every page: npm run rebuild    (token: ${stack.rebuildToken}, also in ${dataDir}/${REBUILD_TOKEN_FILE})
 Read the editor's report:
-  aws --endpoint-url ${stack.s3Endpoint} s3 cp s3://${LOCAL_NAMES.draftsBucket}/reports/xay-dung-dang/nang-cao-nang-luc-lanh-dao.md.json -
+  aws --endpoint-url ${stack.s3Endpoint} s3 cp s3://${stack.names.draftsBucket}/reports/xay-dung-dang/nang-cao-nang-luc-lanh-dao.md.json -
 
 Ctrl-C stops everything; state is kept in .local/ (npm start -- --reset starts afresh).
 `);

@@ -2,9 +2,23 @@
 // loaded from LAMBDA_TASK_ROOT once (init), then invocations arrive one at a time (here over IPC from the
 // local stack) and each gets the handler's result or its error. A failure at init is reported and the
 // environment ends, as Lambda reports Runtime.ImportModuleError / an init error for every invocation.
+import dns from 'node:dns';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+
+// Names under `localhost` are the loopback address (RFC 6761), as systemd-resolved and browsers answer but
+// Debian's resolver does not: an SDK that puts a label before the local endpoint's host (the KeyValueStore
+// client prefixes the account id) reaches it.
+const lookup = dns.lookup;
+dns.lookup = (hostname, options, callback) => {
+  const done = typeof options === 'function' ? options : callback;
+  const opts = typeof options === 'function' ? {} : typeof options === 'number' ? { family: options } : options;
+  if (typeof hostname === 'string' && hostname.endsWith('.localhost')) {
+    return opts?.all ? done(null, [{ address: '127.0.0.1', family: 4 }]) : done(null, '127.0.0.1', 4);
+  }
+  return lookup(hostname, options, callback);
+};
 
 const root = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
 const [moduleName, exportName] = (process.env._HANDLER ?? 'index.handler').split('.');

@@ -16,7 +16,7 @@ import {
 } from '../../infra/constructs/rebuild-machine.ts';
 import { memoryPipeline, silentLog } from '../support/memory-pipeline.ts';
 import { draftText, EXAMPLE_KEYS, example, SEED_IMAGE_KEY } from '../support/site.ts';
-import { runStateMachine } from '../support/state-machine.ts';
+import { runStateMachine } from '../../local/state-machine.ts';
 
 const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
 
