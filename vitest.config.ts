@@ -7,6 +7,7 @@ export default defineConfig({
     // The stand-ins and the browser run in the test processes; forks keep each file's servers apart.
     pool: 'forks',
     testTimeout: 60_000,
+    globalSetup: ['test/support/global-setup.ts'],
     hookTimeout: 60_000,
     env: {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

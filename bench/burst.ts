@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { parseSiteConfig, type SiteConfig } from '#shared/domain/site.ts';
 import { reportKey } from '#shared/ports.ts';
-import { LOCAL_CREDENTIALS, LOCAL_NAMES, startLocalStack } from '../local/stack.ts';
+import { LOCAL_CREDENTIALS, startLocalStack } from '../local/stack.ts';
 import { generateCorpus } from './corpus.ts';
 
 const POLL_MS = 100;
@@ -19,7 +19,7 @@ const UPLOADERS = 16;
  */
 async function burst(count: number, site: SiteConfig) {
   const dataDir = mkdtempSync(join(process.cwd(), 'node_modules/.cache/burst-'));
-  const stack = await startLocalStack({ site, dataDir, s3Port: 0, dynamoPort: 0, sitePort: 0, reset: true });
+  const stack = await startLocalStack({ dataDir, s3Port: 0, dynamoPort: 0, sitePort: 0, reset: true });
   const s3 = new S3Client({
     endpoint: stack.s3Endpoint,
     forcePathStyle: true,
@@ -39,7 +39,7 @@ async function burst(count: number, site: SiteConfig) {
       do {
         const page = await s3.send(
           new ListObjectsV2Command({
-            Bucket: LOCAL_NAMES.draftsBucket,
+            Bucket: stack.names.draftsBucket,
             Prefix: 'reports/',
             ContinuationToken: token,
           }),
@@ -50,7 +50,7 @@ async function burst(count: number, site: SiteConfig) {
           const now = performance.now();
           const text = await (
             await s3.send(
-              new GetObjectCommand({ Bucket: LOCAL_NAMES.draftsBucket, Key: reportKey(draftKey) }),
+              new GetObjectCommand({ Bucket: stack.names.draftsBucket, Key: reportKey(draftKey) }),
             )
           ).Body?.transformToString();
           // s3rver lists an object while it still writes its file (S3 shows it whole or not at all): a
@@ -76,10 +76,10 @@ async function burst(count: number, site: SiteConfig) {
       for (let d = queue.shift(); d; d = queue.shift()) {
         if (d.image) {
           await s3.send(
-            new PutObjectCommand({ Bucket: LOCAL_NAMES.draftsBucket, Key: d.image.key, Body: d.image.bytes }),
+            new PutObjectCommand({ Bucket: stack.names.draftsBucket, Key: d.image.key, Body: d.image.bytes }),
           );
         }
-        await s3.send(new PutObjectCommand({ Bucket: LOCAL_NAMES.draftsBucket, Key: d.key, Body: d.text }));
+        await s3.send(new PutObjectCommand({ Bucket: stack.names.draftsBucket, Key: d.key, Body: d.text }));
         uploadedAt.set(d.key, performance.now());
       }
     }),

@@ -16,8 +16,7 @@ import {
   deleteComment,
   type ModerationDeps,
 } from '#shared/use-cases/comments.ts';
-import { REBUILD_TOKEN_FILE, RENDER_JOBS_PATH } from '../local/site-server.ts';
-import { LOCAL_CREDENTIALS, LOCAL_NAMES } from '../local/stack.ts';
+import { ENDPOINTS_FILE, LOCAL_CREDENTIALS } from '../local/stack.ts';
 
 const USAGE = `npm run comments -- <command>
 
@@ -145,33 +144,23 @@ function inAws(): { comments: DynamoComments; render: RenderQueue } {
   };
 }
 
-/** The running local stack: its table in the DynamoDB stand-in, its render queue through the site server. */
+/**
+ * The running local stack, the same way as the deployed one: `npm start` writes its table, its render queue
+ * and the endpoints of its stand-ins to `<data folder>/endpoints.json`, and the SDK reaches them through its
+ * own endpoint settings.
+ */
 function locally(): { comments: DynamoComments; render: RenderQueue } {
   const dataDir = process.env.LOCAL_DATA_DIR ?? fileURLToPath(new URL('../.local', import.meta.url));
-  const client = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: `http://127.0.0.1:${process.env.DYNAMODB_PORT ?? '8000'}`,
-    credentials: LOCAL_CREDENTIALS,
+  let endpoints: Record<string, string>;
+  try {
+    endpoints = JSON.parse(readFileSync(`${dataDir}/${ENDPOINTS_FILE}`, 'utf8'));
+  } catch {
+    console.error(`No ${dataDir}/${ENDPOINTS_FILE}: is "npm start" running (LOCAL_DATA_DIR)?`);
+    process.exit(1);
+  }
+  Object.assign(process.env, endpoints, {
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
   });
-  const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  const port = process.env.PORT ?? '3000';
-  return {
-    comments: new DynamoComments(documents, LOCAL_NAMES.commentTable),
-    render: {
-      async send(jobs) {
-        let token: string;
-        try {
-          token = readFileSync(`${dataDir}/${REBUILD_TOKEN_FILE}`, 'utf8').trim();
-        } catch {
-          throw new Error(`No token in ${dataDir}/${REBUILD_TOKEN_FILE}: is "npm start" running?`);
-        }
-        const response = await fetch(`http://127.0.0.1:${port}${RENDER_JOBS_PATH}`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ jobs }),
-        });
-        if (!response.ok) throw new Error(`The local stack refused the render job: ${response.status}`);
-      },
-    },
-  };
+  return inAws();
 }

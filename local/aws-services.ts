@@ -28,7 +28,12 @@ export interface ServiceBackends {
   /** EventBridge Scheduler: a schedule made, changed or deleted (by group and name). */
   readonly schedules: LocalSchedules;
   /** SES (v2): a message sent. */
-  readonly sendEmail: (message: { from: string; to: readonly string[]; subject: string; text: string }) => void;
+  readonly sendEmail: (message: {
+    from: string;
+    to: readonly string[];
+    subject: string;
+    text: string;
+  }) => void;
 }
 
 export interface LocalKeyValueStore {
@@ -84,12 +89,12 @@ async function route(b: ServiceBackends, req: IncomingMessage, body: string, res
   const target = req.headers['x-amz-target'];
   const url = new URL(req.url ?? '/', 'http://local');
   const path = decodeURIComponent(url.pathname);
-  if (typeof target === 'string' && target.startsWith('AmazonSQS.')) return sqs(b, target.slice(10), body, res);
+  if (typeof target === 'string' && target.startsWith('AmazonSQS.'))
+    return sqs(b, target.slice(10), body, res);
   const invalidation = /^\/2020-05-31\/distribution\/([^/]+)\/invalidation$/.exec(path);
   if (invalidation && req.method === 'POST') return invalidate(b, invalidation[1] ?? '', body, res);
-  const store = /^\/key-value-stores\/(arn:aws:cloudfront::\d+:key-value-store\/[0-9a-f-]+)(?:\/keys\/(.+))?$/.exec(
-    path,
-  );
+  const store =
+    /^\/key-value-stores\/(arn:aws:cloudfront::\d+:key-value-store\/[0-9a-f-]+)(?:\/keys\/(.+))?$/.exec(path);
   if (store) return keyValueStore(b, req, store[1] ?? '', store[2], body, res);
   const schedule = /^\/schedules\/([^/]+)$/.exec(path);
   if (schedule) return scheduler(b, req, schedule[1] ?? '', url, body, res);
@@ -106,10 +111,18 @@ function sqs(b: ServiceBackends, operation: string, body: string, res: ServerRes
     const text = String(entry.MessageBody ?? '');
     if (text === '') throw new ServiceError(400, 'MissingParameter', 'The request must contain MessageBody.');
     if (Buffer.byteLength(text) > 256 * 1024) {
-      throw new ServiceError(400, 'InvalidParameterValue', 'One or more parameters are invalid: message too long.');
+      throw new ServiceError(
+        400,
+        'InvalidParameterValue',
+        'One or more parameters are invalid: message too long.',
+      );
     }
     if (fifo && !entry.MessageGroupId) {
-      throw new ServiceError(400, 'MissingParameter', 'The request must contain the parameter MessageGroupId.');
+      throw new ServiceError(
+        400,
+        'MissingParameter',
+        'The request must contain the parameter MessageGroupId.',
+      );
     }
     return text;
   };
@@ -126,7 +139,11 @@ function sqs(b: ServiceBackends, operation: string, body: string, res: ServerRes
   if (operation === 'SendMessageBatch') {
     const entries = (input.Entries ?? []) as Record<string, unknown>[];
     if (entries.length === 0 || entries.length > 10) {
-      throw new ServiceError(400, 'AWS.SimpleQueueService.TooManyEntriesInBatchRequest', 'Between 1 and 10 entries.');
+      throw new ServiceError(
+        400,
+        'AWS.SimpleQueueService.TooManyEntriesInBatchRequest',
+        'Between 1 and 10 entries.',
+      );
     }
     return json(res, 200, {
       Successful: entries.map((e) => ({ Id: e.Id, ...send(e) })),
@@ -181,7 +198,11 @@ function keyValueStore(
   });
   const ifMatch = () => {
     if (req.headers['if-match'] !== etag()) {
-      throw new ServiceError(409, 'ConflictException', 'The ETag does not match the store: describe it again.');
+      throw new ServiceError(
+        409,
+        'ConflictException',
+        'The ETag does not match the store: describe it again.',
+      );
     }
   };
   if (key === undefined && req.method === 'GET') return json(res, 200, described(), { etag: etag() });
@@ -285,9 +306,14 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 function fail(req: IncomingMessage, res: ServerResponse, e: ServiceError) {
   const target = req.headers['x-amz-target'];
   if (typeof target === 'string' && target.startsWith('AmazonSQS.')) {
-    return json(res, e.status, { __type: `com.amazonaws.sqs#${e.code}`, message: e.message }, {
-      'x-amzn-query-error': `${e.code};Sender`,
-    });
+    return json(
+      res,
+      e.status,
+      { __type: `com.amazonaws.sqs#${e.code}`, message: e.message },
+      {
+        'x-amzn-query-error': `${e.code};Sender`,
+      },
+    );
   }
   if (req.url?.startsWith('/2020-05-31/')) {
     res.writeHead(e.status, { 'content-type': 'text/xml' });
@@ -307,4 +333,9 @@ async function readBody(req: IncomingMessage): Promise<string> {
 const escapeXml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const unescapeXml = (s: string) =>
-  s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');

@@ -135,7 +135,8 @@ export class LocalCdn {
         const prefix = path.slice(0, -1);
         for (const key of this.#copies.keys()) if (key.startsWith(prefix)) this.#copies.delete(key);
       } else {
-        for (const key of this.#copies.keys()) if (key === path || key.startsWith(`${path}?`)) this.#copies.delete(key);
+        for (const key of this.#copies.keys())
+          if (key === path || key.startsWith(`${path}?`)) this.#copies.delete(key);
       }
     }
   }
@@ -152,7 +153,10 @@ export class LocalCdn {
     const behavior = this.#behaviorFor(rawPath);
     const policyHeaders = (answer: CdnAnswer): CdnAnswer => withPolicy(answer, behavior);
     if (!behavior.allowedMethods.includes(viewer.method)) {
-      return cloudFrontError(403, 'This distribution is not configured to allow the HTTP request method that was used for this request.');
+      return cloudFrontError(
+        403,
+        'This distribution is not configured to allow the HTTP request method that was used for this request.',
+      );
     }
     let uri = rawPath;
     if (behavior.viewerRequest) {
@@ -201,20 +205,32 @@ export class LocalCdn {
         headers: { ...page.headers, 'x-cache': 'Error from cloudfront' },
         body: page.body,
       };
-      if (cacheable) this.#keep(cacheKey, { ...replaced, storedAt: now, ttlMs: error.errorCachingMinTtl * 1000 });
+      if (cacheable)
+        this.#keep(cacheKey, { ...replaced, storedAt: now, ttlMs: error.errorCachingMinTtl * 1000 });
       return policyHeaders(replaced);
     }
-    const ttlMs = fetched.status >= 500 ? 0 : ttlSeconds(fetched.headers['cache-control'], behavior.cache, fetched.status) * 1000;
+    const ttlMs =
+      fetched.status >= 500
+        ? 0
+        : ttlSeconds(fetched.headers['cache-control'], behavior.cache, fetched.status) * 1000;
     if (copy && copy.etag !== undefined && copy.etag === fetched.headers.etag && fetched.status === 200) {
       // Expired, and the origin says it has not changed (a conditional GET answered 304).
       copy.storedAt = now;
       return policyHeaders(served(copy, 'RefreshHit', now));
     }
     if (cacheable && ttlMs > 0) {
-      this.#keep(cacheKey, { ...fetched, ...(fetched.headers.etag ? { etag: fetched.headers.etag } : {}), storedAt: now, ttlMs });
+      this.#keep(cacheKey, {
+        ...fetched,
+        ...(fetched.headers.etag ? { etag: fetched.headers.etag } : {}),
+        storedAt: now,
+        ttlMs,
+      });
     }
     const kind = fetched.status < 400 ? 'Miss' : 'Error';
-    return policyHeaders({ ...fetched, headers: { ...fetched.headers, 'x-cache': `${kind} from cloudfront` } });
+    return policyHeaders({
+      ...fetched,
+      headers: { ...fetched.headers, 'x-cache': `${kind} from cloudfront` },
+    });
   }
 
   #keep(key: string, copy: Copy): void {
@@ -242,12 +258,20 @@ export class LocalCdn {
         },
       }),
     };
-    const made = new Function('cloudfrontModule', `${source}\nreturn handler;`)(cloudfrontModule) as ViewerFunction;
+    const made = new Function('cloudfrontModule', `${source}\nreturn handler;`)(
+      cloudfrontModule,
+    ) as ViewerFunction;
     this.#functions.set(fn.name, made);
     return made;
   }
 
-  async #fromOrigin(originId: string, behavior: Behavior, viewer: ViewerRequest, uri: string, query: string): Promise<CdnAnswer> {
+  async #fromOrigin(
+    originId: string,
+    behavior: Behavior,
+    viewer: ViewerRequest,
+    uri: string,
+    query: string,
+  ): Promise<CdnAnswer> {
     const origin: Origin | undefined = this.options.distribution.origins.get(originId);
     if (!origin) throw new Error(`the distribution has no origin ${originId}`);
     try {
@@ -262,12 +286,17 @@ export class LocalCdn {
       }
       if (origin.kind === 's3') {
         const key = bucketKeyOf(uri);
-        const found = key === undefined ? undefined : await originRead(() => this.options.origins.s3(origin.domainName, key));
+        const found =
+          key === undefined
+            ? undefined
+            : await originRead(() => this.options.origins.s3(origin.domainName, key));
         if (!found) {
           return {
             status: 403,
             headers: { 'content-type': 'application/xml' },
-            body: encoder.encode('<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>'),
+            body: encoder.encode(
+              '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+            ),
           };
         }
         // S3 always has an ETag; a store that keeps none gets one from the bytes, as S3 computes it.
@@ -302,7 +331,10 @@ export class LocalCdn {
 /** The headers CloudFront passes on: the cache key's and the origin request policy's, and its own. */
 function forwardedHeaders(viewer: ViewerRequest, behavior: Behavior): Record<string, string> {
   const wanted = new Set([...behavior.cache.headers, ...(behavior.originRequest?.headers ?? [])]);
-  const out: Record<string, string> = { 'user-agent': 'Amazon CloudFront', via: '2.0 local.cloudfront.net (CloudFront)' };
+  const out: Record<string, string> = {
+    'user-agent': 'Amazon CloudFront',
+    via: '2.0 local.cloudfront.net (CloudFront)',
+  };
   for (const name of wanted) {
     if (name === 'cloudfront-viewer-address') {
       // Set by CloudFront from the connection; a reader's own header of that name is not passed on.
@@ -323,7 +355,10 @@ function forwardedQuery(query: string, behavior: Behavior): string {
   const names = new Set(rules.flatMap((r) => (Array.isArray(r) ? r : [])));
   if (names.size === 0) return '';
   const params = new URLSearchParams(query);
-  return [...params].filter(([k]) => names.has(k)).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+  return [...params]
+    .filter(([k]) => names.has(k))
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .join('&');
 }
 
 function withPolicy(answer: CdnAnswer, behavior: Behavior): CdnAnswer {
@@ -336,14 +371,20 @@ function withPolicy(answer: CdnAnswer, behavior: Behavior): CdnAnswer {
 
 function served(copy: Copy, kind: 'Hit' | 'RefreshHit', now: number): CdnAnswer {
   const age = String(Math.floor((now - copy.storedAt) / 1000));
-  return { status: copy.status, headers: { ...copy.headers, age, 'x-cache': `${kind} from cloudfront` }, body: copy.body };
+  return {
+    status: copy.status,
+    headers: { ...copy.headers, age, 'x-cache': `${kind} from cloudfront` },
+    body: copy.body,
+  };
 }
 
 function cloudFrontError(status: number, message: string): CdnAnswer {
   return {
     status,
     headers: { 'content-type': 'text/html', 'x-cache': 'Error from cloudfront' },
-    body: encoder.encode(`<HTML><HEAD><TITLE>ERROR: The request could not be satisfied</TITLE></HEAD><BODY><H1>${status} ERROR</H1><H2>The request could not be satisfied.</H2><HR noshade size="1px">${message}</BODY></HTML>`),
+    body: encoder.encode(
+      `<HTML><HEAD><TITLE>ERROR: The request could not be satisfied</TITLE></HEAD><BODY><H1>${status} ERROR</H1><H2>The request could not be satisfied.</H2><HR noshade size="1px">${message}</BODY></HTML>`,
+    ),
   };
 }
 
@@ -362,7 +403,8 @@ export function bucketKeyOf(uri: string): string | undefined {
   if (key === '' || key.endsWith('/')) return undefined;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: a control character never names a site object.
   if (/[\\\u0000-\u001f\u007f]/.test(key)) return undefined;
-  if (key.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) return undefined;
+  if (key.split('/').some((segment) => segment === '' || segment === '.' || segment === '..'))
+    return undefined;
   return key;
 }
 

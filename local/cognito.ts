@@ -10,7 +10,11 @@ export interface UserPoolDefinition {
   readonly name: string;
   readonly mfaConfiguration: string;
   readonly passwordPolicy?: Readonly<Record<string, unknown>>;
-  readonly clients: readonly { readonly id: string; readonly name: string; readonly authFlows: readonly string[] }[];
+  readonly clients: readonly {
+    readonly id: string;
+    readonly name: string;
+    readonly authFlows: readonly string[];
+  }[];
 }
 
 export interface LocalCognito {

@@ -129,7 +129,8 @@ export function distributionModels(assembly: CloudAssembly, resolver: LocalResol
     const responseHeaders = (v: unknown): HeaderSetting[] => {
       if (v === undefined) return [];
       const own = refTo(v);
-      if (!own) throw new TemplateError(`response headers policy ${JSON.stringify(v)} is not modelled locally`);
+      if (!own)
+        throw new TemplateError(`response headers policy ${JSON.stringify(v)} is not modelled locally`);
       return headerSettings(resolve(own.resource.Properties?.ResponseHeadersPolicyConfig) as Json);
     };
     const viewerRequest = (associations: unknown): Behavior['viewerRequest'] => {
@@ -138,7 +139,10 @@ export function distributionModels(assembly: CloudAssembly, resolver: LocalResol
       const id = (association.FunctionARN as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0];
       const fn = id ? found.stack.resources[id] : undefined;
       if (!id || !fn) throw new TemplateError('a viewer-request function the template does not define');
-      return { name: id, code: String(resolveValue(assembly, found.stack, fn.Properties?.FunctionCode, resolver)) };
+      return {
+        name: id,
+        code: String(resolveValue(assembly, found.stack, fn.Properties?.FunctionCode, resolver)),
+      };
     };
     const behavior = (b: Json, pathPattern: string): Behavior => {
       const originRequest = originRequestPolicy(b.OriginRequestPolicyId);
@@ -226,14 +230,16 @@ function headerSettings(config: Json): HeaderSetting[] {
       hsts.Override,
     );
   }
-  if (security.ContentTypeOptions) add('x-content-type-options', 'nosniff', security.ContentTypeOptions.Override);
+  if (security.ContentTypeOptions)
+    add('x-content-type-options', 'nosniff', security.ContentTypeOptions.Override);
   const frame = security.FrameOptions;
   if (frame) add('x-frame-options', String(frame.FrameOption), frame.Override);
   const referrer = security.ReferrerPolicy;
   if (referrer) add('referrer-policy', String(referrer.ReferrerPolicy), referrer.Override);
   const xss = security.XSSProtection;
-  if (xss) add('x-xss-protection', xss.Protection ? `1${xss.ModeBlock ? '; mode=block' : ''}` : '0', xss.Override);
-  for (const h of (((config.CustomHeadersConfig as Json | undefined)?.Items ?? []) as Json[])) {
+  if (xss)
+    add('x-xss-protection', xss.Protection ? `1${xss.ModeBlock ? '; mode=block' : ''}` : '0', xss.Override);
+  for (const h of ((config.CustomHeadersConfig as Json | undefined)?.Items ?? []) as Json[]) {
     add(String(h.Header).toLowerCase(), String(h.Value), h.Override);
   }
   return out;

@@ -60,9 +60,11 @@ export function httpApiModels(assembly: CloudAssembly, resolver: LocalResolver):
         const target = String(resolve(r, props.Target)).replace(/^integrations\//, '');
         // An integration's Ref is its logical id here (awsShapedResolver), so the target names it.
         const integration = integrations.get(target);
-        if (!integration) throw new Error(`route ${routeKey} of ${api.logicalId} has no integration the template defines`);
+        if (!integration)
+          throw new Error(`route ${routeKey} of ${api.logicalId} has no integration the template defines`);
         const authorizerId = (props.AuthorizerId as { Ref?: string } | undefined)?.Ref;
-        const jwt = props.AuthorizationType === 'JWT' && authorizerId ? authorizers.get(authorizerId) : undefined;
+        const jwt =
+          props.AuthorizationType === 'JWT' && authorizerId ? authorizers.get(authorizerId) : undefined;
         return { routeKey, method, path, ...integration, ...(jwt ? { jwt } : {}) };
       });
     const stage = all('AWS::ApiGatewayV2::Stage').find((s) => apiOf(s) === id);
@@ -122,7 +124,10 @@ export class LocalHttpApi {
     if (route.route.jwt) {
       claims = await this.#verify(route.route.jwt, request.headers.authorization);
       if (!claims) {
-        return { ...message(401, 'Unauthorized'), headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer' } };
+        return {
+          ...message(401, 'Unauthorized'),
+          headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer' },
+        };
       }
     }
     const event = this.#event(request, route.route, route.pathParameters, claims);
@@ -140,14 +145,20 @@ export class LocalHttpApi {
     const throttle = this.options.model.throttle;
     if (!throttle) return true;
     const now = this.#now();
-    this.#tokens = Math.min(throttle.burstLimit, this.#tokens + ((now - this.#refilledAt) / 1000) * throttle.rateLimit);
+    this.#tokens = Math.min(
+      throttle.burstLimit,
+      this.#tokens + ((now - this.#refilledAt) / 1000) * throttle.rateLimit,
+    );
     this.#refilledAt = now;
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;
     return true;
   }
 
-  #route(method: string, path: string): { route: HttpRoute; pathParameters: Record<string, string> } | undefined {
+  #route(
+    method: string,
+    path: string,
+  ): { route: HttpRoute; pathParameters: Record<string, string> } | undefined {
     const segments = path.split('/').slice(1);
     const candidates = this.options.model.routes.flatMap((route) => {
       if (route.method !== 'ANY' && route.method !== method) return [];
@@ -156,13 +167,20 @@ export class LocalHttpApi {
       const parts = route.path.split('/').slice(1);
       const literal = parts.filter((p) => !p.startsWith('{')).length;
       const greedy = parts.some((p) => p.endsWith('+}'));
-      return [{ route, pathParameters: params, score: [greedy ? 0 : 1, literal, route.method === 'ANY' ? 0 : 1] }];
+      return [
+        { route, pathParameters: params, score: [greedy ? 0 : 1, literal, route.method === 'ANY' ? 0 : 1] },
+      ];
     });
-    candidates.sort((a, b) => b.score[0]! - a.score[0]! || b.score[1]! - a.score[1]! || b.score[2]! - a.score[2]!);
+    candidates.sort(
+      (a, b) => b.score[0]! - a.score[0]! || b.score[1]! - a.score[1]! || b.score[2]! - a.score[2]!,
+    );
     return candidates[0];
   }
 
-  async #verify(jwt: NonNullable<HttpRoute['jwt']>, authorization: string | undefined): Promise<JWTPayload | undefined> {
+  async #verify(
+    jwt: NonNullable<HttpRoute['jwt']>,
+    authorization: string | undefined,
+  ): Promise<JWTPayload | undefined> {
     const token = authorization?.replace(/^Bearer\s+/i, '').trim();
     if (!token) return undefined;
     const issuer = this.options.localIssuer?.(jwt.issuer) ?? jwt.issuer;
@@ -174,7 +192,9 @@ export class LocalHttpApi {
     try {
       const { payload } = await jwtVerify(token, keys, { issuer });
       // API Gateway takes the audience from `aud` (ID tokens) or `client_id` (access tokens).
-      const audience = [payload.aud, payload.client_id].flat().filter((a): a is string => typeof a === 'string');
+      const audience = [payload.aud, payload.client_id]
+        .flat()
+        .filter((a): a is string => typeof a === 'string');
       if (!audience.some((a) => jwt.audience.includes(a))) return undefined;
       return payload;
     } catch {
@@ -182,11 +202,17 @@ export class LocalHttpApi {
     }
   }
 
-  #event(request: OriginRequest, route: HttpRoute, pathParameters: Record<string, string>, claims: JWTPayload | undefined) {
+  #event(
+    request: OriginRequest,
+    route: HttpRoute,
+    pathParameters: Record<string, string>,
+    claims: JWTPayload | undefined,
+  ) {
     const now = this.#now();
     const query = new URLSearchParams(request.query);
     const queryStringParameters: Record<string, string> = {};
-    for (const [k, v] of query) queryStringParameters[k] = queryStringParameters[k] ? `${queryStringParameters[k]},${v}` : v;
+    for (const [k, v] of query)
+      queryStringParameters[k] = queryStringParameters[k] ? `${queryStringParameters[k]},${v}` : v;
     const headers = { ...request.headers };
     delete headers.host;
     return {
@@ -263,12 +289,29 @@ function message(status: number, text: string): CdnAnswer {
 
 /** A payload 2.0 result as API Gateway turns it into a response (a bare value becomes a JSON 200). */
 function proxyResult(result: unknown): CdnAnswer {
-  const r = result as { statusCode?: number; headers?: Record<string, unknown>; body?: string; isBase64Encoded?: boolean; cookies?: string[] } | null;
+  const r = result as {
+    statusCode?: number;
+    headers?: Record<string, unknown>;
+    body?: string;
+    isBase64Encoded?: boolean;
+    cookies?: string[];
+  } | null;
   if (!r || typeof r !== 'object' || typeof r.statusCode !== 'number') {
-    return { status: 200, headers: { 'content-type': 'application/json' }, body: new TextEncoder().encode(JSON.stringify(result)) };
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: new TextEncoder().encode(JSON.stringify(result)),
+    };
   }
-  const headers = Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+  const headers = Object.fromEntries(
+    Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
+  );
   if (r.cookies?.length) headers['set-cookie'] = r.cookies.join(', ');
-  const body = r.body === undefined ? new Uint8Array() : r.isBase64Encoded ? Buffer.from(r.body, 'base64') : new TextEncoder().encode(r.body);
+  const body =
+    r.body === undefined
+      ? new Uint8Array()
+      : r.isBase64Encoded
+        ? Buffer.from(r.body, 'base64')
+        : new TextEncoder().encode(r.body);
   return { status: r.statusCode, headers, body };
 }

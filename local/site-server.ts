@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { securityHeaders } from '../infra/edge/headers.ts';
 import type { LocalCdn } from './cdn.ts';
 
 export const REBUILD_PATH = '/_local/rebuild';
@@ -14,7 +15,9 @@ export interface SiteServerOptions {
   /** `npm run rebuild` asks the running stack to rebuild, sending this token. */
   readonly rebuild?: {
     readonly token: string;
-    readonly run: (onProgress: (progress: { phase: string; done: number; total: number }) => void) => Promise<unknown>;
+    readonly run: (
+      onProgress: (progress: { phase: string; done: number; total: number }) => void,
+    ) => Promise<unknown>;
   };
 }
 
@@ -26,7 +29,8 @@ export interface SiteServerOptions {
  * needs the token `npm start` prints (a page elsewhere can post to 127.0.0.1 but cannot know it).
  */
 export function createSiteServer({ cdn, rebuild }: SiteServerOptions): Server {
-  const plain = { 'content-type': 'text/plain; charset=utf-8' };
+  // The server's own answers carry the security headers too, as the distribution's do.
+  const plain = { ...securityHeaders(), 'content-type': 'text/plain; charset=utf-8' };
   const server = createServer(async (req, res) => {
     try {
       if (!isOwnHost(req)) {

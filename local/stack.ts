@@ -1,6 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -149,7 +157,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   if (options.reset) rmSync(options.dataDir, { recursive: true, force: true });
   mkdirSync(options.dataDir, { recursive: true });
   const assemblyDir =
-    options.assemblyDir ?? (await synthesize({ ...(options.settings ? { settings: options.settings } : {}), log }));
+    options.assemblyDir ??
+    (await synthesize({ ...(options.settings ? { settings: options.settings } : {}), log }));
   const assembly = readCloudAssembly(assemblyDir);
 
   // The services first: queue URLs name their endpoint.
@@ -179,7 +188,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         deliver(model, message.body, message.groupId);
       },
       invalidate(distributionId, paths) {
-        if (!cdn || cdn.distributionId !== distributionId) throw new Error(`no distribution ${distributionId}`);
+        if (!cdn || cdn.distributionId !== distributionId)
+          throw new Error(`no distribution ${distributionId}`);
         cdn.invalidateKeys(paths);
       },
       keyValueStore(arn) {
@@ -191,7 +201,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sendEmail(message) {
         const dir = join(options.dataDir, 'mail');
         mkdirSync(dir, { recursive: true });
-        const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}.eml`);
+        const file = join(
+          dir,
+          `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}.eml`,
+        );
         writeFileSync(
           file,
           `From: ${message.from}\nTo: ${message.to.join(', ')}\nSubject: ${message.subject}\nContent-Type: text/plain; charset=utf-8\n\n${message.text}`,
@@ -209,7 +222,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     account: ACCOUNT,
     region: REGION,
     override(found, attribute) {
-      if (found.resource.Type === 'AWS::SQS::Queue' && (attribute === undefined || attribute === 'QueueUrl')) {
+      if (
+        found.resource.Type === 'AWS::SQS::Queue' &&
+        (attribute === undefined || attribute === 'QueueUrl')
+      ) {
         const arn = resolverArn(found);
         return `${servicesEndpoint}/${ACCOUNT}/${arn.split(':').pop()}`;
       }
@@ -224,7 +240,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const buckets = resourcesOfType(assembly, 'AWS::S3::Bucket').map((b) => ({
     name: resolver.ref(b),
     versioned:
-      (b.resource.Properties?.VersioningConfiguration as { Status?: string } | undefined)?.Status === 'Enabled',
+      (b.resource.Properties?.VersioningConfiguration as { Status?: string } | undefined)?.Status ===
+      'Enabled',
     cors: b.resource.Properties?.CorsConfiguration
       ? (resolve(b, b.resource.Properties.CorsConfiguration) as { CorsRules: Record<string, unknown>[] })
       : undefined,
@@ -244,13 +261,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   const { s3Endpoint, dynamoEndpoint } = standIns;
   const clientOptions = { region: REGION, credentials: LOCAL_CREDENTIALS };
-  const s3 = new S3Client({ ...clientOptions, endpoint: s3Endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  const s3 = new S3Client({
+    ...clientOptions,
+    endpoint: s3Endpoint,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
   const dynamo = new DynamoDBClient({ ...clientOptions, endpoint: dynamoEndpoint });
   const tables = resourcesOfType(assembly, 'AWS::DynamoDB::GlobalTable').concat(
     resourcesOfType(assembly, 'AWS::DynamoDB::Table'),
   );
   for (const table of tables) await ensureTable(dynamo, resolver.ref(table), table.resource.Properties ?? {});
-  const released = await releaseLeftLeases(dynamo, tables.map((t) => resolver.ref(t)));
+  const released = await releaseLeftLeases(
+    dynamo,
+    tables.map((t) => resolver.ref(t)),
+  );
   if (released > 0) log(`released ${released} leases the last run held when it stopped`);
 
   // --- Cognito --------------------------------------------------------------------------------------
@@ -260,7 +286,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       id: resolver.ref(pool),
       name: String(resolve(pool, props.UserPoolName) ?? pool.logicalId),
       mfaConfiguration: String(props.MfaConfiguration ?? 'OFF'),
-      ...(props.Policies ? { passwordPolicy: (props.Policies as { PasswordPolicy: Record<string, unknown> }).PasswordPolicy } : {}),
+      ...(props.Policies
+        ? { passwordPolicy: (props.Policies as { PasswordPolicy: Record<string, unknown> }).PasswordPolicy }
+        : {}),
       clients: resourcesOfType(assembly, 'AWS::Cognito::UserPoolClient')
         .filter((c) => resolve(c, c.resource.Properties?.UserPoolId) === resolver.ref(pool))
         .map((c) => ({
@@ -270,10 +298,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         })),
     };
   });
-  const cognito = await startCognito({ dir: join(options.dataDir, 'cognito'), pools, ...(options.cognitoPort ? { port: options.cognitoPort } : {}) });
+  const cognito = await startCognito({
+    dir: join(options.dataDir, 'cognito'),
+    pools,
+    ...(options.cognitoPort ? { port: options.cognitoPort } : {}),
+  });
   const deskPool = pools[0];
   const deskClient = deskPool?.clients[0];
-  if (!deskPool || !deskClient) throw new Error('the template has no user pool with an app client for the desk');
+  if (!deskPool || !deskClient)
+    throw new Error('the template has no user pool with an app client for the desk');
   const deskUser = await ensureFirstEditor(cognito.endpoint, deskPool.id, options.dataDir);
 
   // --- Functions ------------------------------------------------------------------------------------
@@ -306,7 +339,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const runtimes = new Map<string, LocalFunctionRuntime>();
   for (const fn of functions) {
     const mapping = mappings.find((m) => resolve(m.found, m.props.FunctionName) === fn.functionName);
-    const concurrency = Number((mapping?.props.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency ?? MAX_ENVIRONMENTS);
+    const concurrency = Number(
+      (mapping?.props.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency ??
+        MAX_ENVIRONMENTS,
+    );
     runtimes.set(
       fn.arn,
       new LocalFunctionRuntime({
@@ -328,7 +364,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   /** An asynchronous invocation (Scheduler, S3 to Lambda): retried as its invoke config says, then its destination. */
   async function invokeAsync(arn: string, event: unknown, what: string): Promise<void> {
     const runtime = runtimeOf(arn);
-    const config = invokeConfigs.find((c) => resolve(c, c.resource.Properties?.FunctionName) === runtime.fn.functionName);
+    const config = invokeConfigs.find(
+      (c) => resolve(c, c.resource.Properties?.FunctionName) === runtime.fn.functionName,
+    );
     const retries = Number(config?.resource.Properties?.MaximumRetryAttempts ?? 2);
     for (let attempt = 0; ; attempt++) {
       try {
@@ -337,7 +375,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       } catch (err) {
         if (attempt >= retries) {
           log(`error: ${what} failed after ${attempt + 1} tries: ${String(err)}`);
-          const destination = (config?.resource.Properties?.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure?.Destination;
+          const destination = (
+            config?.resource.Properties?.DestinationConfig as
+              | { OnFailure?: { Destination?: unknown } }
+              | undefined
+          )?.OnFailure?.Destination;
           if (destination && config) {
             const name = String(resolve(config, destination)).split(':').pop() ?? '';
             keepDeadLetter(name, JSON.stringify({ requestPayload: event, error: String(err) }));
@@ -361,20 +403,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const queueModels = resourcesOfType(assembly, 'AWS::SQS::Queue').map((q): QueueModel => {
     const props = q.resource.Properties ?? {};
     const arn = resolverArn(q);
-    const redrive = props.RedrivePolicy ? (resolve(q, props.RedrivePolicy) as { deadLetterTargetArn: string; maxReceiveCount: number }) : undefined;
+    const redrive = props.RedrivePolicy
+      ? (resolve(q, props.RedrivePolicy) as { deadLetterTargetArn: string; maxReceiveCount: number })
+      : undefined;
     return {
       name: arn.split(':').pop() ?? q.logicalId,
       arn,
       url: resolver.ref(q),
       fifo: props.FifoQueue === true,
-      ...(redrive ? { maxReceives: Number(redrive.maxReceiveCount), deadLetterArn: redrive.deadLetterTargetArn } : {}),
+      ...(redrive
+        ? { maxReceives: Number(redrive.maxReceiveCount), deadLetterArn: redrive.deadLetterTargetArn }
+        : {}),
     };
   });
   for (const model of queueModels) queueByUrl.set(model.url, model);
   const keepDeadLetter = (queueName: string, body: string) => {
     const dir = join(options.dataDir, 'dead-letters');
     mkdirSync(dir, { recursive: true });
-    appendFileSync(join(dir, `${queueName}.jsonl`), `${JSON.stringify({ at: new Date().toISOString(), body })}\n`);
+    appendFileSync(
+      join(dir, `${queueName}.jsonl`),
+      `${JSON.stringify({ at: new Date().toISOString(), body })}\n`,
+    );
   };
   for (const model of queueModels) {
     const mapping = mappings.find((m) => resolve(m.found, m.props.EventSourceArn) === model.arn);
@@ -383,7 +432,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       continue;
     }
     const fn = runtimeOf(String(resolve(mapping.found, mapping.props.FunctionName)));
-    const reportsFailures = ((mapping.props.FunctionResponseTypes ?? []) as string[]).includes('ReportBatchItemFailures');
+    const reportsFailures = ((mapping.props.FunctionResponseTypes ?? []) as string[]).includes(
+      'ReportBatchItemFailures',
+    );
     const deadLetterName = model.deadLetterArn?.split(':').pop();
     const queue = new LocalQueue(
       async (event: SQSEvent) => {
@@ -393,12 +444,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
       {
         batchSize: Number(mapping.props.BatchSize ?? 10),
-        concurrency: Number((mapping.props.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency ?? 5),
+        concurrency: Number(
+          (mapping.props.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency ??
+            5,
+        ),
         ...(model.maxReceives ? { maxReceives: model.maxReceives } : {}),
         arn: model.arn,
         dir: join(options.dataDir, 'queues', model.name),
         onDeadLetter: (body, error) => {
-          log(`${model.name}: a message failed every try and went to ${deadLetterName ?? 'nowhere'}: ${body.slice(0, 200)} (${String(error)})`);
+          log(
+            `${model.name}: a message failed every try and went to ${deadLetterName ?? 'nowhere'}: ${body.slice(0, 200)} (${String(error)})`,
+          );
           if (deadLetterName) keepDeadLetter(deadLetterName, body);
         },
       },
@@ -414,7 +470,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // S3 event notifications, as the template configures them (every event type named, to its queue).
   const notifications = resourcesOfType(assembly, 'Custom::S3BucketNotifications').map((n) => ({
     bucket: String(resolve(n, n.resource.Properties?.BucketName)),
-    queues: (((resolve(n, n.resource.Properties?.NotificationConfiguration) as Record<string, unknown>)?.QueueConfigurations ?? []) as { Events: string[]; QueueArn: string }[]),
+    queues: ((resolve(n, n.resource.Properties?.NotificationConfiguration) as Record<string, unknown>)
+      ?.QueueConfigurations ?? []) as { Events: string[]; QueueArn: string }[],
   }));
   standIns.onS3Event((event) => {
     for (const raw of event.Records) {
@@ -430,7 +487,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // --- The edge rules store, the distribution and the HTTP APIs -------------------------------------
   for (const kvs of resourcesOfType(assembly, 'AWS::CloudFront::KeyValueStore')) {
     const arn = resolver.attribute(kvs, 'Arn');
-    stores.set(arn, new FileKeyValueStore(join(options.dataDir, 'key-value-stores', `${kvs.logicalId}.json`)));
+    stores.set(
+      arn,
+      new FileKeyValueStore(join(options.dataDir, 'key-value-stores', `${kvs.logicalId}.json`)),
+    );
   }
   const apis = new Map(
     httpApiModels(assembly, resolver).map((model) => [
@@ -472,7 +532,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // --- Schedules from the template ------------------------------------------------------------------
   const timers: NodeJS.Timeout[] = [];
   for (const schedule of resourcesOfType(assembly, 'AWS::Scheduler::Schedule')) {
-    const props = resolve(schedule, schedule.resource.Properties) as { ScheduleExpression: string; State?: string; Target: { Arn: string; Input?: string } };
+    const props = resolve(schedule, schedule.resource.Properties) as {
+      ScheduleExpression: string;
+      State?: string;
+      Target: { Arn: string; Input?: string };
+    };
     const every = rateMs(props.ScheduleExpression);
     if (every === undefined || props.State === 'DISABLED') continue;
     const timer = setInterval(
@@ -508,7 +572,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const stateMachine = resourcesOfType(assembly, 'AWS::StepFunctions::StateMachine')[0];
   const rebuild = async (onProgress: (progress: { phase: string; done: number; total: number }) => void) => {
     if (!stateMachine) throw new Error('the template has no rebuild state machine');
-    const definition = JSON.parse(String(resolve(stateMachine, stateMachine.resource.Properties?.DefinitionString)));
+    const definition = JSON.parse(
+      String(resolve(stateMachine, stateMachine.resource.Properties?.DefinitionString)),
+    );
     const tasks = new Map<string, number>();
     const output = await runStateMachine(
       definition,
@@ -521,7 +587,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           return result;
         },
         listObjects: (bucket) => listObjects(s3, bucket),
-        getJson: async (bucket, key) => JSON.parse(new TextDecoder().decode((await readObject(s3, bucket, key))?.bytes ?? new Uint8Array())),
+        getJson: async (bucket, key) =>
+          JSON.parse(
+            new TextDecoder().decode((await readObject(s3, bucket, key))?.bytes ?? new Uint8Array()),
+          ),
         execution: { Name: `local-${Date.now()}`, StartTime: new Date().toISOString() },
         concurrency: MAX_ENVIRONMENTS,
       },
@@ -546,7 +615,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         CORSConfiguration: {
           CORSRules: (bucket.cors?.CorsRules ?? []).map((r) => ({
             AllowedMethods: r.AllowedMethods as string[],
-            AllowedOrigins: [...((r.AllowedOrigins ?? []) as string[]), siteUrl, `http://localhost:${sitePort}`],
+            AllowedOrigins: [
+              ...((r.AllowedOrigins ?? []) as string[]),
+              siteUrl,
+              `http://localhost:${sitePort}`,
+            ],
             ...(r.AllowedHeaders ? { AllowedHeaders: r.AllowedHeaders as string[] } : {}),
             ...(r.ExposedHeaders ? { ExposeHeaders: r.ExposedHeaders as string[] } : {}),
             ...(r.MaxAge !== undefined ? { MaxAgeSeconds: Number(r.MaxAge) } : {}),
@@ -563,6 +636,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         AWS_ENDPOINT_URL_S3: s3Endpoint,
         AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
         AWS_ENDPOINT_URL_SQS: servicesEndpoint,
+        DRAFTS_BUCKET: names.draftsBucket,
+        SITE_BUCKET: names.siteBucket,
+        ARTICLE_TABLE: names.articleTable,
         COMMENT_TABLE: names.commentTable,
         RENDER_QUEUE_URL: names.renderQueueUrl,
         siteUrl,
@@ -578,9 +654,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const fnRef = version ? trigger.stack.resources[version]?.Properties?.FunctionName : undefined;
     if (fnRef === undefined) continue;
     const name = String(resolve(trigger, fnRef));
-    await runtimeOf(name).invoke({ RequestType: 'Create', ResourceProperties: {} }).catch((err: unknown) =>
-      log(`error: the deployment trigger ${trigger.logicalId} failed: ${String(err)}`),
-    );
+    await runtimeOf(name)
+      .invoke({ RequestType: 'Create', ResourceProperties: {} })
+      .catch((err: unknown) =>
+        log(`error: the deployment trigger ${trigger.logicalId} failed: ${String(err)}`),
+      );
   }
   // What a previous run kept and did not finish (it was stopped, or killed).
   let resumed = 0;
@@ -666,19 +744,42 @@ export function rateMs(expression: string): number | undefined {
 /** A function's log line on the console: Powertools' JSON as `level message`, anything else as it came. */
 function logLine(fn: LambdaFunction, line: string, log: (line: string) => void) {
   try {
-    const entry = JSON.parse(line) as { level?: string; message?: string; draftKey?: string; path?: string; error?: unknown; _aws?: unknown };
+    const entry = JSON.parse(line) as {
+      level?: string;
+      message?: string;
+      draftKey?: string;
+      path?: string;
+      error?: unknown;
+      _aws?: unknown;
+    };
     if (entry._aws) return; // an embedded metric, for CloudWatch
     const level = (entry.level ?? 'INFO').toUpperCase();
     if (level === 'DEBUG' || (level === 'INFO' && process.env.LOCAL_LOG_LEVEL !== 'INFO')) return;
     const detail = entry.draftKey ?? entry.path ?? (entry.error ? JSON.stringify(entry.error) : '');
-    log(`${fn.id.split('/')[0]?.toLowerCase()}: ${level === 'INFO' ? '' : `${level.toLowerCase()}: `}${entry.message ?? line}${detail ? `: ${detail}` : ''}`);
+    log(
+      `${fn.id.split('/')[0]?.toLowerCase()}: ${level === 'INFO' ? '' : `${level.toLowerCase()}: `}${entry.message ?? line}${detail ? `: ${detail}` : ''}`,
+    );
   } catch {
     log(`${fn.id.split('/')[0]?.toLowerCase()}: ${line}`);
   }
 }
 
+/** The tables of an assembly, by logical id: their template properties (keys, indexes, projections, TTL). */
+export function tableDefinitions(assembly: CloudAssembly): Map<string, Record<string, unknown>> {
+  return new Map(
+    [
+      ...resourcesOfType(assembly, 'AWS::DynamoDB::GlobalTable'),
+      ...resourcesOfType(assembly, 'AWS::DynamoDB::Table'),
+    ].map((t) => [t.logicalId, t.resource.Properties ?? {}]),
+  );
+}
+
 /** Creates a table as its template resource describes it; a table made from an older template gets the indexes added since. */
-async function ensureTable(client: DynamoDBClient, tableName: string, props: Record<string, unknown>): Promise<void> {
+export async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+  props: Record<string, unknown>,
+): Promise<void> {
   const wanted = ((props.GlobalSecondaryIndexes ?? []) as GlobalSecondaryIndex[]).map((i) => ({
     IndexName: i.IndexName,
     KeySchema: i.KeySchema,
@@ -705,7 +806,11 @@ async function ensureTable(client: DynamoDBClient, tableName: string, props: Rec
   } else {
     for (const index of wanted.filter((i) => !existing.includes(i.IndexName ?? ''))) {
       await client.send(
-        new UpdateTableCommand({ TableName: tableName, AttributeDefinitions: attributes, GlobalSecondaryIndexUpdates: [{ Create: index }] }),
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: attributes,
+          GlobalSecondaryIndexUpdates: [{ Create: index }],
+        }),
       );
       await untilActive(client, tableName);
     }
@@ -753,7 +858,11 @@ async function releaseLeftLeases(client: DynamoDBClient, tables: readonly string
 
 /** The desk's first editor, made once through the user pool's admin API, with a temporary password. */
 async function ensureFirstEditor(endpoint: string, userPoolId: string, dataDir: string) {
-  const client = new CognitoIdentityProviderClient({ region: REGION, endpoint, credentials: LOCAL_CREDENTIALS });
+  const client = new CognitoIdentityProviderClient({
+    region: REGION,
+    endpoint,
+    credentials: LOCAL_CREDENTIALS,
+  });
   const username = 'bientap';
   try {
     await client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: username }));
@@ -800,8 +909,11 @@ async function listObjects(s3: S3Client, bucket: string): Promise<unknown[]> {
   const items: unknown[] = [];
   let token: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ...(token ? { ContinuationToken: token } : {}) }));
-    for (const o of page.Contents ?? []) items.push({ Key: o.Key, Etag: o.ETag, Size: o.Size, LastModified: o.LastModified?.toISOString() });
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, ...(token ? { ContinuationToken: token } : {}) }),
+    );
+    for (const o of page.Contents ?? [])
+      items.push({ Key: o.Key, Etag: o.ETag, Size: o.Size, LastModified: o.LastModified?.toISOString() });
     token = page.NextContinuationToken;
   } while (token);
   return items;
@@ -831,7 +943,11 @@ async function uploadMissing(s3: S3Client, bucket: string, dir: string): Promise
 class FileKeyValueStore implements LocalKeyValueStore {
   readonly #values: Map<string, string>;
   constructor(private readonly file: string) {
-    this.#values = new Map(existsSync(file) ? Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : []);
+    this.#values = new Map(
+      existsSync(file)
+        ? Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>)
+        : [],
+    );
   }
   get(key: string) {
     return this.#values.get(key);
@@ -873,7 +989,8 @@ class LocalScheduler {
     private readonly fire: (schedule: ScheduleDefinition) => void,
   ) {
     if (existsSync(file)) {
-      for (const s of JSON.parse(readFileSync(file, 'utf8')) as ScheduleDefinition[]) this.#schedules.set(`${s.group}/${s.name}`, s);
+      for (const s of JSON.parse(readFileSync(file, 'utf8')) as ScheduleDefinition[])
+        this.#schedules.set(`${s.group}/${s.name}`, s);
     }
   }
   resume() {

@@ -450,16 +450,48 @@ export interface DeskDrafts {
 }
 
 /** Editors signing in to the desk: Amazon Cognito in AWS, a users file locally. */
+/** One step of an editor's sign-in: the password first, then whatever the user pool asks for. */
+export type SignInStep =
+  | { readonly kind: 'password'; readonly username: string; readonly password: string }
+  | {
+      readonly kind: 'new-password';
+      readonly username: string;
+      readonly session: string;
+      readonly newPassword: string;
+    }
+  /** The six digits of the editor's authenticator app (TOTP). */
+  | { readonly kind: 'totp'; readonly username: string; readonly session: string; readonly code: string }
+  /** The first code from an authenticator app just set up with the secret `totp-setup` gave. */
+  | {
+      readonly kind: 'totp-setup';
+      readonly username: string;
+      readonly session: string;
+      readonly code: string;
+    };
+
+/** What the user pool answered a step with. */
+export type SignInAnswer =
+  | { readonly kind: 'signed-in'; readonly token: string; readonly name: string }
+  /** A first sign-in: the temporary password must be replaced. */
+  | { readonly kind: 'new-password'; readonly session: string; readonly username: string }
+  /** Two-step sign-in: the authenticator app's code is needed. */
+  | { readonly kind: 'totp'; readonly session: string; readonly username: string }
+  /** Two-step sign-in is required and not set up yet: the secret to add to an authenticator app. */
+  | {
+      readonly kind: 'totp-setup';
+      readonly session: string;
+      readonly username: string;
+      readonly secret: string;
+    }
+  | {
+      readonly kind: 'refused';
+      /** Which part was wrong: the user name or password, the code, the new password, or the time it took. */
+      readonly reason: 'credentials' | 'code' | 'new-password' | 'expired' | 'unsupported';
+    };
+
+/** Editors' sign-in (Amazon Cognito's user pool in AWS). */
 export interface EditorSignIn {
-  signIn(
-    username: string,
-    password: string,
-    newPassword?: { readonly password: string; readonly session: string },
-  ): Promise<
-    | { readonly kind: 'signed-in'; readonly token: string; readonly name: string }
-    | { readonly kind: 'new-password'; readonly session: string }
-    | { readonly kind: 'refused' }
-  >;
+  signIn(step: SignInStep): Promise<SignInAnswer>;
 }
 
 /** The key a desk signs its shareable preview links with: made once, kept where only the pipeline reads it. */

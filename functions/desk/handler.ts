@@ -4,7 +4,7 @@ import { draftFields } from '#shared/domain/draft.ts';
 import { MAX_DRAFT_BYTES } from '#shared/domain/encoding.ts';
 import { IMAGE_LIMITS } from '#shared/domain/images.ts';
 import { reportKey } from '#shared/domain/report.ts';
-import type { EditorSignIn, Log } from '#shared/ports.ts';
+import type { EditorSignIn, Log, SignInAnswer, SignInStep } from '#shared/ports.ts';
 import {
   board,
   type DeskDeps,
@@ -37,11 +37,36 @@ const json = (statusCode: number, body: unknown): Result => ({
 });
 const refuse = (statusCode: number, error: string) => json(statusCode, { error });
 
+/** Why a sign-in step was refused, as the editor reads it. */
+const SIGN_IN_REFUSALS: Record<Extract<SignInAnswer, { kind: 'refused' }>['reason'], string> = {
+  credentials: 'Tên đăng nhập hoặc mật khẩu không đúng.',
+  code: 'Mã xác thực không đúng. Hãy nhập mã 6 chữ số đang hiện trong ứng dụng xác thực.',
+  'new-password':
+    'Mật khẩu mới chưa đạt yêu cầu: ít nhất 12 ký tự, có chữ hoa, chữ thường, chữ số và ký hiệu.',
+  expired: 'Phiên đăng nhập đã hết hạn. Hãy đăng nhập lại từ đầu.',
+  unsupported: 'Tài khoản này cần một bước xác thực mà bàn biên tập chưa hỗ trợ. Hãy liên hệ quản trị.',
+};
+
+/** The sign-in step a form sent: the password, a new password, or an authenticator code (with its session). */
+function signInStep(body: Record<string, unknown>): SignInStep | undefined {
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const username = text(body.username);
+  const session = text(body.session);
+  if (!username) return undefined;
+  const newPassword = text(body.newPassword);
+  const code = text(body.code)?.replace(/\s+/g, '');
+  if (session && newPassword) return { kind: 'new-password', username, session, newPassword };
+  if (session && code) return { kind: body.setup === true ? 'totp-setup' : 'totp', username, session, code };
+  const password = text(body.password);
+  return password ? { kind: 'password', username, password } : undefined;
+}
+
 /** Who is calling: the editor API Gateway's JWT authorizer (or the local stack, the same way) let through. */
 export function editorOf(event: APIGatewayProxyEventV2): string | undefined {
   const claims = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } })
     .authorizer?.jwt?.claims;
-  const name = claims?.name ?? claims?.['cognito:username'] ?? claims?.username ?? claims?.sub;
+  // The user pool's own name for the editor, never `name`: an editor may rewrite their attributes.
+  const name = claims?.['cognito:username'] ?? claims?.username ?? claims?.sub;
   return typeof name === 'string' && name !== '' ? name : undefined;
 }
 
@@ -100,17 +125,10 @@ async function route(deps: DeskHandlerDeps, event: APIGatewayProxyEventV2): Prom
   }
   const body = readJson(event);
   if (method === 'POST' && path === `${DESK_API}sign-in`) {
-    const { username, password, newPassword, session } = body as Record<string, unknown>;
-    if (typeof username !== 'string' || typeof password !== 'string')
-      return refuse(400, 'Hãy nhập tên đăng nhập và mật khẩu.');
-    const answer = await deps.signIn.signIn(
-      username,
-      password,
-      typeof newPassword === 'string' && typeof session === 'string'
-        ? { password: newPassword, session }
-        : undefined,
-    );
-    if (answer.kind === 'refused') return refuse(401, 'Tên đăng nhập hoặc mật khẩu không đúng.');
+    const step = signInStep(body);
+    if (!step) return refuse(400, 'Hãy nhập tên đăng nhập và mật khẩu.');
+    const answer = await deps.signIn.signIn(step);
+    if (answer.kind === 'refused') return refuse(401, SIGN_IN_REFUSALS[answer.reason]);
     return json(200, answer);
   }
   const editor = editorOf(event);

@@ -13,7 +13,8 @@ import { pathToFileURL } from 'node:url';
 const lookup = dns.lookup;
 dns.lookup = (hostname, options, callback) => {
   const done = typeof options === 'function' ? options : callback;
-  const opts = typeof options === 'function' ? {} : typeof options === 'number' ? { family: options } : options;
+  const opts =
+    typeof options === 'function' ? {} : typeof options === 'number' ? { family: options } : options;
   if (typeof hostname === 'string' && hostname.endsWith('.localhost')) {
     return opts?.all ? done(null, [{ address: '127.0.0.1', family: 4 }]) : done(null, '127.0.0.1', 4);
   }

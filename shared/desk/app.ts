@@ -23,6 +23,8 @@ const HTML = `<!doctype html>
 <p><label for="username">Tên đăng nhập</label><input id="username" name="username" autocomplete="username" required></p>
 <p><label for="password">Mật khẩu</label><input id="password" name="password" type="password" autocomplete="current-password" required></p>
 <p id="new-password-row" hidden><label for="new-password">Mật khẩu mới</label><input id="new-password" name="newPassword" type="password" autocomplete="new-password"></p>
+<div id="totp-setup-row" hidden><p>Thêm tài khoản này vào ứng dụng xác thực (Google Authenticator, Microsoft Authenticator…) bằng khóa bí mật dưới đây, rồi nhập mã 6 chữ số nó hiện.</p><p><code id="totp-secret"></code></p></div>
+<p id="code-row" hidden><label for="code">Mã xác thực (6 chữ số)</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}"></p>
 <p><button type="submit">Đăng nhập</button></p>
 <p id="sign-in-error" class="error" role="alert"></p>
 </form>
@@ -134,14 +136,43 @@ const JS = `(function () {
   }
 
   // --- Sign-in -------------------------------------------------------------------------------------
-  var session = null;
+  // The user pool may ask for more after the password: a new password, the authenticator's code, or
+  // setting up an authenticator first. Each answer names the step; the form shows its field.
+  var pending = null;
+  function ask(step, message) {
+    pending = step;
+    $('new-password-row').hidden = step.kind !== 'new-password';
+    $('code-row').hidden = step.kind !== 'totp' && step.kind !== 'totp-setup';
+    $('totp-setup-row').hidden = step.kind !== 'totp-setup';
+    if (step.kind === 'totp-setup') text($('totp-secret'), step.secret);
+    $('password').disabled = true;
+    text($('sign-in-error'), message);
+    (step.kind === 'new-password' ? $('new-password') : $('code')).focus();
+  }
+  function restart(message) {
+    pending = null;
+    ['new-password-row', 'code-row', 'totp-setup-row'].forEach(function (id) { $(id).hidden = true; });
+    $('password').disabled = false; $('password').value = ''; $('code').value = '';
+    text($('sign-in-error'), message);
+  }
   $('sign-in-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
-    var body = { username: $('username').value, password: $('password').value };
-    if (session) { body.newPassword = $('new-password').value; body.session = session; }
+    var body = { username: pending ? pending.username : $('username').value, password: $('password').value };
+    if (pending) {
+      body.session = pending.session;
+      if (pending.kind === 'new-password') body.newPassword = $('new-password').value;
+      else { body.code = $('code').value; body.setup = pending.kind === 'totp-setup'; }
+    }
     api('POST', 'sign-in', body).then(function (r) {
-      if (r.status !== 200) { text($('sign-in-error'), r.data.error || 'Không đăng nhập được.'); return; }
-      if (r.data.kind === 'new-password') { session = r.data.session; $('new-password-row').hidden = false; text($('sign-in-error'), 'Hãy đặt mật khẩu mới cho lần đăng nhập đầu.'); return; }
+      if (r.status !== 200) {
+        var why = r.data.error || 'Không đăng nhập được.';
+        if (pending && /hết hạn|không đúng.$/.test(why) && !/Mã xác thực/.test(why)) restart(why); else text($('sign-in-error'), why);
+        return;
+      }
+      if (r.data.kind === 'new-password') { ask(r.data, 'Hãy đặt mật khẩu mới cho lần đăng nhập đầu.'); return; }
+      if (r.data.kind === 'totp') { ask(r.data, 'Nhập mã 6 chữ số trong ứng dụng xác thực của bạn.'); return; }
+      if (r.data.kind === 'totp-setup') { ask(r.data, 'Tài khoản cần xác thực hai bước: hãy cài đặt ứng dụng xác thực.'); return; }
+      pending = null;
       token = r.data.token; sessionStorage.setItem('desk-token', token); start();
     });
   });

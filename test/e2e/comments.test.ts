@@ -43,7 +43,7 @@ async function moderate(...args: string[]): Promise<string> {
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'newsroom-comments-'));
   stack = await startLocalStack({
-    site: OPEN,
+    settings: { comments: OPEN.comments },
     dataDir,
     s3Port: 0,
     dynamoPort: 0,

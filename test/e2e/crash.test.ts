@@ -1,17 +1,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { EditorReport } from '#shared/ports.ts';
-import { LOCAL_CREDENTIALS } from '../../local/stack.ts';
+import { ENDPOINTS_FILE, LOCAL_CREDENTIALS } from '../../local/stack.ts';
 import { draftText, ROOT } from '../support/site.ts';
 
 const DRAFTS = 200;
 let dataDir: string;
-let ports: { s3: number; dynamo: number; site: number };
+let ports: { s3: number; dynamo: number; site: number; services: number; cognito: number };
+/** The buckets as the template names them (what `npm start` prints). */
+let names: { draftsBucket: string; siteBucket: string };
 let child: ChildProcess | undefined;
 let s3: S3Client;
 
@@ -33,6 +35,8 @@ async function start(): Promise<ChildProcess> {
       S3_PORT: String(ports.s3),
       DYNAMODB_PORT: String(ports.dynamo),
       PORT: String(ports.site),
+      AWS_SERVICES_PORT: String(ports.services),
+      COGNITO_PORT: String(ports.cognito),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -71,7 +75,13 @@ async function read(bucket: string, key: string): Promise<string | undefined> {
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'newsroom-crash-'));
-  ports = { s3: await freePort(), dynamo: await freePort(), site: await freePort() };
+  ports = {
+    s3: await freePort(),
+    dynamo: await freePort(),
+    site: await freePort(),
+    services: await freePort(),
+    cognito: await freePort(),
+  };
   s3 = new S3Client({
     region: 'us-east-1',
     endpoint: `http://127.0.0.1:${ports.s3}`,
@@ -90,6 +100,8 @@ afterAll(async () => {
 
 it('loses no draft when killed with SIGKILL during a burst of 200 uploads: a plain restart publishes every one', async () => {
   child = await start();
+  const endpoints = JSON.parse(readFileSync(join(dataDir, ENDPOINTS_FILE), 'utf8'));
+  names = { draftsBucket: endpoints.DRAFTS_BUCKET, siteBucket: endpoints.SITE_BUCKET };
   const answered = new Set<number>();
   let killed: Promise<void> | undefined;
   // Twenty editors at once; the process is killed once half the uploads were accepted.
@@ -100,7 +112,7 @@ it('loses no draft when killed with SIGKILL during a burst of 200 uploads: a pla
       try {
         await s3.send(
           new PutObjectCommand({
-            Bucket: 'drafts',
+            Bucket: names.draftsBucket,
             Key: keyOf(i),
             Body: draftText({ title: `Tin khẩn số ${i}` }),
           }),
@@ -123,7 +135,7 @@ it('loses no draft when killed with SIGKILL during a burst of 200 uploads: a pla
     if (answered.has(i)) continue;
     await s3.send(
       new PutObjectCommand({
-        Bucket: 'drafts',
+        Bucket: names.draftsBucket,
         Key: keyOf(i),
         Body: draftText({ title: `Tin khẩn số ${i}` }),
       }),
@@ -131,15 +143,15 @@ it('loses no draft when killed with SIGKILL during a burst of 200 uploads: a pla
   }
 
   // Every draft in the bucket gets its report and its page, with no other step.
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'drafts', Prefix: 'xa-hoi/' }));
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: names.draftsBucket, Prefix: 'xa-hoi/' }));
   const keys = (listed.Contents ?? []).map((o) => o.Key);
   expect(keys).toHaveLength(DRAFTS);
   const missing = async () => {
     const left: number[] = [];
     for (let i = 0; i < DRAFTS; i++) {
-      const report = await read('drafts', `reports/${keyOf(i)}.json`);
+      const report = await read(names.draftsBucket, `reports/${keyOf(i)}.json`);
       const published = report && (JSON.parse(report) as EditorReport).status === 'published';
-      if (!published || (await read('site', pathOf(i))) === undefined) left.push(i);
+      if (!published || (await read(names.siteBucket, pathOf(i))) === undefined) left.push(i);
     }
     return left;
   };
@@ -150,5 +162,5 @@ it('loses no draft when killed with SIGKILL during a burst of 200 uploads: a pla
   }
   expect(left).toEqual([]);
   // And the lists know them all: the section's first page names the newest.
-  expect(await read('site', 'xa-hoi/index.html')).toContain('href="/xa-hoi/tin-khan-so-');
+  expect(await read(names.siteBucket, 'xa-hoi/index.html')).toContain('href="/xa-hoi/tin-khan-so-');
 }, 300_000);

@@ -3,6 +3,16 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  AdminCreateUserCommand,
+  AssociateSoftwareTokenCommand,
+  CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
+  SetUserMFAPreferenceCommand,
+  VerifySoftwareTokenCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { Secret, TOTP } from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.ts';
@@ -25,7 +35,7 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'newsroom-desk-'));
-  stack = await startLocalStack({ site: SITE, dataDir, s3Port: 0, dynamoPort: 0, sitePort: 0 });
+  stack = await startLocalStack({ dataDir, s3Port: 0, dynamoPort: 0, sitePort: 0 });
   browser = await launchBrowser();
 }, 120_000);
 
@@ -74,6 +84,9 @@ describe('the desk', () => {
     await page.getByLabel('Tên đăng nhập').fill(user.username);
     await page.getByLabel('Mật khẩu', { exact: true }).fill(user.password);
     await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    // The first sign-in, with the temporary password npm start printed: the user pool asks for a new one.
+    await page.getByLabel('Mật khẩu mới').fill('Mat-khau-moi-2026!');
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
     await page.getByRole('button', { name: 'Viết bài mới' }).click();
     const form = page.locator('#editor');
 
@@ -119,7 +132,7 @@ describe('the desk', () => {
     const row = page.locator('#rows tr').filter({ hasText: TITLE });
     await expect.poll(() => row.locator('.state').textContent()).toBe('Đã đăng');
     expect(await seriousViolations(page)).toEqual([]);
-    expect(await row.textContent()).toContain('Biên tập viên');
+    expect(await row.textContent()).toContain('bientap');
 
     // A corrected headline with a visible note.
     await row.getByRole('button', { name: 'Sửa' }).click();
@@ -143,7 +156,7 @@ describe('the desk', () => {
       .getByRole('button', { name: 'Lịch sử' })
       .click();
     await expect.poll(() => page.locator('#versions li').count()).toBe(2);
-    expect(await page.locator('#versions').textContent()).toContain('Biên tập viên');
+    expect(await page.locator('#versions').textContent()).toContain('bientap');
     await page.getByRole('button', { name: 'So với bản trước' }).click();
     await expect.poll(() => page.locator('#diff ins').first().textContent()).toContain('Lai Châu');
     await page.getByRole('button', { name: 'Khôi phục bản này' }).click();
@@ -188,10 +201,10 @@ describe('the desk', () => {
       });
       expect(res.status, `${method} ${route}`).toBe(401);
     }
-    const user = stack.deskUser;
+    const editor = await editorWithPassword('phongvien', 'Phong-vien-2026!');
     const signIn = await fetch(`${stack.siteUrl}/desk/api/sign-in`, {
       method: 'POST',
-      body: JSON.stringify({ username: user?.username, password: user?.password }),
+      body: JSON.stringify(editor),
     });
     const { token } = (await signIn.json()) as { token: string };
     expect(
@@ -229,6 +242,97 @@ describe('the desk', () => {
       body: JSON.stringify({ key: 'reports/x.md.json', contentType: 'text/markdown', size: 5, sha256: 'x' }),
     });
     expect(outside.status).toBe(400);
+    // The desk's own 404, through the distribution as deployed: its status and its JSON, not the site's page.
+    const missing = await fetch(`${stack.siteUrl}/desk/api/khong-co-chuc-nang`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(((await missing.json()) as { error: string }).error).toMatch(/[ạảãáàâăêôơư]/);
     expect((await fetch(`${stack.siteUrl}/desk/preview/khong.hop-le`)).status).toBe(404);
   }, 60_000);
+
+  it('signs in an editor who set up two-step sign-in with the code of their authenticator app', async () => {
+    const editor = await editorWithPassword('thuky', 'Thu-ky-toa-soan-2026!');
+    // The editor adds the desk to an authenticator app (as any Cognito client lets them) and turns it on.
+    const cognito = new CognitoIdentityProviderClient({
+      region: 'us-east-1',
+      endpoint: stack.cognitoEndpoint,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    const first = await cognito.send(
+      new InitiateAuthCommand({
+        ClientId: stack.desk.clientId,
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: editor.username, PASSWORD: editor.password },
+      }),
+    );
+    const AccessToken = first.AuthenticationResult?.AccessToken ?? '';
+    const { SecretCode } = await cognito.send(new AssociateSoftwareTokenCommand({ AccessToken }));
+    const totp = new TOTP({
+      secret: Secret.fromBase32(SecretCode ?? ''),
+      algorithm: 'SHA1',
+      digits: 6,
+      period: 30,
+    });
+    await cognito.send(new VerifySoftwareTokenCommand({ AccessToken, UserCode: totp.generate() }));
+    await cognito.send(
+      new SetUserMFAPreferenceCommand({
+        AccessToken,
+        SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true },
+      }),
+    );
+    cognito.destroy();
+
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${stack.siteUrl}/desk/`);
+    await page.getByLabel('Tên đăng nhập').fill(editor.username);
+    await page.getByLabel('Mật khẩu', { exact: true }).fill(editor.password);
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    // A wrong code is named as such, and the editor stays at the code.
+    await page.getByLabel('Mã xác thực (6 chữ số)').fill('000000' === totp.generate() ? '111111' : '000000');
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await expect.poll(() => page.locator('#sign-in-error').textContent()).toMatch(/Mã xác thực không đúng/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByLabel('Mã xác thực (6 chữ số)').fill(totp.generate());
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await page.getByRole('button', { name: 'Viết bài mới' }).waitFor();
+    expect(await page.locator('#who').textContent()).toContain(editor.username);
+    await context.close();
+  }, 60_000);
 });
+
+/** An editor an admin made, whose own password is set (the first sign-in done). */
+async function editorWithPassword(username: string, password: string) {
+  const cognito = new CognitoIdentityProviderClient({
+    region: 'us-east-1',
+    endpoint: stack.cognitoEndpoint,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+  await cognito.send(
+    new AdminCreateUserCommand({
+      UserPoolId: stack.desk.userPoolId,
+      Username: username,
+      TemporaryPassword: 'Tam-thoi-2026!',
+      MessageAction: 'SUPPRESS',
+    }),
+  );
+  const first = await cognito.send(
+    new InitiateAuthCommand({
+      ClientId: stack.desk.clientId,
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: username, PASSWORD: 'Tam-thoi-2026!' },
+    }),
+  );
+  await cognito.send(
+    new RespondToAuthChallengeCommand({
+      ClientId: stack.desk.clientId,
+      ChallengeName: 'NEW_PASSWORD_REQUIRED',
+      Session: first.Session,
+      ChallengeResponses: { USERNAME: username, NEW_PASSWORD: password },
+    }),
+  );
+  cognito.destroy();
+  return { username, password };
+}

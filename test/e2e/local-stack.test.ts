@@ -10,7 +10,7 @@ import {
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
@@ -30,6 +30,7 @@ import {
   SEED_PATH,
   SITE,
 } from '../support/site.ts';
+import { s3Of } from '../support/stand-ins.ts';
 
 const run = promisify(execFile);
 let stack: LocalStack;
@@ -51,7 +52,6 @@ beforeAll(async () => {
   for (const section of ['giao-duc', 'kinh-te', 'xa-hoi'])
     cpSync(join(EXAMPLES, section), join(examplesDir, section), { recursive: true });
   stack = await startLocalStack({
-    site: SITE,
     dataDir,
     s3Port: 0,
     dynamoPort: 0,
@@ -59,7 +59,7 @@ beforeAll(async () => {
     examplesDir,
     cdnNow: () => Date.now() + skew,
   });
-  s3 = new S3Client({ forcePathStyle: true });
+  s3 = s3Of(stack);
   browser = await launchBrowser();
 });
 
@@ -72,14 +72,14 @@ afterAll(async () => {
 });
 
 async function upload(key: string, body: Buffer | string): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: 'drafts', Key: key, Body: body }));
+  await s3.send(new PutObjectCommand({ Bucket: stack.names.draftsBucket, Key: key, Body: body }));
 }
 
 async function siteSnapshot(): Promise<Map<string, string>> {
-  const out = await s3.send(new ListObjectsV2Command({ Bucket: 'site' }));
+  const out = await s3.send(new ListObjectsV2Command({ Bucket: stack.names.siteBucket }));
   const snapshot = new Map<string, string>();
   for (const o of out.Contents ?? []) {
-    const body = await s3.send(new GetObjectCommand({ Bucket: 'site', Key: o.Key }));
+    const body = await s3.send(new GetObjectCommand({ Bucket: stack.names.siteBucket, Key: o.Key }));
     snapshot.set(
       o.Key ?? '',
       Buffer.from((await body.Body?.transformToByteArray()) ?? []).toString('base64'),
@@ -89,7 +89,9 @@ async function siteSnapshot(): Promise<Map<string, string>> {
 }
 
 async function report(key: string) {
-  const out = await s3.send(new GetObjectCommand({ Bucket: 'drafts', Key: `reports/${key}.json` }));
+  const out = await s3.send(
+    new GetObjectCommand({ Bucket: stack.names.draftsBucket, Key: `reports/${key}.json` }),
+  );
   return JSON.parse((await out.Body?.transformToString('utf-8')) ?? '{}');
 }
 
@@ -242,7 +244,7 @@ describe('the local stack, as an editor and a reader use it', () => {
     expect(moved.status).toBe(301);
     expect(moved.headers.get('location')).toBe('/the-thao/giai-bong-da-tinh');
     expect((await fetch(`${stack.siteUrl}/the-thao/giai-bong-da-tinh`)).status).toBe(200);
-    await s3.send(new DeleteObjectCommand({ Bucket: 'drafts', Key: key }));
+    await s3.send(new DeleteObjectCommand({ Bucket: stack.names.draftsBucket, Key: key }));
     await stack.whenIdle();
     for (const path of ['/the-thao/giai-bong-da-tinh', '/the-thao/giai-bong-da']) {
       const gone = await fetch(`${stack.siteUrl}${path}`, { redirect: 'manual' });
@@ -285,7 +287,10 @@ describe('the local stack, as an editor and a reader use it', () => {
     const keys = new Set<string>();
     for (let token: string | undefined, first = true; first || token; first = false) {
       const out = await s3.send(
-        new ListObjectsV2Command({ Bucket: 'drafts', ...(token ? { ContinuationToken: token } : {}) }),
+        new ListObjectsV2Command({
+          Bucket: stack.names.draftsBucket,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
       );
       for (const o of out.Contents ?? []) keys.add(o.Key ?? '');
       token = out.NextContinuationToken;
@@ -428,7 +433,7 @@ describe('the local stack, as an editor and a reader use it', () => {
       expect(moved.headers.get('location')).toBe('/van-hoa/le-hoi-hoa-ban-2027');
       expect((await read('/van-hoa/le-hoi-hoa-ban-2027')).status).toBe(200);
 
-      await s3.send(new DeleteObjectCommand({ Bucket: 'drafts', Key: key }));
+      await s3.send(new DeleteObjectCommand({ Bucket: stack.names.draftsBucket, Key: key }));
       await stack.whenIdle();
       for (const path of ['/van-hoa/le-hoi-hoa-ban-2027', '/van-hoa/le-hoi-hoa-ban']) {
         const [, section, name] = path.split('/') as [string, string, string];
@@ -483,7 +488,9 @@ describe('the local stack, as an editor and a reader use it', () => {
       const path = '/van-hoa/su-kien-bi-xoa';
       await read(path);
       // The S3 stand-in sends no event for a multi-object delete: the pipeline never hears of it.
-      await s3.send(new DeleteObjectsCommand({ Bucket: 'drafts', Delete: { Objects: [{ Key: key }] } }));
+      await s3.send(
+        new DeleteObjectsCommand({ Bucket: stack.names.draftsBucket, Delete: { Objects: [{ Key: key }] } }),
+      );
       await stack.whenIdle();
       expect((await read(path)).headers.get('x-cache')).toBe('Hit from cloudfront');
       const rebuild = await fetch(`${stack.siteUrl}/_local/rebuild`, {
@@ -506,7 +513,7 @@ describe('the local stack, as an editor and a reader use it', () => {
     };
     const page = await (await fetch(`${stack.siteUrl}${SEED_PATH}`)).text();
     await stack.stop();
-    stack = await startLocalStack({ site: SITE, dataDir, ...ports });
+    stack = await startLocalStack({ dataDir, ...ports });
     expect(await (await fetch(`${stack.siteUrl}${SEED_PATH}`)).text()).toBe(page);
     await upload('the-thao/bong-da.md', draftText({ title: 'Bóng đá xã', section: 'the-thao' }));
     await stack.whenIdle();

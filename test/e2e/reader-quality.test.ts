@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parseRssFeed } from 'feedsmith';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { type LocalStack, startLocalStack } from '../../local/stack.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { draftText, EXAMPLES, ROOT, SEED_PATH, SITE } from '../support/site.ts';
 import { sitemapLocs } from '../support/site-model.ts';
+import { s3Of } from '../support/stand-ins.ts';
 
 // The site as readers, browsers, validators and search engines take it: every page type loaded in
 // Chromium and checked with axe-core, validated by the W3C Nu HTML Checker, and every feed and sitemap read
@@ -34,7 +35,7 @@ const GONE_PATH = '/xa-hoi/tin-se-bi-go';
 const UPDATED_KEY = 'xa-hoi/bai-00.md';
 
 async function upload(key: string, body: Buffer | string): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: 'drafts', Key: key, Body: body }));
+  await s3.send(new PutObjectCommand({ Bucket: stack.names.draftsBucket, Key: key, Body: body }));
 }
 
 /** How far the CDN's clock is ahead: a reader a minute later finds lists (a minute's s-maxage) expired. */
@@ -44,7 +45,6 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'newsroom-quality-'));
   pagesDir = mkdtempSync(join(tmpdir(), 'newsroom-pages-'));
   stack = await startLocalStack({
-    site: SITE,
     dataDir,
     s3Port: 0,
     dynamoPort: 0,
@@ -52,7 +52,7 @@ beforeAll(async () => {
     examplesDir: EXAMPLES,
     cdnNow: () => Date.now() + skew,
   });
-  s3 = new S3Client({ forcePathStyle: true });
+  s3 = s3Of(stack);
   // Enough articles for a second archive page of the section, one taken down, one corrected.
   for (let i = 0; i < 22; i++) {
     const day = String(1 + (i % 28)).padStart(2, '0');
@@ -69,7 +69,7 @@ beforeAll(async () => {
   }
   await upload(GONE_KEY, draftText({ title: 'Tin sẽ bị gỡ', publishedAt: '2023-11-03T10:00:00+07:00' }));
   await stack.whenIdle();
-  await s3.send(new DeleteObjectCommand({ Bucket: 'drafts', Key: GONE_KEY }));
+  await s3.send(new DeleteObjectCommand({ Bucket: stack.names.draftsBucket, Key: GONE_KEY }));
   await stack.whenIdle();
   browser = await launchBrowser();
 }, 120_000);

@@ -14,9 +14,9 @@ import {
   SWEEP_BATCH,
   WITHDRAWN_SEGMENTS,
 } from '../../infra/constructs/rebuild-machine.ts';
+import { runStateMachine } from '../../local/state-machine.ts';
 import { memoryPipeline, silentLog } from '../support/memory-pipeline.ts';
 import { draftText, EXAMPLE_KEYS, example, SEED_IMAGE_KEY } from '../support/site.ts';
-import { runStateMachine } from '../../local/state-machine.ts';
 
 const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
 

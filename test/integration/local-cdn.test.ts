@@ -1,20 +1,28 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileSiteStore } from '#shared/adapters/file/stores.ts';
 import { MemoryEdgeRules, MemorySiteStore } from '#shared/adapters/memory/index.ts';
+import { cdnCacheKey } from '#shared/domain/article.ts';
 import { CACHE_CONTROL, HTML } from '#shared/use-cases/responses.ts';
-import { NOT_FOUND_KEY } from '#shared/use-cases/site-frame.ts';
 import { CDN_CACHE } from '../../infra/edge/cache-policy.ts';
 import { securityHeaders } from '../../infra/edge/headers.ts';
-import { InvalidationPathError, LocalCdn, ttlSeconds } from '../../local/cdn.ts';
-import { SITE } from '../support/site.ts';
+import { InvalidationPathError, type LocalCdn, ttlSeconds } from '../../local/cdn.ts';
+import { templateCdn } from '../support/template-cdn.ts';
 
 let site: MemorySiteStore;
 let rules: MemoryEdgeRules;
 let clock: number;
 let cdn: LocalCdn;
+const stops: (() => Promise<void>)[] = [];
+/** What the pipeline's CDN adapter sends for reader paths: the keys they are cached under. */
+const invalidate = (c: LocalCdn, paths: string[]) => c.invalidateKeys(paths.map(cdnCacheKey));
+const made = async (options: Parameters<typeof templateCdn>[0]) => {
+  const { cdn: c, stop } = await templateCdn(options);
+  stops.push(stop);
+  return c;
+};
 
 const text = (body: Uint8Array) => new TextDecoder().decode(body);
 const article = { contentType: HTML, cacheControl: CACHE_CONTROL.article };
@@ -24,11 +32,10 @@ beforeEach(async () => {
   site = new MemorySiteStore();
   rules = new MemoryEdgeRules();
   clock = Date.UTC(2026, 11, 1);
-  cdn = new LocalCdn({ site, config: SITE, edgeRules: (p) => rules.value(p), now: () => clock });
-  await site.put(NOT_FOUND_KEY, '<h1>Không tìm thấy trang</h1>', {
-    contentType: HTML,
-    cacheControl: 'no-cache',
-  });
+  cdn = await made({ site, edgeRules: (p) => rules.value(p), now: () => clock });
+});
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
 });
 
 describe('the local CDN, as the CloudFront distribution caches', () => {
@@ -69,11 +76,12 @@ describe('the local CDN, as the CloudFront distribution caches', () => {
     cdn.invalidateKeys(['/xa-hoi/bai']);
     expect(text((await cdn.request('/xa-hoi/bai')).body)).toBe('bản 1');
     // The pipeline names reader paths; the adapter drops the key they are cached under.
-    await cdn.invalidate(['/xa-hoi/bai']);
+    invalidate(cdn, ['/xa-hoi/bai']);
     const fresh = await cdn.request('/xa-hoi/bai');
     expect(fresh.headers['x-cache']).toBe('Miss from cloudfront');
     expect(text(fresh.body)).toBe('bản 2 (đính chính)');
     expect(cdn.invalidatedPaths).toEqual(['/xa-hoi/bai', '/xa-hoi/bai/index.html']);
+    expect(fresh.headers).toMatchObject(securityHeaders());
   });
 
   it('keeps a list for its s-maxage, then asks the bucket again (RefreshHit when unchanged)', async () => {
@@ -104,7 +112,7 @@ describe('the local CDN, as the CloudFront distribution caches', () => {
   it('drops a cached 404 when the new address is invalidated', async () => {
     await cdn.request('/xa-hoi/moi');
     await site.put('xa-hoi/moi/index.html', 'bài mới', article);
-    await cdn.invalidate(['/xa-hoi/moi']);
+    invalidate(cdn, ['/xa-hoi/moi']);
     expect((await cdn.request('/xa-hoi/moi')).status).toBe(200);
   });
 
@@ -143,9 +151,8 @@ describe('the local CDN, as the CloudFront distribution caches', () => {
   });
 
   it('keeps a taken-down article away when the edge rules cannot be read', async () => {
-    const failing = new LocalCdn({
+    const failing = await made({
       site,
-      config: SITE,
       edgeRules: async () => {
         throw new Error('KeyValueStore unavailable');
       },
@@ -155,7 +162,7 @@ describe('the local CDN, as the CloudFront distribution caches', () => {
     await failing.request('/xa-hoi/da-go');
     // The takedown removes the page and invalidates it: without its 410, the address still shows nothing.
     await site.delete(['xa-hoi/da-go/index.html']);
-    await failing.invalidate(['/xa-hoi/da-go']);
+    invalidate(failing, ['/xa-hoi/da-go']);
     expect((await failing.request('/xa-hoi/da-go')).status).toBe(404);
   });
 
@@ -168,18 +175,18 @@ describe('the local CDN, as the CloudFront distribution caches', () => {
     clock += 300 * 24 * 3600 * 1000;
     expect((await cdn.request('/media/abc/anh.jpg')).headers['x-cache']).toBe('Hit from cloudfront');
     await site.delete(['media/abc/anh.jpg']);
-    await cdn.invalidate(['/media/abc/anh.jpg']);
+    invalidate(cdn, ['/media/abc/anh.jpg']);
     expect((await cdn.request('/media/abc/anh.jpg')).status).toBe(404);
   });
 
   it('turned off, serves every read from the bucket', async () => {
-    const direct = new LocalCdn({ site, config: SITE, edgeRules: (p) => rules.value(p), caching: false });
+    const direct = await made({ site, edgeRules: (p) => rules.value(p), caching: false });
     await site.put('xa-hoi/bai/index.html', 'bản 1', article);
     await direct.request('/xa-hoi/bai');
     await site.put('xa-hoi/bai/index.html', 'bản 2', article);
     const second = await direct.request('/xa-hoi/bai');
     expect(text(second.body)).toBe('bản 2');
-    expect(second.headers['x-cache']).toBeUndefined();
+    expect(second.headers['x-cache']).toBe('Miss from cloudfront');
   });
 
   it('reads its TTLs as CloudFront does: s-maxage, then max-age, within the policy', () => {
@@ -200,7 +207,9 @@ describe('the local CDN, as the CloudFront distribution caches', () => {
 
 describe('the local CDN in front of a site kept in a folder', () => {
   const root = mkdtempSync(join(tmpdir(), 'cdn-folder-'));
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  afterAll(async () => {
+    rmSync(root, { recursive: true, force: true });
+  });
 
   it('reads nothing outside the site folder, however the path is spelled', async () => {
     writeFileSync(join(root, 'secret.txt'), 'bí mật');
@@ -209,7 +218,7 @@ describe('the local CDN in front of a site kept in a folder', () => {
       contentType: 'image/jpeg',
       cacheControl: 'no-cache',
     });
-    const folderCdn = new LocalCdn({ site: folderSite, config: SITE, edgeRules: async () => undefined });
+    const folderCdn = await made({ site: folderSite, edgeRules: async () => undefined });
     for (const path of [
       '/media/../../secret.txt',
       '/media/%2E%2E/%2E%2E/secret.txt',

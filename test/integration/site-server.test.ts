@@ -3,16 +3,17 @@ import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemorySiteStore } from '#shared/adapters/memory/index.ts';
-import { LocalCdn } from '../../local/cdn.ts';
 import { createSiteServer, REBUILD_PATH, type SiteServerOptions } from '../../local/site-server.ts';
-import { SITE } from '../support/site.ts';
+import { templateCdn } from '../support/template-cdn.ts';
 
 const TOKEN = 'test-token-0123456789';
 
 describe('local site server', () => {
   const servers: ReturnType<typeof createSiteServer>[] = [];
-  afterEach(() => {
+  const stops: (() => Promise<void>)[] = [];
+  afterEach(async () => {
     for (const s of servers.splice(0)) s.close();
+    for (const stop of stops.splice(0)) await stop();
   });
 
   async function serve(rebuild: NonNullable<SiteServerOptions['rebuild']>['run']) {
@@ -21,7 +22,8 @@ describe('local site server', () => {
       contentType: 'text/html; charset=utf-8',
       cacheControl: 'no-cache',
     });
-    const cdn = new LocalCdn({ site, config: SITE, edgeRules: async () => undefined });
+    const { cdn, stop } = await templateCdn({ site, edgeRules: async () => undefined });
+    stops.push(stop);
     const server = createSiteServer({ cdn, rebuild: { token: TOKEN, run: rebuild } });
     servers.push(server);
     server.listen(0, '127.0.0.1');

@@ -3,21 +3,21 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { pageKey } from '#shared/domain/article.ts';
 import { startLocalStack } from '../../local/stack.ts';
-import { EXAMPLE_KEYS, EXAMPLES, SEED_IMAGE_KEY, SEED_KEY, SEED_PATH, SITE } from './site.ts';
+import { EXAMPLE_KEYS, EXAMPLES, SEED_IMAGE_KEY, SEED_KEY, SEED_PATH } from './site.ts';
+import { s3Of } from './stand-ins.ts';
 
 const stack = await startLocalStack({
-  site: SITE,
   dataDir: mkdtempSync(join(tmpdir(), 'newsroom-child-')),
   s3Port: 0,
   dynamoPort: 0,
   sitePort: 0,
 });
-const s3 = new S3Client({ forcePathStyle: true });
+const s3 = s3Of(stack);
 const put = (key: string, body: Buffer | string) =>
-  s3.send(new PutObjectCommand({ Bucket: 'drafts', Key: key, Body: body }));
+  s3.send(new PutObjectCommand({ Bucket: stack.names.draftsBucket, Key: key, Body: body }));
 await put(SEED_KEY, readFileSync(join(EXAMPLES, SEED_KEY), 'utf8').normalize('NFD'));
 for (const key of [...EXAMPLE_KEYS].filter((k) => k !== SEED_KEY).reverse())
   await put(key, readFileSync(join(EXAMPLES, key)));

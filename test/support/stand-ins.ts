@@ -12,8 +12,24 @@ import { AWS_CLIENT_OPTIONS } from '#shared/adapters/client-options.ts';
  */
 const STALLED_CALL = AWS_CLIENT_OPTIONS.requestHandler;
 
-import { ensureArticleTable, ensureCommentTable } from '../../local/stack.ts';
+import { readCloudAssembly } from '../../local/cloud-assembly.ts';
+import { ensureTable, tableDefinitions } from '../../local/stack.ts';
 import { startStandIns as startLocalStandIns } from '../../local/stand-ins.ts';
+import { synthesize } from '../../local/synth.ts';
+
+/** The tables as the synthesized stateful stack defines them (synthesized once per run, by the global setup). */
+async function templateTables(): Promise<{
+  articles: Record<string, unknown>;
+  comments: Record<string, unknown>;
+}> {
+  const tables = tableDefinitions(readCloudAssembly(await synthesize()));
+  const byPrefix = (prefix: string) => {
+    const found = [...tables.entries()].find(([id]) => id.startsWith(prefix))?.[1];
+    if (!found) throw new Error(`the template has no ${prefix} table`);
+    return found;
+  };
+  return { articles: byPrefix('Articles'), comments: byPrefix('Comments') };
+}
 
 /** s3rver and dynalite on free loopback ports (as the local stack starts them), with SDK clients set up as the handlers' would be. */
 export async function startStandIns(buckets: string[] = ['drafts', 'site'], versionedBuckets: string[] = []) {
@@ -56,8 +72,9 @@ export async function startStandIns(buckets: string[] = ['drafts', 'site'], vers
     async table(): Promise<string> {
       tables += 1;
       const name = `articles-${tables}`;
-      await ensureArticleTable(dynamoClient, name);
-      await ensureCommentTable(dynamoClient, commentTableOf(name));
+      const { articles, comments } = await templateTables();
+      await ensureTable(dynamoClient, name, articles);
+      await ensureTable(dynamoClient, commentTableOf(name), comments);
       return name;
     },
     async stop() {
@@ -153,4 +170,16 @@ export function clientsFor(endpoints: { s3Endpoint: string; dynamoEndpoint: stri
 /** The comments table made beside an article table by the stand-ins' `table()`. */
 export function commentTableOf(articleTable: string): string {
   return `${articleTable}-comments`;
+}
+
+/** An S3 client for a running local stack, as an editor's AWS CLI or SDK is set up against it. */
+export function s3Of(stack: { readonly s3Endpoint: string }): S3Client {
+  return new S3Client({
+    region: 'us-east-1',
+    endpoint: stack.s3Endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
 }
