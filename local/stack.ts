@@ -575,27 +575,37 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const definition = JSON.parse(
       String(resolve(stateMachine, stateMachine.resource.Properties?.DefinitionString)),
     );
-    const tasks = new Map<string, number>();
-    const output = await runStateMachine(
+    // What the steps report, summed by step: the drafts applied, the views rendered, the pages swept.
+    const totals = new Map<string, number>();
+    const add = (key: string, n: unknown) => {
+      if (typeof n === 'number') totals.set(key, (totals.get(key) ?? 0) + n);
+    };
+    await runStateMachine(
       definition,
       {
         invoke: async (payload) => {
-          const result = await runtimeOf(ingest?.fn.arn ?? '').invoke(payload);
-          const phase = Object.keys(payload as object)[0] ?? 'steps';
-          tasks.set(phase, (tasks.get(phase) ?? 0) + 1);
-          onProgress({ phase, done: tasks.get(phase) ?? 0, total: 0 });
+          const result = (await runtimeOf(ingest?.fn.arn ?? '').invoke(payload)) as Record<string, unknown>;
+          const step = String((payload as { rebuildStep?: { step?: string } }).rebuildStep?.step ?? 'step');
+          for (const [field, value] of Object.entries(result ?? {})) add(`${step}.${field}`, value);
+          add(`${step}.tasks`, 1);
+          const phase = step === 'apply' ? 'drafts' : step === 'render' ? 'pages' : step;
+          const done = step === 'apply' ? totals.get('apply.applied') : step === 'render' ? totals.get('render.rendered') : totals.get(`${step}.tasks`);
+          const total = step === 'render' ? totals.get('plan.views') : undefined;
+          onProgress({ phase, done: done ?? 0, total: total ?? done ?? 0 });
           return result;
         },
         listObjects: (bucket) => listObjects(s3, bucket),
-        getJson: async (bucket, key) =>
-          JSON.parse(
-            new TextDecoder().decode((await readObject(s3, bucket, key))?.bytes ?? new Uint8Array()),
-          ),
+        getJson: async (bucket, key) => JSON.parse(new TextDecoder().decode((await readObject(s3, bucket, key))?.bytes ?? new Uint8Array())),
         execution: { Name: `local-${Date.now()}`, StartTime: new Date().toISOString() },
         concurrency: MAX_ENVIRONMENTS,
       },
       {},
     );
+    const output = {
+      drafts: totals.get('apply.applied') ?? 0,
+      pages: totals.get('render.rendered') ?? 0,
+      removed: totals.get('sweep.removed') ?? 0,
+    };
     await whenIdle();
     return output;
   };
