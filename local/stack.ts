@@ -589,13 +589,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           for (const [field, value] of Object.entries(result ?? {})) add(`${step}.${field}`, value);
           add(`${step}.tasks`, 1);
           const phase = step === 'apply' ? 'drafts' : step === 'render' ? 'pages' : step;
-          const done = step === 'apply' ? totals.get('apply.applied') : step === 'render' ? totals.get('render.rendered') : totals.get(`${step}.tasks`);
+          const done =
+            step === 'apply'
+              ? totals.get('apply.applied')
+              : step === 'render'
+                ? totals.get('render.rendered')
+                : totals.get(`${step}.tasks`);
           const total = step === 'render' ? totals.get('plan.views') : undefined;
           onProgress({ phase, done: done ?? 0, total: total ?? done ?? 0 });
           return result;
         },
         listObjects: (bucket) => listObjects(s3, bucket),
-        getJson: async (bucket, key) => JSON.parse(new TextDecoder().decode((await readObject(s3, bucket, key))?.bytes ?? new Uint8Array())),
+        getJson: async (bucket, key) =>
+          JSON.parse(
+            new TextDecoder().decode((await readObject(s3, bucket, key))?.bytes ?? new Uint8Array()),
+          ),
         execution: { Name: `local-${Date.now()}`, StartTime: new Date().toISOString() },
         concurrency: MAX_ENVIRONMENTS,
       },

@@ -79,6 +79,7 @@ async function answerPost(
     fields,
     ...(headers.origin ? { origin: headers.origin } : {}),
     ...(headers.referer ? { referer: headers.referer } : {}),
+    ...(headers['sec-fetch-site'] ? { fetchSite: headers['sec-fetch-site'] } : {}),
     clientAddress: viewerAddress(headers['cloudfront-viewer-address']) ?? event.requestContext.http.sourceIp,
   });
   if (outcome.kind === 'accepted') return page(200, true, [], outcome.articlePath);

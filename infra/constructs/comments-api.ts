@@ -25,7 +25,13 @@ export const COMMENTS_API_THROTTLE = { rateLimit: 20, burstLimit: 40 } as const;
 /** The header CloudFront adds to what it forwards; the function refuses a request without it. */
 export const ORIGIN_VERIFY_HEADER = 'x-origin-verify';
 /** What CloudFront passes on to the comments function: where the post came from, and who sent it. */
-export const COMMENTS_FORWARDED_HEADERS = ['Origin', 'Referer', 'Content-Type', 'CloudFront-Viewer-Address'];
+export const COMMENTS_FORWARDED_HEADERS = [
+  'Origin',
+  'Referer',
+  'Sec-Fetch-Site',
+  'Content-Type',
+  'CloudFront-Viewer-Address',
+];
 
 export interface CommentsApiProps {
   readonly settings: NewsroomSettings;
@@ -114,7 +120,8 @@ export class CommentsApi extends Construct {
     });
 
     const forwarded = new cloudfront.OriginRequestPolicy(this, 'Forwarded', {
-      comment: 'What the comments function reads: Origin, Referer, Content-Type, the viewer address',
+      comment:
+        'What the comments function reads: Origin, Referer, Sec-Fetch-Site, Content-Type, the viewer address',
       headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(...COMMENTS_FORWARDED_HEADERS),
       queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.none(),
       cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),

@@ -41,8 +41,6 @@ export interface PostDeps {
   readonly log: Log;
   readonly metrics?: Pick<OpsMetrics, 'count'>;
   readonly now?: () => Date;
-  /** Origins besides the site's own that may post (the local stack's address). */
-  readonly otherOrigins?: readonly string[];
 }
 
 /** A posted form as it reached the function: its fields, the headers that say where it came from. */
@@ -50,6 +48,8 @@ export interface CommentRequest {
   readonly fields: ReadonlyMap<string, string>;
   readonly origin?: string;
   readonly referer?: string;
+  /** The browser's own word on where the form was (`Sec-Fetch-Site`: `same-origin`, `cross-site`…). */
+  readonly fetchSite?: string;
   /** The reader's address, as CloudFront saw it. */
   readonly clientAddress?: string;
 }
@@ -174,9 +174,14 @@ export async function postComment(deps: PostDeps, request: CommentRequest): Prom
   return { kind: 'accepted', articlePath };
 }
 
-/** The Origin header names the site; without one (older browsers), the Referer is a page of the site. */
+/**
+ * The form was on the site's own pages: the browser says so (`Sec-Fetch-Site: same-origin`, whatever name
+ * the site is reached by: its domain, the distribution's own, a laptop's), or, from a browser that sends no
+ * fetch metadata, the Origin header names the site (without one, the Referer is a page of the site).
+ */
 function fromTheSite(deps: PostDeps, request: CommentRequest): boolean {
-  const allowed = [new URL(deps.config.siteUrl).origin, ...(deps.otherOrigins ?? [])];
+  if (request.fetchSite !== undefined && request.fetchSite !== '') return request.fetchSite === 'same-origin';
+  const allowed = [new URL(deps.config.siteUrl).origin];
   if (request.origin !== undefined && request.origin !== '') return allowed.includes(request.origin);
   const referer = request.referer ?? '';
   return allowed.some((o) => referer.startsWith(`${o}/`));

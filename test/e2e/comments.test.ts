@@ -121,10 +121,15 @@ describe('comments on the seed article', () => {
   }, 120_000);
 
   it('answers a flood from one address with 429s and a cross-site post with 403; none reaches the page', async () => {
+    // As a browser posts the form: from the site's page (fetch metadata says same-origin), or from another site.
     const send = (origin: string, i: number) =>
       fetch(`${stack.siteUrl}/api/comments`, {
         method: 'POST',
-        headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          origin,
+          'sec-fetch-site': origin === stack.siteUrl ? 'same-origin' : 'cross-site',
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         body: new URLSearchParams({
           article: 'xay-dung-dang/nang-cao-nang-luc-lanh-dao',
           name: 'Máy',
@@ -136,8 +141,21 @@ describe('comments on the seed article', () => {
     // The reader above posted from this address moments ago: every one is past the limit.
     expect(statuses).toEqual(Array(12).fill(429));
     const crossSite = await send('https://evil.example', 99);
+    // The function's own refusal, through the distribution as deployed: its status, its page.
     expect(crossSite.status).toBe(403);
+    expect(crossSite.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await crossSite.text()).toContain('Bình luận chỉ được gửi từ trang bài viết');
+    // And one from a browser that sends no fetch metadata is judged by its Origin.
+    const old = await fetch(`${stack.siteUrl}/api/comments`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        article: 'xay-dung-dang/nang-cao-nang-luc-lanh-dao',
+        name: 'A',
+        text: 'B',
+      }),
+    });
+    expect(old.status).toBe(403);
     expect(JSON.parse(await moderate('pending', '--json'))).toEqual([]);
     const page = await (await fetch(`${stack.siteUrl}${SEED_PATH}`)).text();
     expect(page).not.toContain('Quảng cáo số');
