@@ -53,6 +53,8 @@ export interface LocalCdnOptions {
   readonly caching?: boolean;
   /** Milliseconds since the epoch; tests move it on. */
   readonly now?: () => number;
+  /** What a response headers policy's value becomes here (an AWS endpoint it names, on this machine). */
+  readonly localHeader?: (name: string, value: string) => string;
 }
 
 interface Copy {
@@ -151,7 +153,8 @@ export class LocalCdn {
   async #answer(viewer: ViewerRequest, withErrorPages: boolean): Promise<CdnAnswer> {
     const [rawPath = '/', query = ''] = viewer.target.split(/\?(.*)/s);
     const behavior = this.#behaviorFor(rawPath);
-    const policyHeaders = (answer: CdnAnswer): CdnAnswer => withPolicy(answer, behavior);
+    const policyHeaders = (answer: CdnAnswer): CdnAnswer =>
+      withPolicy(answer, behavior, this.options.localHeader);
     if (!behavior.allowedMethods.includes(viewer.method)) {
       return cloudFrontError(
         403,
@@ -361,10 +364,14 @@ function forwardedQuery(query: string, behavior: Behavior): string {
     .join('&');
 }
 
-function withPolicy(answer: CdnAnswer, behavior: Behavior): CdnAnswer {
+function withPolicy(
+  answer: CdnAnswer,
+  behavior: Behavior,
+  local: (name: string, value: string) => string = (_, v) => v,
+): CdnAnswer {
   const headers: Record<string, string> = { ...answer.headers };
   for (const h of behavior.responseHeaders) {
-    if (h.override || headers[h.name] === undefined) headers[h.name] = h.value;
+    if (h.override || headers[h.name] === undefined) headers[h.name] = local(h.name, h.value);
   }
   return { ...answer, headers };
 }

@@ -168,12 +168,15 @@ export class LocalHttpApi {
       const literal = parts.filter((p) => !p.startsWith('{')).length;
       const greedy = parts.some((p) => p.endsWith('+}'));
       return [
-        { route, pathParameters: params, score: [greedy ? 0 : 1, literal, route.method === 'ANY' ? 0 : 1] },
+        {
+          route,
+          pathParameters: params,
+          score: (greedy ? 0 : 1000) + literal * 2 + (route.method === 'ANY' ? 0 : 1),
+        },
       ];
     });
-    candidates.sort(
-      (a, b) => b.score[0]! - a.score[0]! || b.score[1]! - a.score[1]! || b.score[2]! - a.score[2]!,
-    );
+    // Literal paths before greedy ones, more literal segments first, a method before ANY.
+    candidates.sort((a, b) => b.score - a.score);
     return candidates[0];
   }
 

@@ -512,6 +512,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     distribution,
     caching: options.cdnCaching ?? true,
     ...(options.cdnNow ? { now: options.cdnNow } : {}),
+    // A bucket's S3 address in a header (the desk's CSP lets the browser upload there) is the S3 stand-in here.
+    localHeader: (_name, value) =>
+      buckets.reduce(
+        (v, b) => v.replaceAll(`https://${b.name}.s3.${REGION}.amazonaws.com`, s3Endpoint),
+        value,
+      ),
     keyValueStore: async (storeId, key) => {
       const store = [...stores.entries()].find(([arn]) => arn.endsWith(`/${storeId}`))?.[1];
       if (!store) throw new Error(`no key value store ${storeId}`);

@@ -62,7 +62,7 @@ export function functionEnvironment<const S extends Spec>(spec: S): FunctionEnvi
             const unset = value === undefined || value.trim() === '';
             if (unset && variable.required) {
               throw new ConfigError(
-                `Environment variable ${name} (${variable.holds}) is not set; the deployment must set it.`,
+                `Environment variable ${name} is not set (${variable.holds}); the deployment must set it.`,
               );
             }
             return unset ? undefined : value;

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { seedDocx } from '../support/seed-docx.ts';
-import { ROOT, SEED_SLUG, SITE } from '../support/site.ts';
+import { ROOT, SEED_SLUG } from '../support/site.ts';
 
 const AXE = join(ROOT, 'node_modules/axe-core/axe.min.js');
 
@@ -242,6 +242,11 @@ describe('the desk', () => {
       body: JSON.stringify({ key: 'reports/x.md.json', contentType: 'text/markdown', size: 5, sha256: 'x' }),
     });
     expect(outside.status).toBe(400);
+    // The desk's response headers policy, as the template sets it: uploads may go to the drafts bucket only
+    // (the S3 stand-in here), and nothing of the desk is indexed.
+    const desk = await fetch(`${stack.siteUrl}/desk/`);
+    expect(desk.headers.get('content-security-policy')).toContain(`connect-src 'self' ${stack.s3Endpoint};`);
+    expect(desk.headers.get('x-robots-tag')).toBe('noindex, nofollow');
     // The desk's own 404, through the distribution as deployed: its status and its JSON, not the site's page.
     const missing = await fetch(`${stack.siteUrl}/desk/api/khong-co-chuc-nang`, {
       headers: { authorization: `Bearer ${token}` },

@@ -28,7 +28,6 @@ import {
   SEED_IMAGE_KEY,
   SEED_KEY,
   SEED_PATH,
-  SITE,
 } from '../support/site.ts';
 import { s3Of } from '../support/stand-ins.ts';
 

@@ -338,9 +338,14 @@ describe.each([
   it('lists past one page of results', async () => {
     const site = await make();
     const keys = Array.from({ length: 1005 }, (_, i) => `p/${String(i).padStart(4, '0')}`);
-    await Promise.all(
-      keys.map((k) => site.put(k, 'x', { contentType: 'text/plain', cacheControl: 'no-cache' })),
-    );
+    // Fifty at a time: the listing is under test, not how many connections a busy machine opens at once.
+    for (let i = 0; i < keys.length; i += 50) {
+      await Promise.all(
+        keys
+          .slice(i, i + 50)
+          .map((k) => site.put(k, 'x', { contentType: 'text/plain', cacheControl: 'no-cache' })),
+      );
+    }
     expect(await site.list('p/')).toEqual(keys);
     await site.delete(keys);
     expect(await site.list('p/')).toEqual([]);
