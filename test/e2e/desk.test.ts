@@ -5,17 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AdminCreateUserCommand,
-  AssociateSoftwareTokenCommand,
   CognitoIdentityProviderClient,
   InitiateAuthCommand,
   RespondToAuthChallengeCommand,
-  SetUserMFAPreferenceCommand,
-  VerifySoftwareTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { Secret, TOTP } from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+import { enrolAuthenticator } from '../support/authenticator.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { seedDocx } from '../support/seed-docx.ts';
 import { ROOT, SEED_SLUG } from '../support/site.ts';
@@ -265,28 +262,7 @@ describe('the desk', () => {
       endpoint: stack.cognitoEndpoint,
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     });
-    const first = await cognito.send(
-      new InitiateAuthCommand({
-        ClientId: stack.desk.clientId,
-        AuthFlow: 'USER_PASSWORD_AUTH',
-        AuthParameters: { USERNAME: editor.username, PASSWORD: editor.password },
-      }),
-    );
-    const AccessToken = first.AuthenticationResult?.AccessToken ?? '';
-    const { SecretCode } = await cognito.send(new AssociateSoftwareTokenCommand({ AccessToken }));
-    const totp = new TOTP({
-      secret: Secret.fromBase32(SecretCode ?? ''),
-      algorithm: 'SHA1',
-      digits: 6,
-      period: 30,
-    });
-    await cognito.send(new VerifySoftwareTokenCommand({ AccessToken, UserCode: totp.generate() }));
-    await cognito.send(
-      new SetUserMFAPreferenceCommand({
-        AccessToken,
-        SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true },
-      }),
-    );
+    const totp = await enrolAuthenticator(cognito, stack.desk.clientId, editor);
     cognito.destroy();
 
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });

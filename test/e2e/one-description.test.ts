@@ -8,6 +8,7 @@ import { synthesize } from '../../local/synth.ts';
 import { draftText } from '../support/site.ts';
 import { s3Of } from '../support/stand-ins.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: a template is JSON of any shape; each edit names what it changes.
 type Template = { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
 
 /**

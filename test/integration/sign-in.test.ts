@@ -5,16 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AdminCreateUserCommand,
-  AssociateSoftwareTokenCommand,
   CognitoIdentityProviderClient,
-  InitiateAuthCommand,
-  SetUserMFAPreferenceCommand,
-  VerifySoftwareTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CognitoEditorSignIn } from '#shared/adapters/cognito/sign-in.ts';
 import { type LocalCognito, startCognito } from '../../local/cognito.ts';
+import { enrolAuthenticator } from '../support/authenticator.ts';
 
 const POOL = 'us-east-1_TESTPOOL1';
 const CLIENT = 'testclient0123456789abcdef';
@@ -97,28 +93,10 @@ describe('sign-in against a Cognito user pool (cognito-local)', () => {
   });
 
   it('asks an editor with an authenticator app for its code, refuses a wrong one, accepts the right one', async () => {
-    const tokens = await admin.send(
-      new InitiateAuthCommand({
-        ClientId: CLIENT,
-        AuthFlow: 'USER_PASSWORD_AUTH',
-        AuthParameters: { USERNAME: 'phongvien', PASSWORD: 'Mat-khau-rieng-2026!' },
-      }),
-    );
-    const AccessToken = tokens.AuthenticationResult?.AccessToken ?? '';
-    const { SecretCode } = await admin.send(new AssociateSoftwareTokenCommand({ AccessToken }));
-    const totp = new TOTP({
-      secret: Secret.fromBase32(SecretCode ?? ''),
-      algorithm: 'SHA1',
-      digits: 6,
-      period: 30,
+    const totp = await enrolAuthenticator(admin, CLIENT, {
+      username: 'phongvien',
+      password: 'Mat-khau-rieng-2026!',
     });
-    await admin.send(new VerifySoftwareTokenCommand({ AccessToken, UserCode: totp.generate() }));
-    await admin.send(
-      new SetUserMFAPreferenceCommand({
-        AccessToken,
-        SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true },
-      }),
-    );
     const asked = await signIn.signIn({
       kind: 'password',
       username: 'phongvien',
