@@ -58,7 +58,8 @@ Newsroom pipeline running locally.
 Publish a draft (images first, then the draft):
   export AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} AWS_DEFAULT_REGION=us-east-1
   aws --endpoint-url ${stack.s3Endpoint} s3 cp examples/drafts/xay-dung-dang/ s3://${stack.names.draftsBucket}/xay-dung-dang/ --recursive
-Editors' desk: ${stack.siteUrl}/desk/${stack.deskUser ? `    user ${stack.deskUser.username}, temporary password ${stack.deskUser.password} (shown once; a new one is chosen at first sign-in)` : '    editors in the Cognito user pool (cognito-local)'}
+Editors' desk: ${stack.siteUrl}/desk/${stack.deskUser ? `    user ${stack.deskUser.username}, temporary password ${stack.deskUser.password} (shown once; a new one is chosen at first sign-in)` : ''}
+  editors in user pool ${stack.desk.userPoolId} (cognito-local, ${stack.cognitoEndpoint})
 Readers' comments wait for a moderator: npm run comments -- pending, then approve <id> (docs/comments.md)
 Rebuild every page: npm run rebuild    (token: ${stack.rebuildToken}, also in ${dataDir}/${REBUILD_TOKEN_FILE})
 Read the editor's report:
