@@ -14,7 +14,7 @@ const INPUTS = ['infra', 'functions', 'shared', 'package-lock.json', 'cdk.json',
 export interface SynthOptions {
   /** Settings over cdk.json's `newsroom` context (a test's "full set of settings"). */
   readonly settings?: Readonly<Record<string, unknown>>;
-  /** Where synthesized assemblies are kept, one folder per hash of their inputs. */
+  /** Where synthesized assemblies are kept, one folder per hash of their inputs (`NEWSROOM_SYNTH_CACHE`). */
   readonly cacheDir?: string;
   readonly log?: (line: string) => void;
 }
@@ -25,7 +25,10 @@ export interface SynthOptions {
  * lock file, the settings), so an unchanged checkout starts from the same folder without synthesizing again.
  */
 export async function synthesize(options: SynthOptions = {}): Promise<string> {
-  const cacheDir = options.cacheDir ?? join(ROOT, 'node_modules', '.cache', 'newsroom-synth');
+  const cacheDir =
+    options.cacheDir ??
+    process.env.NEWSROOM_SYNTH_CACHE ??
+    join(ROOT, 'node_modules', '.cache', 'newsroom-synth');
   const newsroom = settingsFor(options.settings);
   const hash = inputsHash(JSON.stringify(newsroom));
   const dir = join(cacheDir, hash);

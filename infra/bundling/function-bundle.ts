@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,8 @@ export interface FunctionBundle {
   readonly outdir: string;
   /** Packages with native code, installed beside the bundle for Linux on arm64 instead of bundled. */
   readonly nativeModules?: readonly string[];
+  /** The repository's root; only needed where this module runs bundled itself. */
+  readonly root?: string;
 }
 
 /**
@@ -86,8 +89,9 @@ export function withLiteralKeys(source: string): string {
 export async function bundleFunction(fn: FunctionBundle): Promise<{ bytes: number }> {
   mkdirSync(fn.outdir, { recursive: true });
   const outfile = join(fn.outdir, 'index.mjs');
-  await build(functionBuildOptions(fn.entry, outfile, fn.nativeModules));
-  if (fn.nativeModules?.length) installNativeModules(fn.outdir, fn.nativeModules);
+  const root = fn.root ?? ROOT;
+  await build(functionBuildOptions(fn.entry, outfile, fn.nativeModules, root));
+  if (fn.nativeModules?.length) installNativeModules(fn.outdir, fn.nativeModules, root);
   return { bytes: readFileSync(outfile).byteLength };
 }
 
@@ -96,8 +100,8 @@ export async function bundleFunction(fn: FunctionBundle): Promise<{ bytes: numbe
  * declares, resolved by its lock file, with npm told to fetch the binaries for the Lambda's platform
  * (Linux, arm64, glibc) rather than the building machine's.
  */
-function installNativeModules(outdir: string, modules: readonly string[]): void {
-  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+function installNativeModules(outdir: string, modules: readonly string[], root: string): void {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
     dependencies?: Record<string, string>;
   };
   const dependencies: Record<string, string> = {};
@@ -107,11 +111,29 @@ function installNativeModules(outdir: string, modules: readonly string[]): void 
       throw new Error(`${name} is bundled as a native module but is not a dependency in package.json`);
     dependencies[name] = version;
   }
-  writeFileSync(join(outdir, 'package.json'), JSON.stringify({ dependencies }));
-  copyFileSync(join(ROOT, 'package-lock.json'), join(outdir, 'package-lock.json'));
-  execFileSync('npm', ['ci', '--loglevel', 'error', '--no-audit', '--no-fund'], {
-    cwd: outdir,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, npm_config_os: 'linux', npm_config_cpu: 'arm64', npm_config_libc: 'glibc' },
-  });
+  const packageJson = JSON.stringify({ dependencies });
+  const lock = readFileSync(join(root, 'package-lock.json'));
+  // The same packages for the same lock file are the same bytes: installed once, copied into each bundle.
+  const key = createHash('sha256').update(packageJson).update(lock).update('linux-arm64-glibc').digest('hex');
+  const cached = join(
+    process.env.NEWSROOM_NATIVE_CACHE ?? join(root, 'node_modules', '.cache', 'newsroom-native'),
+    key.slice(0, 20),
+  );
+  if (!existsSync(join(cached, 'node_modules'))) {
+    const building = `${cached}.${process.pid}.partial`;
+    rmSync(building, { recursive: true, force: true });
+    mkdirSync(building, { recursive: true });
+    writeFileSync(join(building, 'package.json'), packageJson);
+    writeFileSync(join(building, 'package-lock.json'), lock);
+    execFileSync('npm', ['ci', '--loglevel', 'error', '--no-audit', '--no-fund'], {
+      cwd: building,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, npm_config_os: 'linux', npm_config_cpu: 'arm64', npm_config_libc: 'glibc' },
+    });
+    if (existsSync(cached)) rmSync(building, { recursive: true, force: true });
+    else renameSync(building, cached);
+  }
+  writeFileSync(join(outdir, 'package.json'), packageJson);
+  copyFileSync(join(root, 'package-lock.json'), join(outdir, 'package-lock.json'));
+  cpSync(join(cached, 'node_modules'), join(outdir, 'node_modules'), { recursive: true, verbatimSymlinks: true });
 }

@@ -1,13 +1,40 @@
 import { execFileSync } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AssetHashType, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { type PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { buildSync } from 'esbuild';
 
-const BUNDLER = resolve(dirname(fileURLToPath(import.meta.url)), '../bundling/cli.ts');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const BUNDLER_SOURCE = join(ROOT, 'infra/bundling/cli.ts');
+let bundler: string | undefined;
+
+/**
+ * The bundler (infra/bundling/cli.ts) compiled to one JavaScript file, once per synthesis: each function's
+ * bundling then starts a plain `node`, not a TypeScript loader.
+ */
+function compiledBundler(): string {
+  if (bundler) return bundler;
+  const dir = join(ROOT, 'node_modules', '.cache', 'newsroom-bundler');
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, `cli-${process.pid}.mjs`);
+  buildSync({
+    entryPoints: [BUNDLER_SOURCE],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'error',
+  });
+  process.once('exit', () => rmSync(out, { force: true }));
+  bundler = out;
+  return out;
+}
 
 export interface PipelineFunctionProps {
   /** Path of the handler module (its `handler` export is the entry). */
@@ -62,13 +89,10 @@ export class PipelineFunction extends Construct {
           image: Runtime.NODEJS_24_X.bundlingImage,
           local: {
             tryBundle(outputDir) {
-              execFileSync(
-                process.execPath,
-                ['--import', 'tsx', BUNDLER, entry, outputDir, ...nativeModules],
-                {
-                  stdio: ['ignore', 'inherit', 'inherit'],
-                },
-              );
+              execFileSync(process.execPath, [compiledBundler(), entry, outputDir, ...nativeModules], {
+                stdio: ['ignore', 'inherit', 'inherit'],
+                env: { ...process.env, NEWSROOM_ROOT: ROOT },
+              });
               return true;
             },
           },
