@@ -445,7 +445,11 @@ export class PipelineStack extends Stack {
       logRetention,
       deadLetters: scheduledDlq,
     });
-    this.distribution.addBehavior(`${API_PREFIX}*`, comments.behavior.origin, comments.behavior);
+    // The function answers with pages (thanks, refusals): the site's security headers on them too.
+    this.distribution.addBehavior(`${API_PREFIX}*`, comments.behavior.origin, {
+      ...comments.behavior,
+      responseHeadersPolicy: securityHeaders,
+    });
     // The editors' desk: its page, API and previews, from the desk function with its own CSP.
     const desk = new DeskApi(this, 'Desk', {
       settings,

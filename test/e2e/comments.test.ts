@@ -144,6 +144,9 @@ describe('comments on the seed article', () => {
     // The function's own refusal, through the distribution as deployed: its status, its page.
     expect(crossSite.status).toBe(403);
     expect(crossSite.headers.get('content-type')).toMatch(/^text\/html/);
+    // With the site's security headers, as the distribution's /api/* behaviour sets them.
+    expect(crossSite.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(crossSite.headers.get('x-content-type-options')).toBe('nosniff');
     expect(await crossSite.text()).toContain('Bình luận chỉ được gửi từ trang bài viết');
     // And one from a browser that sends no fetch metadata is judged by its Origin.
     const old = await fetch(`${stack.siteUrl}/api/comments`, {

@@ -326,6 +326,33 @@ describe('the local stack, as an editor and a reader use it', () => {
     await page.close();
   });
 
+  it('takes a comment with the default settings, a moderator approves it, and the digest mails no one', async () => {
+    await upload('xa-hoi/binh-luan-mo.md', draftText({ title: 'Bài mở bình luận', section: 'xa-hoi' }));
+    await stack.whenIdle();
+    const { url } = await report('xa-hoi/binh-luan-mo.md');
+    const article = new URL(url).pathname;
+    const posted = await fetch(`${stack.siteUrl}/api/comments`, {
+      method: 'POST',
+      headers: { 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ article: 'xa-hoi/binh-luan-mo', name: 'Độc giả', text: 'Ý kiến của tôi.' }),
+    });
+    expect(posted.status).toBe(200);
+    const moderate = async (...args: string[]) =>
+      (
+        await run(process.execPath, ['--import', 'tsx', join(ROOT, 'cli/comments.ts'), ...args], {
+          cwd: ROOT,
+          env: { ...process.env, LOCAL_DATA_DIR: dataDir },
+        })
+      ).stdout;
+    // The digest schedule, as its template invokes it: no recipients by default, so it only measures.
+    expect(await stack.invoke('Comments/Function/Function', { digest: {} })).toEqual({ pending: 1 });
+    expect(stack.mail).toEqual([]);
+    const [pending] = JSON.parse(await moderate('pending', '--json')) as { id: string }[];
+    expect(await moderate('approve', pending?.id ?? '')).toContain('approved');
+    await stack.whenIdle();
+    expect(await (await fetch(`${stack.siteUrl}${article}`)).text()).toContain('Ý kiến của tôi.');
+  });
+
   it('rebuilds on request (npm run rebuild) to the same site, byte for byte', async () => {
     await stack.whenIdle();
     const before = await siteSnapshot();
