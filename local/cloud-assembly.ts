@@ -261,6 +261,11 @@ export function awsShapedResolver(options: {
         return localId(found, 26).toLowerCase();
       case 'AWS::ApiGatewayV2::Api':
         return localId(found, 10).toLowerCase();
+      // These answer Ref with their ARN.
+      case 'AWS::StepFunctions::StateMachine':
+        return `arn:aws:states:${region}:${account}:stateMachine:${found.logicalId}`;
+      case 'AWS::SNS::Topic':
+        return `arn:aws:sns:${region}:${account}:${found.logicalId}`;
       default:
         return found.logicalId;
     }
@@ -302,10 +307,12 @@ export function awsShapedResolver(options: {
         return `arn:aws:kms:${region}:${account}:key/${uuidOf(found)}`;
       case 'AWS::SNS::Topic.TopicArn':
         return `arn:aws:sns:${region}:${account}:${found.logicalId}`;
+      case 'AWS::StepFunctions::StateMachine.Name':
+        return found.logicalId;
       case 'AWS::Logs::LogGroup.Arn':
         return `arn:aws:logs:${region}:${account}:log-group:/aws/${found.logicalId}:*`;
       case 'AWS::StepFunctions::StateMachine.Arn':
-        return `arn:aws:states:${region}:${account}:stateMachine:${found.logicalId}`;
+        return name;
       default:
         return `${found.logicalId}.${attribute}`;
     }

@@ -68,8 +68,11 @@ export { REBUILD_TOKEN_FILE };
 export const ENDPOINTS_FILE = 'endpoints.json';
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
-/** Execution environments a function gets at most on a laptop (Lambda would start up to the concurrency). */
-const MAX_ENVIRONMENTS = 4;
+/**
+ * Execution environments (processes) a function gets at most here (`LOCAL_MAX_ENVIRONMENTS`); Lambda would
+ * start up to the mapping's concurrency. More than two only add processes competing for a laptop's cores.
+ */
+const MAX_ENVIRONMENTS = Math.max(1, Number(process.env.LOCAL_MAX_ENVIRONMENTS ?? 2));
 
 export interface LocalStackOptions {
   /** Settings over cdk.json's `newsroom` context, for the synthesized app. */
@@ -237,11 +240,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const resolve = (found: Found, value: unknown) => resolveValue(assembly, found.stack, value, resolver);
 
   // --- S3 and DynamoDB ------------------------------------------------------------------------------
+  const readByVersion = bucketsReadByVersion(assembly, resolver);
   const buckets = resourcesOfType(assembly, 'AWS::S3::Bucket').map((b) => ({
     name: resolver.ref(b),
+    // Versions are kept where a function reads them (the desk's history); elsewhere they would only be disk.
     versioned:
       (b.resource.Properties?.VersioningConfiguration as { Status?: string } | undefined)?.Status ===
-      'Enabled',
+        'Enabled' && readByVersion.has(resolver.ref(b)),
     cors: b.resource.Properties?.CorsConfiguration
       ? (resolve(b, b.resource.Properties.CorsConfiguration) as { CorsRules: Record<string, unknown>[] })
       : undefined,
@@ -730,6 +735,33 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dynamo.destroy();
     },
   };
+}
+
+/** The buckets some role of the template may read versions of (`s3:GetObjectVersion`, `s3:ListBucketVersions`). */
+function bucketsReadByVersion(
+  assembly: CloudAssembly,
+  resolver: ReturnType<typeof awsShapedResolver>,
+): Set<string> {
+  const names = new Set<string>();
+  for (const policy of resourcesOfType(assembly, 'AWS::IAM::Policy')) {
+    const document = resolveValue(
+      assembly,
+      policy.stack,
+      policy.resource.Properties?.PolicyDocument,
+      resolver,
+    ) as {
+      Statement?: { Action?: string | string[]; Resource?: string | string[] }[];
+    };
+    for (const statement of document?.Statement ?? []) {
+      const actions = [statement.Action ?? []].flat();
+      if (!actions.some((a) => a === 's3:GetObjectVersion' || a === 's3:ListBucketVersions')) continue;
+      for (const resource of [statement.Resource ?? []].flat()) {
+        const bucket = /^arn:aws:s3:::([^/]+)/.exec(resource)?.[1];
+        if (bucket) names.add(bucket);
+      }
+    }
+  }
+  return names;
 }
 
 function localNames(

@@ -1,6 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,5 +144,8 @@ function installNativeModules(outdir: string, modules: readonly string[], root: 
   }
   writeFileSync(join(outdir, 'package.json'), packageJson);
   copyFileSync(join(root, 'package-lock.json'), join(outdir, 'package-lock.json'));
-  cpSync(join(cached, 'node_modules'), join(outdir, 'node_modules'), { recursive: true, verbatimSymlinks: true });
+  cpSync(join(cached, 'node_modules'), join(outdir, 'node_modules'), {
+    recursive: true,
+    verbatimSymlinks: true,
+  });
 }
