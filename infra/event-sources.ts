@@ -1,6 +1,6 @@
 /**
- * How Lambda's SQS event sources deliver to the functions: the deployed stack sets them, and the local
- * stack's queues deliver the same way (batches of this size, this many in flight at once).
+ * How Lambda's SQS event sources deliver to the functions (batches of this size, this many in flight at
+ * once). The stack sets them; the local stack reads them back from the synthesized event source mappings.
  */
 export const EVENT_SOURCES = {
   /** Draft events: ten a batch, ten batches at once (the function's own bound on DynamoDB and S3). */

@@ -1,9 +1,9 @@
 import { NOT_FOUND_CACHE_SECONDS } from '../../functions/not-found/handler.ts';
 
 /**
- * How long CloudFront keeps what it fetched from the site bucket, in seconds: the distribution's settings
- * (infra/pipeline-stack.ts) and the local CDN (local/cdn.ts) read them from here, so a laptop caches as the
- * edge does.
+ * How long CloudFront keeps what it fetched, in seconds: the distribution's cache policies
+ * (infra/pipeline-stack.ts) are made from these; the local CDN (local/cdn.ts) reads the policies back from
+ * the synthesized template.
  */
 export interface CacheTtls {
   readonly min: number;

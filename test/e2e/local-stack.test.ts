@@ -327,7 +327,11 @@ describe('the local stack, as an editor and a reader use it', () => {
   });
 
   it('takes a comment with the default settings, a moderator approves it, and the digest mails no one', async () => {
-    await upload('xa-hoi/binh-luan-mo.md', draftText({ title: 'Bài mở bình luận', section: 'xa-hoi' }));
+    // Published now: its thread is open (seven days by default).
+    await upload(
+      'xa-hoi/binh-luan-mo.md',
+      draftText({ title: 'Bài mở bình luận', section: 'xa-hoi', publishedAt: new Date().toISOString() }),
+    );
     await stack.whenIdle();
     const { url } = await report('xa-hoi/binh-luan-mo.md');
     const article = new URL(url).pathname;

@@ -424,8 +424,8 @@ describe('pipeline stack', () => {
     });
   });
 
-  it('caches as the local CDN model does: its TTLs, a key of the URI alone, short-lived 404s', () => {
-    // The local CDN (local/cdn.ts) reads the same constants; these checks hold the distribution to them.
+  it('caches pages for their own lifetimes, keyed by the URI alone, and fails over to the 404 page', () => {
+    // The cache policies come from the same constants as the pages' own Cache-Control.
     pipeline.hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: Match.objectLike({
         MinTTL: CDN_CACHE.pages.min,
