@@ -138,8 +138,11 @@ describe('comments on the seed article', () => {
       });
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) statuses.push((await send(stack.siteUrl, i)).status);
-    // The reader above posted from this address moments ago: every one is past the limit.
-    expect(statuses).toEqual(Array(12).fill(429));
+    // One post per 30 s from a network: the first goes through unless the reader above posted within the
+    // window; every one after it is past the limit.
+    const [first, ...rest] = statuses;
+    expect([200, 429]).toContain(first);
+    expect(rest).toEqual(Array(11).fill(429));
     const crossSite = await send('https://evil.example', 99);
     // The function's own refusal, through the distribution as deployed: its status, its page.
     expect(crossSite.status).toBe(403);
@@ -159,7 +162,11 @@ describe('comments on the seed article', () => {
       }),
     });
     expect(old.status).toBe(403);
-    expect(JSON.parse(await moderate('pending', '--json'))).toEqual([]);
+    // At most that first one waits for a moderator; none shows.
+    const waiting = (JSON.parse(await moderate('pending', '--json')) as { text: string }[]).filter((c) =>
+      c.text.startsWith('Quảng cáo số'),
+    );
+    expect(waiting.length).toBe(first === 200 ? 1 : 0);
     const page = await (await fetch(`${stack.siteUrl}${SEED_PATH}`)).text();
     expect(page).not.toContain('Quảng cáo số');
   }, 60_000);
