@@ -166,7 +166,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   // The services first: queue URLs name their endpoint.
   const queues = new Map<string, LocalQueue>();
-  const deadLetterQueues = new Map<string, string>();
   const queueByUrl = new Map<string, QueueModel>();
   const stores = new Map<string, FileKeyValueStore>();
   const mail: SentMail[] = [];
@@ -312,7 +311,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const deskClient = deskPool?.clients[0];
   if (!deskPool || !deskClient)
     throw new Error('the template has no user pool with an app client for the desk');
-  const deskUser = await ensureFirstEditor(cognito.endpoint, deskPool.id, options.dataDir);
+  const deskUser = await ensureFirstEditor(cognito.endpoint, deskPool.id);
 
   // --- Functions ------------------------------------------------------------------------------------
   const serviceEnvironment = {
@@ -432,10 +431,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   for (const model of queueModels) {
     const mapping = mappings.find((m) => resolve(m.found, m.props.EventSourceArn) === model.arn);
-    if (!mapping) {
-      deadLetterQueues.set(model.arn, model.name);
-      continue;
-    }
+    // A queue nothing consumes (a dead-letter queue) keeps its messages in .local/dead-letters/.
+    if (!mapping) continue;
     const fn = runtimeOf(String(resolve(mapping.found, mapping.props.FunctionName)));
     const reportsFailures = ((mapping.props.FunctionResponseTypes ?? []) as string[]).includes(
       'ReportBatchItemFailures',
@@ -913,7 +910,7 @@ async function releaseLeftLeases(client: DynamoDBClient, tables: readonly string
 }
 
 /** The desk's first editor, made once through the user pool's admin API, with a temporary password. */
-async function ensureFirstEditor(endpoint: string, userPoolId: string, dataDir: string) {
+async function ensureFirstEditor(endpoint: string, userPoolId: string) {
   const client = new CognitoIdentityProviderClient({
     region: REGION,
     endpoint,
@@ -925,8 +922,6 @@ async function ensureFirstEditor(endpoint: string, userPoolId: string, dataDir: 
     return undefined;
   } catch (err) {
     if ((err as { name?: string }).name !== 'UserNotFoundException') throw err;
-  } finally {
-    if (!existsSync(join(dataDir, 'cognito'))) mkdirSync(join(dataDir, 'cognito'), { recursive: true });
   }
   // Cognito's policy for this pool: upper and lower case, a digit and a symbol, twelve or more.
   const password = `Tam-${randomBytes(6).toString('base64url')}-9a`;
