@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { EditorReport } from '#shared/ports.ts';
+import { freePort } from '../../local/cognito.ts';
 import { ENDPOINTS_FILE, LOCAL_CREDENTIALS } from '../../local/stack.ts';
 import { draftText, ROOT } from '../support/site.ts';
 
@@ -16,14 +16,6 @@ let ports: { s3: number; dynamo: number; site: number; services: number; cognito
 let names: { draftsBucket: string; siteBucket: string };
 let child: ChildProcess | undefined;
 let s3: S3Client;
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /** `npm start`, as a newsroom runs it: its own process, the state in a folder, ready when it says so. */
 async function start(): Promise<ChildProcess> {
