@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { parseSiteConfig, type SiteConfig } from '#shared/domain/site.ts';
 import { reportKey } from '#shared/ports.ts';
-import { LOCAL_CREDENTIALS, startLocalStack } from '../local/stack.ts';
+import { startLocalStack } from '../local/stack.ts';
 import { generateCorpus } from './corpus.ts';
 
 const POLL_MS = 100;
@@ -24,7 +24,7 @@ async function burst(count: number, site: SiteConfig) {
     endpoint: stack.s3Endpoint,
     forcePathStyle: true,
     region: 'us-east-1',
-    credentials: LOCAL_CREDENTIALS,
+    credentials: stack.credentials.editor,
   });
   const corpus = generateCorpus(count, site, 7);
   const uploadedAt = new Map<string, number>();

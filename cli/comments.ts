@@ -16,7 +16,7 @@ import {
   deleteComment,
   type ModerationDeps,
 } from '#shared/use-cases/comments.ts';
-import { ENDPOINTS_FILE, LOCAL_CREDENTIALS } from '../local/stack.ts';
+import { ENDPOINTS_FILE } from '../local/stack.ts';
 
 const USAGE = `npm run comments -- <command>
 
@@ -151,16 +151,21 @@ function inAws(): { comments: DynamoComments; render: RenderQueue } {
  */
 function locally(): { comments: DynamoComments; render: RenderQueue } {
   const dataDir = process.env.LOCAL_DATA_DIR ?? fileURLToPath(new URL('../.local', import.meta.url));
-  let endpoints: Record<string, string>;
+  let endpoints: Record<string, unknown>;
   try {
     endpoints = JSON.parse(readFileSync(`${dataDir}/${ENDPOINTS_FILE}`, 'utf8'));
   } catch {
     console.error(`No ${dataDir}/${ENDPOINTS_FILE}: is "npm start" running (LOCAL_DATA_DIR)?`);
     process.exit(1);
   }
-  Object.assign(process.env, endpoints, {
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  const { credentials, iamEnforced: _, ...settings } = endpoints as {
+    credentials: { moderator: { accessKeyId: string; secretAccessKey: string } };
+    iamEnforced?: boolean;
+  } & Record<string, string>;
+  // Locally, as the moderator the template's moderators' policy describes.
+  Object.assign(process.env, settings, {
+    AWS_ACCESS_KEY_ID: credentials.moderator.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.moderator.secretAccessKey,
   });
   return inAws();
 }

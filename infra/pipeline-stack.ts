@@ -33,6 +33,7 @@ import { CommentsApi } from './constructs/comments-api.ts';
 import { DeskApi } from './constructs/desk-api.ts';
 import { NotFoundPage } from './constructs/not-found.ts';
 import { PipelineFunction } from './constructs/pipeline-function.ts';
+import { People } from './constructs/people.ts';
 import { RebuildMachine } from './constructs/rebuild-machine.ts';
 import { CDN_CACHE, FILE_PATH_PREFIXES } from './edge/cache-policy.ts';
 import { CONTENT_SECURITY_POLICY, HSTS_MAX_AGE_SECONDS, PERMISSIONS_POLICY } from './edge/headers.ts';
@@ -319,6 +320,8 @@ export class PipelineStack extends Stack {
             'dynamodb:DeleteItem',
             'dynamodb:BatchWriteItem',
             'dynamodb:Query',
+            // A rebuild finds the withdrawn articles by a scan (no index lists them).
+            'dynamodb:Scan',
           ],
           resources: [
             tableArn,
@@ -467,6 +470,8 @@ export class PipelineStack extends Stack {
       ],
     });
 
+    // What the people may do with their own credentials: the editors' and the moderators' policies.
+    new People(this, 'People', { drafts, commentTableName: names.commentTable, renderJobs });
     // What `npm run comments` needs to moderate the deployed site (docs/comments.md).
     new CfnOutput(this, 'CommentTable', { value: names.commentTable });
     new CfnOutput(this, 'RenderQueueUrl', { value: renderJobs.queueUrl });

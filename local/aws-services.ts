@@ -2,6 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AccessRequest } from './iam/authorizer.ts';
+import { accessKeyOf } from './iam/requests.ts';
 
 /** An error as the AWS service answers it: its HTTP status and error code. */
 export class ServiceError extends Error {
@@ -34,6 +36,11 @@ export interface ServiceBackends {
     subject: string;
     text: string;
   }) => void;
+  /**
+   * IAM: told who signed the call (its access key) and what the service authorizes for it, throws the
+   * service's refusal (a `ServiceError`), or returns to let the call go on.
+   */
+  readonly authorize?: (accessKeyId: string | undefined, requests: readonly AccessRequest[]) => Promise<void>;
 }
 
 export interface LocalKeyValueStore {
@@ -89,6 +96,7 @@ async function route(b: ServiceBackends, req: IncomingMessage, body: string, res
   const target = req.headers['x-amz-target'];
   const url = new URL(req.url ?? '/', 'http://local');
   const path = decodeURIComponent(url.pathname);
+  await b.authorize?.(accessKeyOf(req.headers), authorizations(req, url, path, body));
   if (typeof target === 'string' && target.startsWith('AmazonSQS.'))
     return sqs(b, target.slice(10), body, res);
   const invalidation = /^\/2020-05-31\/distribution\/([^/]+)\/invalidation$/.exec(path);
@@ -100,6 +108,59 @@ async function route(b: ServiceBackends, req: IncomingMessage, body: string, res
   if (schedule) return scheduler(b, req, schedule[1] ?? '', url, body, res);
   if (path === '/v2/email/outbound-emails' && req.method === 'POST') return sendEmail(b, body, res);
   throw new ServiceError(400, 'UnknownOperationException', `${req.method} ${path} is not modelled locally`);
+}
+
+const ACCOUNT = '000000000000';
+const REGION = 'us-east-1';
+
+/**
+ * What each service authorizes for a call, per its actions reference: `SendMessageBatch` is
+ * `sqs:SendMessage` on the queue; a schedule's target role is also passed (`iam:PassRole`, with
+ * `iam:PassedToService`); SES authorizes the sending identity of the `From` address.
+ */
+function authorizations(req: IncomingMessage, url: URL, path: string, body: string): AccessRequest[] {
+  const target = req.headers['x-amz-target'];
+  const input = (() => {
+    try {
+      return JSON.parse(body || '{}') as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  })();
+  if (typeof target === 'string' && target.startsWith('AmazonSQS.')) {
+    const operation = target.slice(10);
+    const queue = /\/(\d+)\/([^/]+)$/.exec(String(input.QueueUrl ?? ''));
+    const action = operation === 'SendMessageBatch' ? 'SendMessage' : operation;
+    return [{ action: `sqs:${action}`, resource: `arn:aws:sqs:${REGION}:${queue?.[1] ?? ACCOUNT}:${queue?.[2] ?? ''}` }];
+  }
+  const invalidation = /^\/2020-05-31\/distribution\/([^/]+)\/invalidation$/.exec(path);
+  if (invalidation)
+    return [{ action: 'cloudfront:CreateInvalidation', resource: `arn:aws:cloudfront::${ACCOUNT}:distribution/${invalidation[1]}` }];
+  const store = /^\/key-value-stores\/(arn:aws:cloudfront::\d+:key-value-store\/[0-9a-f-]+)(?:\/keys\/(.+))?$/.exec(path);
+  if (store) {
+    const action =
+      store[2] === undefined ? 'DescribeKeyValueStore' : req.method === 'GET' ? 'GetKey' : req.method === 'PUT' ? 'PutKey' : 'DeleteKey';
+    return [{ action: `cloudfront-keyvaluestore:${action}`, resource: store[1] ?? '' }];
+  }
+  const schedule = /^\/schedules\/([^/]+)$/.exec(path);
+  if (schedule) {
+    const group = String(input.GroupName ?? url.searchParams.get('groupName') ?? 'default');
+    const action =
+      req.method === 'POST' ? 'CreateSchedule' : req.method === 'PUT' ? 'UpdateSchedule' : req.method === 'DELETE' ? 'DeleteSchedule' : 'GetSchedule';
+    const role = (input.Target as { RoleArn?: string } | undefined)?.RoleArn;
+    return [
+      { action: `scheduler:${action}`, resource: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/${group}/${schedule[1]}` },
+      ...(role && (action === 'CreateSchedule' || action === 'UpdateSchedule')
+        ? [{ action: 'iam:PassRole', resource: role, context: { 'iam:PassedToService': 'scheduler.amazonaws.com' } }]
+        : []),
+    ];
+  }
+  if (path === '/v2/email/outbound-emails') {
+    const from = String(input.FromEmailAddress ?? '');
+    const address = /<([^>]+)>/.exec(from)?.[1] ?? from;
+    return [{ action: 'ses:SendEmail', resource: `arn:aws:ses:${REGION}:${ACCOUNT}:identity/${address}` }];
+  }
+  return [];
 }
 
 function sqs(b: ServiceBackends, operation: string, body: string, res: ServerResponse) {

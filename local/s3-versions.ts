@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { SIGNING_PARAMETERS } from './iam/requests.ts';
 
 /**
  * What s3rver lacks and S3 does for the drafts bucket, in front of it: object versions (every upload and
@@ -18,6 +19,22 @@ export interface VersioningOptions {
   readonly versioned: readonly string[];
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly region: string;
+  /**
+   * Decides each request as IAM would (local/iam/): told the request, it answers the refusal S3 would send,
+   * or nothing to let it through. With it, requests reach s3rver unsigned (s3rver knows one key pair only).
+   */
+  readonly gate?: S3Gate;
+}
+
+export interface S3Gate {
+  /** The secret of an access key the gate knows, to check a presigned URL's signature; undefined if unknown. */
+  secretOf(accessKeyId: string): string | undefined;
+  /** The refusal S3 answers (403 AccessDenied and its message), or undefined when the request may go on. */
+  check(
+    req: IncomingMessage,
+    url: URL,
+    body: Buffer | undefined,
+  ): Promise<{ readonly status: number; readonly code: string; readonly message: string } | undefined>;
 }
 
 interface KeptVersion {
@@ -82,17 +99,22 @@ export function createVersioningProxy(options: VersioningOptions): Server {
     indexOf(bucket)[key]?.find((v) => v.versionId === versionId);
   const bytesOf = (bucket: string, versionId: string) =>
     readFileSync(join(folder(bucket), 'objects', versionId));
-  const signer = new SignatureV4({
-    credentials: options.credentials,
-    region: options.region,
-    service: 's3',
-    sha256: NodeSha256,
-    uriEscapePath: false,
-    applyChecksum: false,
-  });
+  const signerFor = (credentials: { accessKeyId: string; secretAccessKey: string }) =>
+    new SignatureV4({
+      credentials,
+      region: options.region,
+      service: 's3',
+      sha256: NodeSha256,
+      uriEscapePath: false,
+      applyChecksum: false,
+    });
 
   /** Whether a presigned request carries the signature its method, path, signed headers and query make. */
   async function presignedValid(req: IncomingMessage, url: URL): Promise<'ok' | 'expired' | 'mismatch'> {
+    const accessKeyId = url.searchParams.get('X-Amz-Credential')?.split('/')[0] ?? '';
+    const secret = options.gate ? options.gate.secretOf(accessKeyId) : options.credentials.secretAccessKey;
+    if (secret === undefined) return 'mismatch';
+    const signer = signerFor({ accessKeyId, secretAccessKey: secret });
     const given = url.searchParams.get('X-Amz-Signature');
     const date = url.searchParams.get('X-Amz-Date') ?? '';
     const expires = Number(url.searchParams.get('X-Amz-Expires'));
@@ -205,6 +227,26 @@ export function createVersioningProxy(options: VersioningOptions): Server {
             ? 'Request has expired'
             : 'The request signature we calculated does not match the signature you provided.',
         );
+      }
+    }
+    if (options.gate && req.method !== 'OPTIONS') {
+      // DeleteObjects names its keys in the body: S3 authorizes each.
+      const body = req.method === 'POST' && url.searchParams.has('delete') ? await readBody(req) : undefined;
+      const refusal = await options.gate.check(req, url, body);
+      if (refusal) {
+        if (!body) await readBody(req);
+        return s3Error(res, refusal.status, refusal.code, refusal.message);
+      }
+      // Checked here; s3rver, which knows only its own key pair, is given the request unsigned.
+      delete req.headers.authorization;
+      delete req.headers['x-amz-security-token'];
+      if (SIGNING_PARAMETERS.some((name) => url.searchParams.has(name))) {
+        for (const name of SIGNING_PARAMETERS) url.searchParams.delete(name);
+        req.url = `${url.pathname}${url.search}`;
+      }
+      if (body) {
+        await forward(req, res, body);
+        return;
       }
     }
     if (!options.versioned.includes(bucket)) {

@@ -38,7 +38,13 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { type LocalKeyValueStore, type ScheduleDefinition, startAwsServices } from './aws-services.ts';
+import {
+  type LocalKeyValueStore,
+  type ScheduleDefinition,
+  type ServiceBackends,
+  ServiceError,
+  startAwsServices,
+} from './aws-services.ts';
 import { LocalCdn, type S3Object } from './cdn.ts';
 import {
   awsShapedResolver,
@@ -53,6 +59,9 @@ import {
 import { startCognito, type UserPoolDefinition } from './cognito.ts';
 import { distributionModels } from './distribution.ts';
 import { httpApiModels, LocalHttpApi } from './http-api.ts';
+import { type AccessRequest, Authorizer } from './iam/authorizer.ts';
+import { type Identity, iamModel, type IamModel } from './iam/model.ts';
+import { type AccessReport, accessReport } from './iam/report.ts';
 import { LocalFunctionRuntime } from './lambda/runtime.ts';
 import { LocalQueue } from './queue.ts';
 import { toS3EventRecord } from './s3-notifications.ts';
@@ -66,6 +75,8 @@ export { REBUILD_TOKEN_FILE };
 
 /** The file below the data folder where a running stack says how to reach it (the moderation CLI reads it). */
 export const ENDPOINTS_FILE = 'endpoints.json';
+/** Below the data folder: what each caller did and was refused in the last run (written when it stops). */
+export const ACCESS_REPORT_FILE = 'access-report.json';
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
 /**
@@ -97,7 +108,21 @@ export interface LocalStackOptions {
   readonly cdnNow?: () => number;
   /** How old an upload must be for the periodic reconcile to count it as lost (a minute). */
   readonly reconcileSettleMs?: number;
+  /**
+   * Decide every call by the template's IAM policies (the default; `LOCAL_IAM=off` turns it off). Off, every
+   * call goes through and the report still says what would have been refused.
+   */
+  readonly iam?: boolean;
+  /** A folder to write this run's access report into when it stops (`NEWSROOM_ACCESS_REPORT_DIR`). */
+  readonly accessReportDir?: string;
   readonly log?: (line: string) => void;
+}
+
+/** Credentials as the SDK takes them. */
+export interface LocalCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
 }
 
 /** The physical names of what editors and ops touch, as the template names them. */
@@ -126,6 +151,21 @@ export interface LocalStack {
   readonly deskUser?: { readonly username: string; readonly password: string };
   /** The desk's user pool and app client, in cognito-local. */
   readonly desk: { readonly userPoolId: string; readonly clientId: string };
+  /**
+   * Whose credentials the people use: the editor (the editors' policy of the template: drafts in, reports
+   * out), the moderator (the moderators' policy) and the deployment's administrator.
+   */
+  readonly credentials: {
+    readonly editor: LocalCredentials;
+    readonly moderator: LocalCredentials;
+    readonly deployment: LocalCredentials;
+  };
+  /** Whether calls are decided by the template's IAM policies. */
+  readonly iamEnforced: boolean;
+  /** What each caller did and was refused so far, and the grants no call used. */
+  accessReport(): Promise<AccessReport>;
+  /** The template's alarms as their metrics stand here (the dead-letter queues' depth), by alarm name. */
+  alarms(): Promise<readonly LocalAlarm[]>;
   /** Every email SES would have sent (the moderators' digest), newest last; each is also a file. */
   readonly mail: readonly SentMail[];
   /** Resolves when every change uploaded so far has been processed. */
@@ -135,6 +175,15 @@ export interface LocalStack {
   /** Invokes a function of the template by its construct id (`Comments/Function/Function`), as Lambda does. */
   invoke(functionId: string, event: unknown): Promise<unknown>;
   stop(): Promise<void>;
+}
+
+export interface LocalAlarm {
+  readonly name: string;
+  readonly metric: string;
+  readonly queue: string;
+  readonly value: number;
+  readonly threshold: number;
+  readonly state: 'OK' | 'ALARM';
 }
 
 export interface SentMail {
@@ -172,11 +221,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let cdn: LocalCdn | undefined;
   const schedules = new LocalScheduler(join(options.dataDir, 'schedules.json'), (schedule) => {
     log(`schedule due: ${schedule.group}/${schedule.name}`);
-    void invokeAsync(schedule.target.Arn, JSON.parse(schedule.target.Input ?? '{}'), schedule.name);
+    void invokeAsync(
+      schedule.target.Arn,
+      JSON.parse(schedule.target.Input ?? '{}'),
+      schedule.name,
+      schedule.target.RoleArn,
+    );
   });
   const recentDeduplication = new Map<string, number>();
+  // Set once the IAM model is read (below); nothing calls the services before.
+  let authorizeService: ServiceBackends['authorize'];
   const services = await startAwsServices(
     {
+      authorize: (accessKeyId, requests) => authorizeService?.(accessKeyId, requests) ?? Promise.resolve(),
       sendMessage(queueUrl, message) {
         const model = queueByUrl.get(queueUrl);
         if (!model) throw new Error(`no queue ${queueUrl}`);
@@ -238,6 +295,71 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     awsShapedResolver({ assembly, account: ACCOUNT, region: REGION }).attribute(found, 'Arn');
   const resolve = (found: Found, value: unknown) => resolveValue(assembly, found.stack, value, resolver);
 
+  // --- Who may do what: the template's IAM, every caller with credentials of its own --------------------
+  const distributionFound = resourcesOfType(assembly, 'AWS::CloudFront::Distribution')[0];
+  const distributionArn = distributionFound
+    ? `arn:aws:cloudfront::${ACCOUNT}:distribution/${resolver.ref(distributionFound)}`
+    : '';
+  const enforce = options.iam ?? process.env.LOCAL_IAM !== 'off';
+  const iam: IamModel = iamModel(assembly, resolver, {
+    enforce,
+    // CloudFront reads the site bucket through its origin access control, as the distribution.
+    services: { 'cloudfront.amazonaws.com': { 'aws:SourceArn': distributionArn } },
+  });
+  const authorizer = new Authorizer(iam);
+  if (!enforce) log('warning: IAM is not enforced (LOCAL_IAM=off): every call is allowed, and the site says so');
+  const credentialsOf = (identity: Identity): LocalCredentials => ({
+    accessKeyId: identity.accessKeyId,
+    secretAccessKey: identity.secretAccessKey,
+    ...(identity.sessionToken ? { sessionToken: identity.sessionToken } : {}),
+  });
+  const roleOf = (logicalId: string | undefined): Identity | undefined => {
+    const role = resourcesOfType(assembly, 'AWS::IAM::Role').find((r) => r.logicalId === logicalId);
+    const arn = role ? resolver.attribute(role, 'Arn') : undefined;
+    return iam.identities.find((i) => i.arn === arn && i.kind === 'role');
+  };
+  const person = (kind: string) => {
+    const found = iam.identities.find((i) => i.kind === 'person' && i.name.startsWith(kind));
+    if (!found) throw new Error(`no ${kind} in the IAM model`);
+    return found;
+  };
+  const deployment = authorizer.named('deployment');
+  authorizeService = async (accessKeyId, requests) => {
+    const identity = accessKeyId ? authorizer.identity(accessKeyId) : undefined;
+    const sqs = requests[0]?.action.startsWith('sqs:') || requests[0]?.action.startsWith('cloudfront:');
+    if (!identity) {
+      if (!enforce) return;
+      throw new ServiceError(
+        403,
+        sqs ? 'InvalidClientTokenId' : 'UnrecognizedClientException',
+        'The security token included in the request is invalid.',
+      );
+    }
+    for (const request of requests) {
+      const decision = await authorizer.decide(identity, request);
+      if (!decision.allowed)
+        throw new ServiceError(403, sqs ? 'AccessDenied' : 'AccessDeniedException', decision.message);
+    }
+  };
+  /**
+   * A call AWS makes for the template's own wiring (a service reaching a function, a queue, a topic): decided
+   * here as IAM decides it, and told to the log when refused (in AWS it would fail as quietly).
+   */
+  const permitted = async (identity: Identity, request: AccessRequest, what: string) => {
+    const decision = await authorizer.decide(identity, request);
+    if (decision.refused) log(`error: ${what}: ${decision.message}${decision.allowed ? ' (allowed: IAM is off)' : ''}`);
+    return decision.allowed;
+  };
+  const serviceIdentity = (service: string, sourceArn: string): Identity => ({
+    name: service,
+    kind: 'service',
+    principal: service,
+    accessKeyId: '',
+    secretAccessKey: '',
+    policies: [],
+    context: { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': ACCOUNT },
+  });
+
   // --- S3 and DynamoDB ------------------------------------------------------------------------------
   const readByVersion = bucketsReadByVersion(assembly, resolver);
   const buckets = resourcesOfType(assembly, 'AWS::S3::Bucket').map((b) => ({
@@ -261,18 +383,28 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     dynamoPort: options.dynamoPort,
     buckets: buckets.map((b) => b.name),
     versionedBuckets: buckets.filter((b) => b.versioned).map((b) => b.name),
+    iam,
     onFailure: (error) => log(`error: the S3 and DynamoDB stand-ins failed: ${error.message}`),
   });
   const { s3Endpoint, dynamoEndpoint } = standIns;
-  const clientOptions = { region: REGION, credentials: LOCAL_CREDENTIALS };
-  const s3 = new S3Client({
-    ...clientOptions,
-    endpoint: s3Endpoint,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
+  const s3As = (identity: Identity) =>
+    new S3Client({
+      region: REGION,
+      credentials: credentialsOf(identity),
+      endpoint: s3Endpoint,
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  // The stack's own setup is the deployment's (CloudFormation's role); the examples are an editor's upload.
+  const s3 = s3As(deployment);
+  const s3Editor = s3As(person('editor'));
+  const s3Cdn = s3As(authorizer.named('cloudfront.amazonaws.com'));
+  const dynamo = new DynamoDBClient({
+    region: REGION,
+    credentials: credentialsOf(deployment),
+    endpoint: dynamoEndpoint,
   });
-  const dynamo = new DynamoDBClient({ ...clientOptions, endpoint: dynamoEndpoint });
   const tables = resourcesOfType(assembly, 'AWS::DynamoDB::GlobalTable').concat(
     resourcesOfType(assembly, 'AWS::DynamoDB::Table'),
   );
@@ -311,15 +443,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const deskClient = deskPool?.clients[0];
   if (!deskPool || !deskClient)
     throw new Error('the template has no user pool with an app client for the desk');
-  const deskUser = await ensureFirstEditor(cognito.endpoint, deskPool.id);
+  const deskUser = await ensureFirstEditor(cognito.endpoint, deskPool.id, credentialsOf(deployment));
 
   // --- Functions ------------------------------------------------------------------------------------
   const serviceEnvironment = {
     AWS_REGION: REGION,
     AWS_DEFAULT_REGION: REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_SESSION_TOKEN: 'local-session',
     AWS_ENDPOINT_URL_S3: s3Endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
     AWS_ENDPOINT_URL_SQS: servicesEndpoint,
@@ -341,7 +470,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     props: m.resource.Properties ?? {},
   }));
   const runtimes = new Map<string, LocalFunctionRuntime>();
+  const roleOfFunction = new Map<string, Identity>();
   for (const fn of functions) {
+    const role = roleOf(fn.role);
+    if (!role) throw new Error(`the function ${fn.id} has no execution role in the template`);
+    roleOfFunction.set(fn.arn, role);
+    // Lambda writes the function's log lines to its log group with the role's credentials.
+    const logGroup = (
+      assembly.stacks.find((st) => st.name === fn.stack)?.resources[fn.logicalId]?.Properties?.LoggingConfig as
+        | { LogGroup?: { Ref?: string } }
+        | undefined
+    )?.LogGroup?.Ref;
+    const group = logGroup ? resourcesOfType(assembly, 'AWS::Logs::LogGroup').find((g) => g.logicalId === logGroup) : undefined;
+    if (group) {
+      const stream = `${resolver.attribute(group, 'Arn').replace(/:\*$/, '')}:log-stream:local`;
+      for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents'])
+        await permitted(role, { action, resource: stream }, `${fn.id} may not write its logs (they would be lost)`);
+    }
     const mapping = mappings.find((m) => resolve(m.found, m.props.FunctionName) === fn.functionName);
     const concurrency = Number(
       (mapping?.props.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency ??
@@ -351,7 +496,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       fn.arn,
       new LocalFunctionRuntime({
         fn,
-        serviceEnvironment,
+        // What Lambda adds: the role's credentials, as the session it assumes for the function.
+        serviceEnvironment: {
+          ...serviceEnvironment,
+          AWS_ACCESS_KEY_ID: role.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: role.secretAccessKey,
+          AWS_SESSION_TOKEN: role.sessionToken ?? '',
+        },
         concurrency: Math.min(concurrency, MAX_ENVIRONMENTS),
         onLog: (line) => logLine(fn, line, log),
       }),
@@ -366,8 +517,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   const invokeConfigs = resourcesOfType(assembly, 'AWS::Lambda::EventInvokeConfig');
   /** An asynchronous invocation (Scheduler, S3 to Lambda): retried as its invoke config says, then its destination. */
-  async function invokeAsync(arn: string, event: unknown, what: string): Promise<void> {
+  async function invokeAsync(arn: string, event: unknown, what: string, roleArn?: string): Promise<void> {
     const runtime = runtimeOf(arn);
+    // The scheduler invokes its target with the schedule's role: a role that may not is a target error.
+    const caller = roleArn ? iam.identities.find((i) => i.arn === roleArn) : undefined;
+    if (roleArn && !caller) {
+      log(`error: ${what}: the schedule's role ${roleArn} is not in the template`);
+      return;
+    }
+    if (caller && !(await permitted(caller, { action: 'lambda:InvokeFunction', resource: arn }, what))) return;
     const config = invokeConfigs.find(
       (c) => resolve(c, c.resource.Properties?.FunctionName) === runtime.fn.functionName,
     );
@@ -421,26 +579,111 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
   });
   for (const model of queueModels) queueByUrl.set(model.url, model);
+  const deadLetterFile = (queueName: string) => join(options.dataDir, 'dead-letters', `${queueName}.jsonl`);
   const keepDeadLetter = (queueName: string, body: string) => {
-    const dir = join(options.dataDir, 'dead-letters');
-    mkdirSync(dir, { recursive: true });
-    appendFileSync(
-      join(dir, `${queueName}.jsonl`),
-      `${JSON.stringify({ at: new Date().toISOString(), body })}\n`,
-    );
+    mkdirSync(join(options.dataDir, 'dead-letters'), { recursive: true });
+    appendFileSync(deadLetterFile(queueName), `${JSON.stringify({ at: new Date().toISOString(), body })}\n`);
+    void evaluateAlarms();
   };
+
+  // --- The alarms on queue depth, as CloudWatch would raise them, and their notifications ------------
+  const alarmModels = resourcesOfType(assembly, 'AWS::CloudWatch::Alarm').flatMap((a) => {
+    const props = a.resource.Properties ?? {};
+    if (props.Namespace !== 'AWS/SQS' || props.MetricName !== 'ApproximateNumberOfMessagesVisible') return [];
+    const dimension = ((props.Dimensions ?? []) as { Name: string; Value: unknown }[]).find(
+      (d) => d.Name === 'QueueName',
+    );
+    return [
+      {
+        name: String(props.AlarmName ? resolve(a, props.AlarmName) : a.logicalId),
+        queue: String(resolve(a, dimension?.Value)),
+        threshold: Number(props.Threshold ?? 1),
+        operator: String(props.ComparisonOperator ?? 'GreaterThanOrEqualToThreshold'),
+        topics: ((props.AlarmActions ?? []) as unknown[]).map((t) => String(resolve(a, t))),
+      },
+    ];
+  });
+  const topicKeys = new Map(
+    resourcesOfType(assembly, 'AWS::SNS::Topic').map((t) => [
+      resolver.ref(t),
+      t.resource.Properties?.KmsMasterKeyId ? String(resolve(t, t.resource.Properties.KmsMasterKeyId)) : undefined,
+    ]),
+  );
+  const alarmStates = new Map<string, 'OK' | 'ALARM'>();
+  const depthOf = (queueName: string) => {
+    const queue = queues.get(queueName);
+    if (queue) return queue.size;
+    const file = deadLetterFile(queueName);
+    return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0;
+  };
+  const alarmsNow = (): LocalAlarm[] =>
+    alarmModels.map((a) => {
+      const value = depthOf(a.queue);
+      const breaching =
+        a.operator === 'GreaterThanThreshold'
+          ? value > a.threshold
+          : a.operator === 'LessThanThreshold'
+            ? value < a.threshold
+            : a.operator === 'LessThanOrEqualToThreshold'
+              ? value <= a.threshold
+              : value >= a.threshold;
+      return {
+        name: a.name,
+        metric: 'ApproximateNumberOfMessagesVisible',
+        queue: a.queue,
+        value,
+        threshold: a.threshold,
+        state: breaching ? 'ALARM' : 'OK',
+      };
+    });
+  async function evaluateAlarms() {
+    for (const alarm of alarmsNow()) {
+      const before = alarmStates.get(alarm.name) ?? 'OK';
+      alarmStates.set(alarm.name, alarm.state);
+      if (alarm.state !== 'ALARM' || before === 'ALARM') continue;
+      log(`alarm ${alarm.name}: ALARM (${alarm.metric} of ${alarm.queue} is ${alarm.value}, threshold ${alarm.threshold})`);
+      const model = alarmModels.find((a) => a.name === alarm.name);
+      // CloudWatch publishes to the alarm's topics as cloudwatch.amazonaws.com, encrypting with the topic's key.
+      const cloudWatch = serviceIdentity('cloudwatch.amazonaws.com', `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${alarm.name}`);
+      for (const topic of model?.topics ?? []) {
+        const key = topicKeys.get(topic);
+        const ok =
+          (await permitted(cloudWatch, { action: 'sns:Publish', resource: topic }, `alarm ${alarm.name}`)) &&
+          (!key || (await permitted(cloudWatch, { action: 'kms:GenerateDataKey', resource: key }, `alarm ${alarm.name}`)));
+        if (!ok) continue;
+        mkdirSync(options.dataDir, { recursive: true });
+        appendFileSync(
+          join(options.dataDir, 'alarm-notifications.jsonl'),
+          `${JSON.stringify({ at: new Date().toISOString(), topic, ...alarm })}\n`,
+        );
+      }
+    }
+  }
   for (const model of queueModels) {
     const mapping = mappings.find((m) => resolve(m.found, m.props.EventSourceArn) === model.arn);
     // A queue nothing consumes (a dead-letter queue) keeps its messages in .local/dead-letters/.
     if (!mapping) continue;
     const fn = runtimeOf(String(resolve(mapping.found, mapping.props.FunctionName)));
+    // Lambda polls the queue with the function's role; without these, AWS refuses to create the mapping.
+    const poller = roleOfFunction.get(fn.fn.arn);
+    const poll = async (actions: readonly string[]) => {
+      for (const action of actions) {
+        if (poller && !(await authorizer.decide(poller, { action, resource: model.arn })).allowed)
+          return `The provided execution role does not have permissions to call ${action.split(':')[1]} on SQS (${fn.fn.id}, ${model.name})`;
+      }
+      return undefined;
+    };
+    const cannotPoll = await poll(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']);
+    if (cannotPoll) throw new Error(`the deployment would fail: ${cannotPoll}`);
     const reportsFailures = ((mapping.props.FunctionResponseTypes ?? []) as string[]).includes(
       'ReportBatchItemFailures',
     );
     const deadLetterName = model.deadLetterArn?.split(':').pop();
     const queue = new LocalQueue(
       async (event: SQSEvent) => {
+        await poll(['sqs:ReceiveMessage']);
         const result = (await fn.invoke(event)) as SQSBatchResponse | undefined;
+        await poll(['sqs:DeleteMessage']);
         // Without ReportBatchItemFailures, Lambda reads no partial answer: the batch succeeded.
         return reportsFailures ? result : undefined;
       },
@@ -475,11 +718,28 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     queues: ((resolve(n, n.resource.Properties?.NotificationConfiguration) as Record<string, unknown>)
       ?.QueueConfigurations ?? []) as { Events: string[]; QueueArn: string }[],
   }));
+  // S3 sends them as s3.amazonaws.com for the bucket: the queue's policy must let it, or S3 refuses the
+  // notification configuration and the deployment fails.
+  const s3Sends = (bucket: string, queueArn: string) =>
+    authorizer.decide(serviceIdentity('s3.amazonaws.com', `arn:aws:s3:::${bucket}`), {
+      action: 'sqs:SendMessage',
+      resource: queueArn,
+    });
+  for (const n of notifications) {
+    for (const target of n.queues) {
+      const decision = await s3Sends(n.bucket, target.QueueArn);
+      if (!decision.allowed)
+        throw new Error(
+          `the deployment would fail: Unable to validate the following destination configurations (${n.bucket} to ${target.QueueArn}): ${decision.message}`,
+        );
+    }
+  }
   standIns.onS3Event((event) => {
     for (const raw of event.Records) {
       for (const n of notifications.filter((x) => x.bucket === raw.s3.bucket.name)) {
         for (const target of n.queues.filter((q) => q.Events.some((e) => eventMatches(e, raw.eventName)))) {
           const model = queueModels.find((m) => m.arn === target.QueueArn);
+          void s3Sends(n.bucket, target.QueueArn);
           if (model) deliver(model, JSON.stringify({ Records: [toS3EventRecord(raw, REGION)] }));
         }
       }
@@ -499,7 +759,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       model.id,
       new LocalHttpApi({
         model,
-        invoke: (arn, event) => runtimeOf(arn).invoke(event),
+        async invoke(arn, event) {
+          // API Gateway invokes the function as apigateway.amazonaws.com for the route: its permissions decide.
+          const e = event as { routeKey?: string; requestContext?: { apiId?: string; stage?: string; http?: { method?: string } } };
+          const [, path = ''] = (e.routeKey ?? '').split(' ');
+          const sourceArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:${e.requestContext?.apiId}/${e.requestContext?.stage}/${e.requestContext?.http?.method}${path}`;
+          const decision = await authorizer.decide(serviceIdentity('apigateway.amazonaws.com', sourceArn), {
+            action: 'lambda:InvokeFunction',
+            resource: arn,
+          });
+          if (!decision.allowed) throw new Error(`API Gateway may not invoke the function: ${decision.message}`);
+          return runtimeOf(arn).invoke(event);
+        },
         localIssuer: (issuer) => {
           const pool = /^https:\/\/cognito-idp\.[^/]+\.amazonaws\.com\/(.+)$/.exec(issuer)?.[1];
           return pool ? cognito.issuer(pool) : issuer;
@@ -526,7 +797,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       return store.get(key);
     },
     origins: {
-      s3: (domain, key) => readObject(s3, bucketOfDomain(domain), key),
+      s3: (domain, key) => readObject(s3Cdn, bucketOfDomain(domain), key),
       async http(domain, request) {
         const api = apis.get(domain.split('.')[0] ?? '');
         if (!api) throw new Error(`no origin ${domain}`);
@@ -543,12 +814,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const props = resolve(schedule, schedule.resource.Properties) as {
       ScheduleExpression: string;
       State?: string;
-      Target: { Arn: string; Input?: string };
+      Target: { Arn: string; Input?: string; RoleArn?: string };
     };
     const every = rateMs(props.ScheduleExpression);
     if (every === undefined || props.State === 'DISABLED') continue;
     const timer = setInterval(
-      () => void invokeAsync(props.Target.Arn, JSON.parse(props.Target.Input ?? '{}'), schedule.logicalId),
+      () =>
+        void invokeAsync(
+          props.Target.Arn,
+          JSON.parse(props.Target.Input ?? '{}'),
+          schedule.logicalId,
+          props.Target.RoleArn,
+        ),
       every,
     );
     timer.unref();
@@ -578,6 +855,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     } while ([...queues.values()].some((q) => q.size > 0));
   };
   const stateMachine = resourcesOfType(assembly, 'AWS::StepFunctions::StateMachine')[0];
+  // The state machine reads its item lists and invokes the steps with its own role.
+  const machineRole = roleOf(
+    (stateMachine?.resource.Properties?.RoleArn as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0],
+  );
+  const s3Machine = machineRole ? s3As(machineRole) : s3;
   const rebuild = async (onProgress: (progress: { phase: string; done: number; total: number }) => void) => {
     if (!stateMachine) throw new Error('the template has no rebuild state machine');
     const definition = JSON.parse(
@@ -592,7 +874,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       definition,
       {
         invoke: async (payload) => {
-          const result = (await runtimeOf(ingest?.fn.arn ?? '').invoke(payload)) as Record<string, unknown>;
+          const target = ingest?.fn.arn ?? '';
+          if (
+            machineRole &&
+            !(await permitted(machineRole, { action: 'lambda:InvokeFunction', resource: target }, 'the rebuild'))
+          )
+            throw new Error(`the rebuild's state machine may not invoke ${target}`);
+          const result = (await runtimeOf(target).invoke(payload)) as Record<string, unknown>;
           const step = String((payload as { rebuildStep?: { step?: string } }).rebuildStep?.step ?? 'step');
           for (const [field, value] of Object.entries(result ?? {})) add(`${step}.${field}`, value);
           add(`${step}.tasks`, 1);
@@ -607,10 +895,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           onProgress({ phase, done: done ?? 0, total: total ?? done ?? 0 });
           return result;
         },
-        listObjects: (bucket) => listObjects(s3, bucket),
+        listObjects: (bucket) => listObjects(s3Machine, bucket),
         getJson: async (bucket, key) =>
           JSON.parse(
-            new TextDecoder().decode((await readObject(s3, bucket, key))?.bytes ?? new Uint8Array()),
+            new TextDecoder().decode((await readObject(s3Machine, bucket, key))?.bytes ?? new Uint8Array()),
           ),
         execution: { Name: `local-${Date.now()}`, StartTime: new Date().toISOString() },
         concurrency: MAX_ENVIRONMENTS,
@@ -668,10 +956,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         COMMENT_TABLE: names.commentTable,
         RENDER_QUEUE_URL: names.renderQueueUrl,
         siteUrl,
+        // The people's credentials (the moderation CLI is a moderator), as their IAM users would have, and
+        // the deployment's administrator's.
+        credentials: {
+          editor: credentialsOf(person('editor')),
+          moderator: credentialsOf(person('moderator')),
+          deployment: credentialsOf(deployment),
+        },
+        iamEnforced: enforce,
       },
       null,
       2,
     ),
+    { mode: 0o600 },
   );
 
   // What a deployment does before readers arrive: the triggers (the site's frame and every list).
@@ -680,6 +977,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const fnRef = version ? trigger.stack.resources[version]?.Properties?.FunctionName : undefined;
     if (fnRef === undefined) continue;
     const name = String(resolve(trigger, fnRef));
+    // The trigger's provider invokes the function's version with its own role.
+    const provider = (trigger.resource.Properties?.ServiceToken as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
+    const providerRole = provider
+      ? roleOf((trigger.stack.resources[provider]?.Properties?.Role as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0])
+      : undefined;
+    const versionArn = `${runtimeOf(name).fn.arn}:1`;
+    if (providerRole && !(await permitted(providerRole, { action: 'lambda:InvokeFunction', resource: versionArn }, `the deployment trigger ${trigger.logicalId}`)))
+      continue;
     await runtimeOf(name)
       .invoke({ RequestType: 'Create', ResourceProperties: {} })
       .catch((err: unknown) =>
@@ -695,7 +1000,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const reconcileTimer = setInterval(() => void reconcileNow(options.reconcileSettleMs ?? 60_000), 60_000);
   reconcileTimer.unref();
   if (options.examplesDir) {
-    const uploaded = await uploadMissing(s3, names.draftsBucket, options.examplesDir);
+    const uploaded = await uploadMissing(s3Editor, names.draftsBucket, options.examplesDir);
     if (uploaded > 0) log(`uploaded ${uploaded} example files to s3://${names.draftsBucket}/`);
     await whenIdle();
   }
@@ -712,6 +1017,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     rebuildToken,
     ...(deskUser ? { deskUser } : {}),
     desk: { userPoolId: deskPool.id, clientId: deskClient.id },
+    credentials: {
+      editor: credentialsOf(person('editor')),
+      moderator: credentialsOf(person('moderator')),
+      deployment: credentialsOf(deployment),
+    },
+    iamEnforced: enforce,
+    accessReport: async () => accessReport(iam, authorizer.records(), await standIns.accessRecords()),
+    alarms: async () => alarmsNow(),
     mail,
     whenIdle,
     reconcile: () => reconcileNow(0).then(() => whenIdle()),
@@ -727,8 +1040,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await new Promise<void>((resolve) => services.server.close(() => resolve()));
       await Promise.all([...runtimes.values()].map((r) => r.stop()));
       await cognito.stop();
+      const report = accessReport(iam, authorizer.records(), await standIns.accessRecords());
+      writeFileSync(join(options.dataDir, ACCESS_REPORT_FILE), JSON.stringify(report, null, 2));
+      const reportDir = options.accessReportDir ?? process.env.NEWSROOM_ACCESS_REPORT_DIR;
+      if (reportDir) {
+        mkdirSync(reportDir, { recursive: true });
+        writeFileSync(join(reportDir, `${Date.now()}-${randomUUID().slice(0, 8)}.json`), JSON.stringify(report));
+      }
       await standIns.close();
-      s3.destroy();
+      for (const client of [s3, s3Editor, s3Cdn, s3Machine]) client.destroy();
       dynamo.destroy();
     },
   };
@@ -910,12 +1230,8 @@ async function releaseLeftLeases(client: DynamoDBClient, tables: readonly string
 }
 
 /** The desk's first editor, made once through the user pool's admin API, with a temporary password. */
-async function ensureFirstEditor(endpoint: string, userPoolId: string) {
-  const client = new CognitoIdentityProviderClient({
-    region: REGION,
-    endpoint,
-    credentials: LOCAL_CREDENTIALS,
-  });
+async function ensureFirstEditor(endpoint: string, userPoolId: string, credentials: LocalCredentials) {
+  const client = new CognitoIdentityProviderClient({ region: REGION, endpoint, credentials });
   const username = 'bientap';
   try {
     await client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: username }));

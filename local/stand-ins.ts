@@ -4,6 +4,9 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import S3rver, { type S3rverEvent } from 's3rver';
 import { startModuleWorker } from '#shared/adapters/workers/start-worker.ts';
+import { type AccessRecords, Authorizer } from './iam/authorizer.ts';
+import { dynamoGate, s3Gate } from './iam/gates.ts';
+import type { IamModel } from './iam/model.ts';
 import { createVersioningProxy } from './s3-versions.ts';
 
 /** The stand-ins' credentials: s3rver's own key pair. */
@@ -18,6 +21,11 @@ export interface StandInOptions {
   readonly buckets: readonly string[];
   /** Buckets versioned as S3 versions them (kept beside `s3Dir`); s3rver has no versions of its own. */
   readonly versionedBuckets?: readonly string[];
+  /**
+   * Decide every request as IAM would, by the template's policies (local/iam/); without it every request
+   * signed with `LOCAL_CREDENTIALS` is allowed.
+   */
+  readonly iam?: IamModel;
   /** Told when the stand-ins' thread fails after it started (every call to them then fails too). */
   readonly onFailure?: (error: Error) => void;
 }
@@ -32,6 +40,8 @@ export interface StandIns {
    * answer can come back before its event does (they travel on different channels); this orders them.
    */
   flush(): Promise<void>;
+  /** What each caller did and was refused, as the stand-ins decided it (empty without an IAM model). */
+  accessRecords(): Promise<AccessRecords>;
   close(): Promise<void>;
 }
 
@@ -39,10 +49,11 @@ type FromWorker =
   | { readonly kind: 'ready'; readonly s3Port: number; readonly dynamoPort: number }
   | { readonly kind: 'event'; readonly event: S3rverEvent }
   | { readonly kind: 'flushed' }
+  | { readonly kind: 'records'; readonly records: AccessRecords }
   | { readonly kind: 'closed' }
   | { readonly kind: 'failed'; readonly error: string };
 
-type ToWorker = 'flush' | 'close';
+type ToWorker = 'flush' | 'records' | 'close';
 
 const ROLE = 'newsroom-stand-ins';
 
@@ -56,6 +67,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
   const worker = startModuleWorker(import.meta.url, { role: ROLE, options: data });
   const listeners: ((event: S3rverEvent) => void)[] = [];
   const flushes: (() => void)[] = [];
+  const recordsWanted: ((records: AccessRecords) => void)[] = [];
   let closed: (() => void) | undefined;
   const ready = new Promise<{ s3Port: number; dynamoPort: number }>((resolve, reject) => {
     worker.on('error', reject);
@@ -65,6 +77,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       else if (message.kind === 'failed') reject(new Error(message.error));
       else if (message.kind === 'event') for (const listener of listeners) listener(message.event);
       else if (message.kind === 'flushed') flushes.shift()?.();
+      else if (message.kind === 'records') recordsWanted.shift()?.(message.records);
       else closed?.();
     });
   });
@@ -83,6 +96,11 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       const flushed = new Promise<void>((resolve) => flushes.push(resolve));
       worker.postMessage('flush' satisfies ToWorker);
       return flushed;
+    },
+    accessRecords() {
+      const answered = new Promise<AccessRecords>((resolve) => recordsWanted.push(resolve));
+      worker.postMessage('records' satisfies ToWorker);
+      return answered;
     },
     async close() {
       const done = new Promise<void>((resolve) => {
@@ -109,7 +127,9 @@ async function serve(
     configureBuckets: options.buckets.map((name) => ({ name })),
   });
   const inner = await s3rver.run();
+  const authorizer = options.iam ? new Authorizer(options.iam) : undefined;
   const versions = createVersioningProxy({
+    ...(authorizer ? { gate: s3Gate(authorizer) } : {}),
     target: { host: '127.0.0.1', port: inner.port },
     dir: `${options.s3Dir}-versions`,
     versioned: options.versionedBuckets ?? [],
@@ -125,13 +145,29 @@ async function serve(
     deleteTableMs: 0,
     updateTableMs: 0,
   });
-  dynamo.listen(options.dynamoPort, '127.0.0.1');
+  // With an IAM model, dynalite is behind the gate, which takes the port the clients were given.
+  dynamo.listen(authorizer ? 0 : options.dynamoPort, '127.0.0.1');
   await once(dynamo, 'listening');
+  const gate = authorizer
+    ? dynamoGate(authorizer, { host: '127.0.0.1', port: (dynamo.address() as AddressInfo).port })
+    : undefined;
+  if (gate) {
+    gate.listen(options.dynamoPort, '127.0.0.1');
+    await once(gate, 'listening');
+  }
   s3rver.on('event', (event: S3rverEvent) => port.postMessage({ kind: 'event', event } satisfies FromWorker));
   port.on('message', async (message: ToWorker) => {
     if (message === 'flush') {
       port.postMessage({ kind: 'flushed' } satisfies FromWorker);
       return;
+    }
+    if (message === 'records') {
+      port.postMessage({ kind: 'records', records: authorizer?.records() ?? {} } satisfies FromWorker);
+      return;
+    }
+    if (gate) {
+      gate.closeAllConnections();
+      await new Promise<void>((resolve) => gate.close(() => resolve()));
     }
     await new Promise<void>((resolve) => dynamo.close(() => resolve()));
     versions.closeAllConnections();
@@ -139,7 +175,7 @@ async function serve(
     await s3rver.close();
     port.postMessage({ kind: 'closed' } satisfies FromWorker);
   });
-  const dynamoPort = (dynamo.address() as AddressInfo).port;
+  const dynamoPort = ((gate ?? dynamo).address() as AddressInfo).port;
   port.postMessage({ kind: 'ready', s3Port: s3Address.port, dynamoPort } satisfies FromWorker);
 }
 

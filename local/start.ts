@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { LOCAL_CREDENTIALS, REBUILD_TOKEN_FILE, startLocalStack } from './stack.ts';
+import { ACCESS_REPORT_FILE, REBUILD_TOKEN_FILE, startLocalStack } from './stack.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -8,14 +8,16 @@ const { values } = parseArgs({
     reset: { type: 'boolean', default: false },
     'no-examples': { type: 'boolean', default: false },
     'no-cdn': { type: 'boolean', default: false },
+    'no-iam': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log(`npm start [-- --reset] [-- --no-examples] [-- --no-cdn]
+  console.log(`npm start [-- --reset] [-- --no-examples] [-- --no-cdn] [-- --no-iam]
   --reset        start from empty buckets and table (deletes .local/)
   --no-examples  do not upload the example drafts
   --no-cdn       serve straight from the site bucket, without the CloudFront cache model
+  --no-iam       allow every call (for debugging; LOCAL_IAM=off does the same): the site says so
 Ports: S3_PORT (4569), DYNAMODB_PORT (8000), PORT (3000), AWS_SERVICES_PORT (4570: SQS, CloudFront,
 Scheduler, SES), COGNITO_PORT (4571). State: LOCAL_DATA_DIR (.local/).`);
   process.exit(0);
@@ -42,10 +44,12 @@ const stack = await startLocalStack({
   cognitoPort: port('COGNITO_PORT', 4571),
   reset: values.reset,
   cdnCaching: !values['no-cdn'],
+  iam: !values['no-iam'] && process.env.LOCAL_IAM !== 'off',
   ...(values['no-examples'] ? {} : { examplesDir: `${root}examples/drafts` }),
   log: (line) => console.log(line),
 });
 
+const editor = stack.credentials.editor;
 console.log(`
 Newsroom pipeline running locally.
 
@@ -53,10 +57,10 @@ Newsroom pipeline running locally.
   S3        ${stack.s3Endpoint}    buckets: ${stack.names.draftsBucket} (upload drafts here), ${stack.names.siteBucket}
   DynamoDB  ${stack.dynamoEndpoint}    tables: ${stack.names.articleTable}, ${stack.names.commentTable}
   SQS, CloudFront, Scheduler, SES  ${stack.servicesEndpoint}    Cognito  ${stack.cognitoEndpoint}
-  Credentials  AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} AWS_REGION=us-east-1
+  IAM       ${stack.iamEnforced ? "every call decided by the template's policies" : 'NOT ENFORCED (--no-iam): every call is allowed'}; report: ${dataDir}/${ACCESS_REPORT_FILE} at stop
 
-Publish a draft (images first, then the draft):
-  export AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} AWS_DEFAULT_REGION=us-east-1
+Publish a draft as an editor (the template's editors' policy; images first, then the draft):
+  export AWS_ACCESS_KEY_ID=${editor.accessKeyId} AWS_SECRET_ACCESS_KEY=${editor.secretAccessKey} AWS_DEFAULT_REGION=us-east-1
   aws --endpoint-url ${stack.s3Endpoint} s3 cp examples/drafts/xay-dung-dang/ s3://${stack.names.draftsBucket}/xay-dung-dang/ --recursive
 Editors' desk: ${stack.siteUrl}/desk/${stack.deskUser ? `    user ${stack.deskUser.username}, temporary password ${stack.deskUser.password} (shown once; a new one is chosen at first sign-in)` : ''}
   editors in user pool ${stack.desk.userPoolId} (cognito-local, ${stack.cognitoEndpoint})

@@ -6,7 +6,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { EditorReport } from '#shared/ports.ts';
 import { freePort } from '../../local/cognito.ts';
-import { ENDPOINTS_FILE, LOCAL_CREDENTIALS } from '../../local/stack.ts';
+import { ENDPOINTS_FILE, type LocalCredentials } from '../../local/stack.ts';
 import { draftText, ROOT } from '../support/site.ts';
 
 const DRAFTS = 200;
@@ -15,7 +15,10 @@ let ports: { s3: number; dynamo: number; site: number; services: number; cognito
 /** The buckets as the template names them (what `npm start` prints). */
 let names: { draftsBucket: string; siteBucket: string };
 let child: ChildProcess | undefined;
+/** The editors' uploads, with an editor's credentials. */
 let s3: S3Client;
+/** What no person of the newsroom reads (the site bucket), as the deployment's administrator. */
+let admin: S3Client;
 
 /** `npm start`, as a newsroom runs it: its own process, the state in a folder, ready when it says so. */
 async function start(): Promise<ChildProcess> {
@@ -58,7 +61,9 @@ const pathOf = (i: number) => `xa-hoi/tin-khan-so-${i}/index.html`;
 
 async function read(bucket: string, key: string): Promise<string | undefined> {
   try {
-    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const out = await (bucket === names.siteBucket ? admin : s3).send(
+      new GetObjectCommand({ Bucket: bucket, Key: key }),
+    );
     return await out.Body?.transformToString();
   } catch {
     return undefined;
@@ -74,19 +79,12 @@ beforeAll(async () => {
     services: await freePort(),
     cognito: await freePort(),
   };
-  s3 = new S3Client({
-    region: 'us-east-1',
-    endpoint: `http://127.0.0.1:${ports.s3}`,
-    forcePathStyle: true,
-    credentials: LOCAL_CREDENTIALS,
-    // The process is killed under some uploads: those fail once, and the editor sends them again.
-    maxAttempts: 1,
-  });
 });
 
 afterAll(async () => {
   if (child && child.exitCode === null) await kill9(child);
   s3?.destroy();
+  admin?.destroy();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -94,6 +92,17 @@ it('loses no draft when killed with SIGKILL during a burst of 200 uploads: a pla
   child = await start();
   const endpoints = JSON.parse(readFileSync(join(dataDir, ENDPOINTS_FILE), 'utf8'));
   names = { draftsBucket: endpoints.DRAFTS_BUCKET, siteBucket: endpoints.SITE_BUCKET };
+  const client = (credentials: LocalCredentials) =>
+    new S3Client({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${ports.s3}`,
+      forcePathStyle: true,
+      credentials,
+      // The process is killed under some uploads: those fail once, and the editor sends them again.
+      maxAttempts: 1,
+    });
+  s3 = client(endpoints.credentials.editor);
+  admin = client(endpoints.credentials.deployment);
   const answered = new Set<number>();
   let killed: Promise<void> | undefined;
   // Twenty editors at once; the process is killed once half the uploads were accepted.

@@ -260,7 +260,7 @@ describe('the desk', () => {
     const cognito = new CognitoIdentityProviderClient({
       region: 'us-east-1',
       endpoint: stack.cognitoEndpoint,
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      credentials: stack.credentials.deployment,
     });
     const totp = await enrolAuthenticator(cognito, stack.desk.clientId, editor);
     cognito.destroy();
@@ -289,7 +289,7 @@ async function editorWithPassword(username: string, password: string) {
   const cognito = new CognitoIdentityProviderClient({
     region: 'us-east-1',
     endpoint: stack.cognitoEndpoint,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    credentials: stack.credentials.deployment,
   });
   await cognito.send(
     new AdminCreateUserCommand({

@@ -75,15 +75,18 @@ async function upload(key: string, body: Buffer | string): Promise<void> {
 }
 
 async function siteSnapshot(): Promise<Map<string, string>> {
-  const out = await s3.send(new ListObjectsV2Command({ Bucket: stack.names.siteBucket }));
+  // The whole site bucket, as only the deployment's administrator may read it.
+  const admin = s3Of(stack, 'deployment');
+  const out = await admin.send(new ListObjectsV2Command({ Bucket: stack.names.siteBucket }));
   const snapshot = new Map<string, string>();
   for (const o of out.Contents ?? []) {
-    const body = await s3.send(new GetObjectCommand({ Bucket: stack.names.siteBucket, Key: o.Key }));
+    const body = await admin.send(new GetObjectCommand({ Bucket: stack.names.siteBucket, Key: o.Key }));
     snapshot.set(
       o.Key ?? '',
       Buffer.from((await body.Body?.transformToByteArray()) ?? []).toString('base64'),
     );
   }
+  admin.destroy();
   return snapshot;
 }
 

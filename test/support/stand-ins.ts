@@ -13,7 +13,7 @@ import { AWS_CLIENT_OPTIONS } from '#shared/adapters/client-options.ts';
 const STALLED_CALL = AWS_CLIENT_OPTIONS.requestHandler;
 
 import { readCloudAssembly } from '../../local/cloud-assembly.ts';
-import { ensureTable, tableDefinitions } from '../../local/stack.ts';
+import { ensureTable, type LocalStack, tableDefinitions } from '../../local/stack.ts';
 import { startStandIns as startLocalStandIns } from '../../local/stand-ins.ts';
 import { synthesize } from '../../local/synth.ts';
 
@@ -172,13 +172,19 @@ export function commentTableOf(articleTable: string): string {
   return `${articleTable}-comments`;
 }
 
-/** An S3 client for a running local stack, as an editor's AWS CLI or SDK is set up against it. */
-export function s3Of(stack: { readonly s3Endpoint: string }): S3Client {
+/**
+ * An S3 client for a running local stack, as an editor's AWS CLI or SDK is set up against it (the editors'
+ * policy of the template), or as the deployment's administrator for what no person of the newsroom does.
+ */
+export function s3Of(
+  stack: Pick<LocalStack, 's3Endpoint' | 'credentials'>,
+  as: keyof LocalStack['credentials'] = 'editor',
+): S3Client {
   return new S3Client({
     region: 'us-east-1',
     endpoint: stack.s3Endpoint,
     forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    credentials: stack.credentials[as],
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
