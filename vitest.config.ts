@@ -11,6 +11,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     env: {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // Every local stack of the run writes its callers' access here (merged by the global setup's teardown).
+      NEWSROOM_ACCESS_REPORT_DIR: 'test-results/access',
     },
     projects: [
       {

@@ -158,7 +158,11 @@ function locally(): { comments: DynamoComments; render: RenderQueue } {
     console.error(`No ${dataDir}/${ENDPOINTS_FILE}: is "npm start" running (LOCAL_DATA_DIR)?`);
     process.exit(1);
   }
-  const { credentials, iamEnforced: _, ...settings } = endpoints as {
+  const {
+    credentials,
+    iamEnforced: _,
+    ...settings
+  } = endpoints as {
     credentials: { moderator: { accessKeyId: string; secretAccessKey: string } };
     iamEnforced?: boolean;
   } & Record<string, string>;

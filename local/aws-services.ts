@@ -131,27 +131,59 @@ function authorizations(req: IncomingMessage, url: URL, path: string, body: stri
     const operation = target.slice(10);
     const queue = /\/(\d+)\/([^/]+)$/.exec(String(input.QueueUrl ?? ''));
     const action = operation === 'SendMessageBatch' ? 'SendMessage' : operation;
-    return [{ action: `sqs:${action}`, resource: `arn:aws:sqs:${REGION}:${queue?.[1] ?? ACCOUNT}:${queue?.[2] ?? ''}` }];
+    return [
+      {
+        action: `sqs:${action}`,
+        resource: `arn:aws:sqs:${REGION}:${queue?.[1] ?? ACCOUNT}:${queue?.[2] ?? ''}`,
+      },
+    ];
   }
   const invalidation = /^\/2020-05-31\/distribution\/([^/]+)\/invalidation$/.exec(path);
   if (invalidation)
-    return [{ action: 'cloudfront:CreateInvalidation', resource: `arn:aws:cloudfront::${ACCOUNT}:distribution/${invalidation[1]}` }];
-  const store = /^\/key-value-stores\/(arn:aws:cloudfront::\d+:key-value-store\/[0-9a-f-]+)(?:\/keys\/(.+))?$/.exec(path);
+    return [
+      {
+        action: 'cloudfront:CreateInvalidation',
+        resource: `arn:aws:cloudfront::${ACCOUNT}:distribution/${invalidation[1]}`,
+      },
+    ];
+  const store =
+    /^\/key-value-stores\/(arn:aws:cloudfront::\d+:key-value-store\/[0-9a-f-]+)(?:\/keys\/(.+))?$/.exec(path);
   if (store) {
     const action =
-      store[2] === undefined ? 'DescribeKeyValueStore' : req.method === 'GET' ? 'GetKey' : req.method === 'PUT' ? 'PutKey' : 'DeleteKey';
+      store[2] === undefined
+        ? 'DescribeKeyValueStore'
+        : req.method === 'GET'
+          ? 'GetKey'
+          : req.method === 'PUT'
+            ? 'PutKey'
+            : 'DeleteKey';
     return [{ action: `cloudfront-keyvaluestore:${action}`, resource: store[1] ?? '' }];
   }
   const schedule = /^\/schedules\/([^/]+)$/.exec(path);
   if (schedule) {
     const group = String(input.GroupName ?? url.searchParams.get('groupName') ?? 'default');
     const action =
-      req.method === 'POST' ? 'CreateSchedule' : req.method === 'PUT' ? 'UpdateSchedule' : req.method === 'DELETE' ? 'DeleteSchedule' : 'GetSchedule';
+      req.method === 'POST'
+        ? 'CreateSchedule'
+        : req.method === 'PUT'
+          ? 'UpdateSchedule'
+          : req.method === 'DELETE'
+            ? 'DeleteSchedule'
+            : 'GetSchedule';
     const role = (input.Target as { RoleArn?: string } | undefined)?.RoleArn;
     return [
-      { action: `scheduler:${action}`, resource: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/${group}/${schedule[1]}` },
+      {
+        action: `scheduler:${action}`,
+        resource: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/${group}/${schedule[1]}`,
+      },
       ...(role && (action === 'CreateSchedule' || action === 'UpdateSchedule')
-        ? [{ action: 'iam:PassRole', resource: role, context: { 'iam:PassedToService': 'scheduler.amazonaws.com' } }]
+        ? [
+            {
+              action: 'iam:PassRole',
+              resource: role,
+              context: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
+            },
+          ]
         : []),
     ];
   }

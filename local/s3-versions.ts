@@ -29,6 +29,8 @@ export interface VersioningOptions {
 export interface S3Gate {
   /** The secret of an access key the gate knows, to check a presigned URL's signature; undefined if unknown. */
   secretOf(accessKeyId: string): string | undefined;
+  /** Whether S3 answers this caller 403 rather than 404 for a missing key (it may not list the bucket). */
+  hidesMissing(req: IncomingMessage, url: URL): Promise<boolean>;
   /** The refusal S3 answers (403 AccessDenied and its message), or undefined when the request may go on. */
   check(
     req: IncomingMessage,
@@ -160,6 +162,7 @@ export function createVersioningProxy(options: VersioningOptions): Server {
     res: ServerResponse,
     body?: Buffer,
     headers: Record<string, string | string[] | undefined> = req.headers,
+    hideMissing = false,
   ): Promise<{ status: number; etag?: string }> {
     return new Promise((resolve, reject) => {
       const sent: Record<string, string | string[] | undefined> = {
@@ -176,6 +179,12 @@ export function createVersioningProxy(options: VersioningOptions): Server {
           headers: sent,
         },
         (answer) => {
+          if (hideMissing && answer.statusCode === 404) {
+            answer.resume();
+            s3Error(res, 403, 'AccessDenied', 'Access Denied');
+            resolve({ status: 403 });
+            return;
+          }
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           // A client that stops reading (a body it refuses unread) ends the call to s3rver too.
           res.on('close', () => {
@@ -209,6 +218,16 @@ export function createVersioningProxy(options: VersioningOptions): Server {
     return Buffer.concat(chunks);
   }
 
+  /** Checked by the gate; s3rver, which knows only its own key pair, is given the request unsigned. */
+  function strip(req: IncomingMessage, url: URL) {
+    delete req.headers.authorization;
+    delete req.headers['x-amz-security-token'];
+    if (SIGNING_PARAMETERS.some((name) => url.searchParams.has(name))) {
+      for (const name of SIGNING_PARAMETERS) url.searchParams.delete(name);
+      req.url = `${url.pathname}${url.search}`;
+    }
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://s3.local');
     const [, bucket = '', ...rest] = url.pathname.split('/');
@@ -229,6 +248,13 @@ export function createVersioningProxy(options: VersioningOptions): Server {
         );
       }
     }
+    // Decided before the request is stripped of its signature, which says who asks.
+    const hideMissing =
+      !!options.gate &&
+      (req.method === 'GET' || req.method === 'HEAD') &&
+      key !== '' &&
+      !url.searchParams.has('versionId') &&
+      (await options.gate.hidesMissing(req, url));
     if (options.gate && req.method !== 'OPTIONS') {
       // DeleteObjects names its keys in the body: S3 authorizes each.
       const body = req.method === 'POST' && url.searchParams.has('delete') ? await readBody(req) : undefined;
@@ -237,20 +263,15 @@ export function createVersioningProxy(options: VersioningOptions): Server {
         if (!body) await readBody(req);
         return s3Error(res, refusal.status, refusal.code, refusal.message);
       }
-      // Checked here; s3rver, which knows only its own key pair, is given the request unsigned.
-      delete req.headers.authorization;
-      delete req.headers['x-amz-security-token'];
-      if (SIGNING_PARAMETERS.some((name) => url.searchParams.has(name))) {
-        for (const name of SIGNING_PARAMETERS) url.searchParams.delete(name);
-        req.url = `${url.pathname}${url.search}`;
-      }
       if (body) {
+        strip(req, url);
         await forward(req, res, body);
         return;
       }
     }
+    if (options.gate) strip(req, url);
     if (!options.versioned.includes(bucket)) {
-      await forward(req, res);
+      await forward(req, res, undefined, req.headers, hideMissing);
       return;
     }
     const versionId = url.searchParams.get('versionId');
@@ -394,7 +415,7 @@ export function createVersioningProxy(options: VersioningOptions): Server {
       }
       return;
     }
-    await forward(req, res);
+    await forward(req, res, undefined, req.headers, hideMissing);
   }
 
   return createServer((req, res) => {

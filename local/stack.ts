@@ -60,17 +60,16 @@ import { startCognito, type UserPoolDefinition } from './cognito.ts';
 import { distributionModels } from './distribution.ts';
 import { httpApiModels, LocalHttpApi } from './http-api.ts';
 import { type AccessRequest, Authorizer } from './iam/authorizer.ts';
-import { type Identity, iamModel, type IamModel } from './iam/model.ts';
+import { type IamModel, type Identity, iamModel } from './iam/model.ts';
 import { type AccessReport, accessReport } from './iam/report.ts';
 import { LocalFunctionRuntime } from './lambda/runtime.ts';
 import { LocalQueue } from './queue.ts';
 import { toS3EventRecord } from './s3-notifications.ts';
 import { createSiteServer, REBUILD_TOKEN_FILE } from './site-server.ts';
-import { LOCAL_CREDENTIALS, startStandIns } from './stand-ins.ts';
+import { startStandIns } from './stand-ins.ts';
 import { runStateMachine } from './state-machine.ts';
 import { ROOT, synthesize } from './synth.ts';
 
-export { LOCAL_CREDENTIALS } from './stand-ins.ts';
 export { REBUILD_TOKEN_FILE };
 
 /** The file below the data folder where a running stack says how to reach it (the moderation CLI reads it). */
@@ -307,7 +306,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     services: { 'cloudfront.amazonaws.com': { 'aws:SourceArn': distributionArn } },
   });
   const authorizer = new Authorizer(iam);
-  if (!enforce) log('warning: IAM is not enforced (LOCAL_IAM=off): every call is allowed, and the site says so');
+  if (!enforce)
+    log('warning: IAM is not enforced (LOCAL_IAM=off): every call is allowed, and the site says so');
   const credentialsOf = (identity: Identity): LocalCredentials => ({
     accessKeyId: identity.accessKeyId,
     secretAccessKey: identity.secretAccessKey,
@@ -347,7 +347,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
    */
   const permitted = async (identity: Identity, request: AccessRequest, what: string) => {
     const decision = await authorizer.decide(identity, request);
-    if (decision.refused) log(`error: ${what}: ${decision.message}${decision.allowed ? ' (allowed: IAM is off)' : ''}`);
+    if (decision.refused)
+      log(`error: ${what}: ${decision.message}${decision.allowed ? ' (allowed: IAM is off)' : ''}`);
     return decision.allowed;
   };
   const serviceIdentity = (service: string, sourceArn: string): Identity => ({
@@ -477,15 +478,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     roleOfFunction.set(fn.arn, role);
     // Lambda writes the function's log lines to its log group with the role's credentials.
     const logGroup = (
-      assembly.stacks.find((st) => st.name === fn.stack)?.resources[fn.logicalId]?.Properties?.LoggingConfig as
-        | { LogGroup?: { Ref?: string } }
-        | undefined
+      assembly.stacks.find((st) => st.name === fn.stack)?.resources[fn.logicalId]?.Properties
+        ?.LoggingConfig as { LogGroup?: { Ref?: string } } | undefined
     )?.LogGroup?.Ref;
-    const group = logGroup ? resourcesOfType(assembly, 'AWS::Logs::LogGroup').find((g) => g.logicalId === logGroup) : undefined;
+    const group = logGroup
+      ? resourcesOfType(assembly, 'AWS::Logs::LogGroup').find((g) => g.logicalId === logGroup)
+      : undefined;
     if (group) {
       const stream = `${resolver.attribute(group, 'Arn').replace(/:\*$/, '')}:log-stream:local`;
       for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents'])
-        await permitted(role, { action, resource: stream }, `${fn.id} may not write its logs (they would be lost)`);
+        await permitted(
+          role,
+          { action, resource: stream },
+          `${fn.id} may not write its logs (they would be lost)`,
+        );
     }
     const mapping = mappings.find((m) => resolve(m.found, m.props.FunctionName) === fn.functionName);
     const concurrency = Number(
@@ -525,7 +531,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log(`error: ${what}: the schedule's role ${roleArn} is not in the template`);
       return;
     }
-    if (caller && !(await permitted(caller, { action: 'lambda:InvokeFunction', resource: arn }, what))) return;
+    if (caller && !(await permitted(caller, { action: 'lambda:InvokeFunction', resource: arn }, what)))
+      return;
     const config = invokeConfigs.find(
       (c) => resolve(c, c.resource.Properties?.FunctionName) === runtime.fn.functionName,
     );
@@ -606,7 +613,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const topicKeys = new Map(
     resourcesOfType(assembly, 'AWS::SNS::Topic').map((t) => [
       resolver.ref(t),
-      t.resource.Properties?.KmsMasterKeyId ? String(resolve(t, t.resource.Properties.KmsMasterKeyId)) : undefined,
+      t.resource.Properties?.KmsMasterKeyId
+        ? String(resolve(t, t.resource.Properties.KmsMasterKeyId))
+        : undefined,
     ]),
   );
   const alarmStates = new Map<string, 'OK' | 'ALARM'>();
@@ -641,15 +650,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       const before = alarmStates.get(alarm.name) ?? 'OK';
       alarmStates.set(alarm.name, alarm.state);
       if (alarm.state !== 'ALARM' || before === 'ALARM') continue;
-      log(`alarm ${alarm.name}: ALARM (${alarm.metric} of ${alarm.queue} is ${alarm.value}, threshold ${alarm.threshold})`);
+      log(
+        `alarm ${alarm.name}: ALARM (${alarm.metric} of ${alarm.queue} is ${alarm.value}, threshold ${alarm.threshold})`,
+      );
       const model = alarmModels.find((a) => a.name === alarm.name);
       // CloudWatch publishes to the alarm's topics as cloudwatch.amazonaws.com, encrypting with the topic's key.
-      const cloudWatch = serviceIdentity('cloudwatch.amazonaws.com', `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${alarm.name}`);
+      const cloudWatch = serviceIdentity(
+        'cloudwatch.amazonaws.com',
+        `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${alarm.name}`,
+      );
       for (const topic of model?.topics ?? []) {
         const key = topicKeys.get(topic);
         const ok =
           (await permitted(cloudWatch, { action: 'sns:Publish', resource: topic }, `alarm ${alarm.name}`)) &&
-          (!key || (await permitted(cloudWatch, { action: 'kms:GenerateDataKey', resource: key }, `alarm ${alarm.name}`)));
+          (!key ||
+            (await permitted(
+              cloudWatch,
+              { action: 'kms:GenerateDataKey', resource: key },
+              `alarm ${alarm.name}`,
+            )));
         if (!ok) continue;
         mkdirSync(options.dataDir, { recursive: true });
         appendFileSync(
@@ -761,14 +780,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         model,
         async invoke(arn, event) {
           // API Gateway invokes the function as apigateway.amazonaws.com for the route: its permissions decide.
-          const e = event as { routeKey?: string; requestContext?: { apiId?: string; stage?: string; http?: { method?: string } } };
+          const e = event as {
+            routeKey?: string;
+            requestContext?: { apiId?: string; stage?: string; http?: { method?: string } };
+          };
           const [, path = ''] = (e.routeKey ?? '').split(' ');
           const sourceArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:${e.requestContext?.apiId}/${e.requestContext?.stage}/${e.requestContext?.http?.method}${path}`;
           const decision = await authorizer.decide(serviceIdentity('apigateway.amazonaws.com', sourceArn), {
             action: 'lambda:InvokeFunction',
             resource: arn,
           });
-          if (!decision.allowed) throw new Error(`API Gateway may not invoke the function: ${decision.message}`);
+          if (!decision.allowed)
+            throw new Error(`API Gateway may not invoke the function: ${decision.message}`);
           return runtimeOf(arn).invoke(event);
         },
         localIssuer: (issuer) => {
@@ -857,7 +880,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const stateMachine = resourcesOfType(assembly, 'AWS::StepFunctions::StateMachine')[0];
   // The state machine reads its item lists and invokes the steps with its own role.
   const machineRole = roleOf(
-    (stateMachine?.resource.Properties?.RoleArn as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0],
+    (stateMachine?.resource.Properties?.RoleArn as { 'Fn::GetAtt'?: [string, string] } | undefined)?.[
+      'Fn::GetAtt'
+    ]?.[0],
   );
   const s3Machine = machineRole ? s3As(machineRole) : s3;
   const rebuild = async (onProgress: (progress: { phase: string; done: number; total: number }) => void) => {
@@ -877,7 +902,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           const target = ingest?.fn.arn ?? '';
           if (
             machineRole &&
-            !(await permitted(machineRole, { action: 'lambda:InvokeFunction', resource: target }, 'the rebuild'))
+            !(await permitted(
+              machineRole,
+              { action: 'lambda:InvokeFunction', resource: target },
+              'the rebuild',
+            ))
           )
             throw new Error(`the rebuild's state machine may not invoke ${target}`);
           const result = (await runtimeOf(target).invoke(payload)) as Record<string, unknown>;
@@ -978,12 +1007,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (fnRef === undefined) continue;
     const name = String(resolve(trigger, fnRef));
     // The trigger's provider invokes the function's version with its own role.
-    const provider = (trigger.resource.Properties?.ServiceToken as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
+    const provider = (
+      trigger.resource.Properties?.ServiceToken as { 'Fn::GetAtt'?: [string, string] } | undefined
+    )?.['Fn::GetAtt']?.[0];
     const providerRole = provider
-      ? roleOf((trigger.stack.resources[provider]?.Properties?.Role as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0])
+      ? roleOf(
+          (
+            trigger.stack.resources[provider]?.Properties?.Role as
+              | { 'Fn::GetAtt'?: [string, string] }
+              | undefined
+          )?.['Fn::GetAtt']?.[0],
+        )
       : undefined;
     const versionArn = `${runtimeOf(name).fn.arn}:1`;
-    if (providerRole && !(await permitted(providerRole, { action: 'lambda:InvokeFunction', resource: versionArn }, `the deployment trigger ${trigger.logicalId}`)))
+    if (
+      providerRole &&
+      !(await permitted(
+        providerRole,
+        { action: 'lambda:InvokeFunction', resource: versionArn },
+        `the deployment trigger ${trigger.logicalId}`,
+      ))
+    )
       continue;
     await runtimeOf(name)
       .invoke({ RequestType: 'Create', ResourceProperties: {} })
@@ -1045,7 +1089,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       const reportDir = options.accessReportDir ?? process.env.NEWSROOM_ACCESS_REPORT_DIR;
       if (reportDir) {
         mkdirSync(reportDir, { recursive: true });
-        writeFileSync(join(reportDir, `${Date.now()}-${randomUUID().slice(0, 8)}.json`), JSON.stringify(report));
+        writeFileSync(
+          join(reportDir, `${Date.now()}-${randomUUID().slice(0, 8)}.json`),
+          JSON.stringify(report),
+        );
       }
       await standIns.close();
       for (const client of [s3, s3Editor, s3Cdn, s3Machine]) client.destroy();
@@ -1267,7 +1314,9 @@ async function readObject(s3: S3Client, bucket: string, key: string): Promise<S3
       ...(out.ETag ? { etag: out.ETag } : {}),
     };
   } catch (err) {
-    if ((err as { name?: string }).name === 'NoSuchKey') return undefined;
+    // A caller that may not list the bucket (CloudFront) is told 403 for a missing key: as missing to it.
+    const name = (err as { name?: string }).name;
+    if (name === 'NoSuchKey' || name === 'AccessDenied') return undefined;
     throw err;
   }
 }

@@ -14,6 +14,11 @@ const INPUTS = ['infra', 'functions', 'shared', 'package-lock.json', 'cdk.json',
 export interface SynthOptions {
   /** Settings over cdk.json's `newsroom` context (a test's "full set of settings"). */
   readonly settings?: Readonly<Record<string, unknown>>;
+  /**
+   * Another CDK app to synthesize, by its file below the checkout (a test's app that changes one thing of
+   * the real one); cdk.json's app by default.
+   */
+  readonly app?: string;
   /** Where synthesized assemblies are kept, one folder per hash of their inputs (`NEWSROOM_SYNTH_CACHE`). */
   readonly cacheDir?: string;
   readonly log?: (line: string) => void;
@@ -30,7 +35,10 @@ export async function synthesize(options: SynthOptions = {}): Promise<string> {
     process.env.NEWSROOM_SYNTH_CACHE ??
     join(ROOT, 'node_modules', '.cache', 'newsroom-synth');
   const newsroom = settingsFor(options.settings);
-  const hash = inputsHash(JSON.stringify(newsroom));
+  const hash = inputsHash(
+    JSON.stringify(newsroom) +
+      (options.app ? `\n${options.app}\n${readFileSync(join(ROOT, options.app), 'utf8')}` : ''),
+  );
   const dir = join(cacheDir, hash);
   if (existsSync(join(dir, 'manifest.json'))) return dir;
   await mkdir(cacheDir, { recursive: true });
@@ -43,6 +51,7 @@ export async function synthesize(options: SynthOptions = {}): Promise<string> {
       [
         join(ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk'),
         'synth',
+        ...(options.app ? ['--app', `npx tsx ${options.app}`] : []),
         '--quiet',
         '--output',
         building,

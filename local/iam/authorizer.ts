@@ -1,5 +1,5 @@
 import { anonymousPrincipal, runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
-import type { Identity, IamModel, NamedPolicy, PolicyDocument, ResourcePolicy } from './model.ts';
+import type { IamModel, Identity, NamedPolicy, PolicyDocument, ResourcePolicy } from './model.ts';
 
 /** One authorization AWS makes for a request: an action on a resource, with the condition keys it supplies. */
 export interface AccessRequest {
@@ -64,7 +64,12 @@ export class Authorizer {
     return found;
   }
 
-  async decide(identity: Identity | 'anonymous', request: AccessRequest): Promise<Decision> {
+  /** Decides a request; `record: false` for a decision the service makes only to shape its answer. */
+  async decide(
+    identity: Identity | 'anonymous',
+    request: AccessRequest,
+    options: { readonly record?: boolean } = {},
+  ): Promise<Decision> {
     const context: Record<string, string | readonly string[]> = {
       'aws:SecureTransport': 'true',
       ...(identity === 'anonymous'
@@ -89,7 +94,7 @@ export class Authorizer {
     const message = allowed
       ? ''
       : `User: ${principal} is not authorized to perform: ${request.action} on resource: ${request.resource} because ${because}`;
-    this.#record(identity, request, allowed, grants, message);
+    if (options.record !== false) this.#record(identity, request, allowed, grants, message);
     return { allowed: allowed || !this.model.enforce, refused: !allowed, message };
   }
 
@@ -171,14 +176,14 @@ export class Authorizer {
     message: string,
   ) {
     const name = identity === 'anonymous' ? 'anonymous' : identity.name;
-    const record = (this.#records[name] ??= {
+    const record = entry<CallerRecord>(this.#records, name, () => ({
       principal: identity === 'anonymous' ? 'anonymous' : identity.principal,
       kind: identity === 'anonymous' ? 'service' : identity.kind,
       actions: {},
       grantsUsed: {},
       refusals: [],
-    });
-    const calls = (record.actions[request.action] ??= { allowed: 0, refused: 0, resources: [] });
+    }));
+    const calls = entry(record.actions, request.action, () => ({ allowed: 0, refused: 0, resources: [] }));
     if (allowed) calls.allowed++;
     else calls.refused++;
     if (calls.resources.length < SAMPLES && !calls.resources.includes(request.resource))
@@ -195,12 +200,25 @@ interface Verdict {
   readonly because: string;
 }
 
+function entry<T>(map: Record<string, T>, key: string, make: () => T): T {
+  const found = map[key];
+  if (found !== undefined) return found;
+  const made = make();
+  map[key] = made;
+  return made;
+}
+
 /** Sums the records of several authorizers (the stand-ins' thread, the main thread, several stacks). */
 export function mergeRecords(into: AccessRecords, from: AccessRecords): AccessRecords {
   for (const [name, record] of Object.entries(from)) {
-    const mine = (into[name] ??= { ...record, actions: {}, grantsUsed: {}, refusals: [] });
+    const mine = entry<CallerRecord>(into, name, () => ({
+      ...record,
+      actions: {},
+      grantsUsed: {},
+      refusals: [],
+    }));
     for (const [action, calls] of Object.entries(record.actions)) {
-      const m = (mine.actions[action] ??= { allowed: 0, refused: 0, resources: [] });
+      const m = entry(mine.actions, action, () => ({ allowed: 0, refused: 0, resources: [] }));
       m.allowed += calls.allowed;
       m.refused += calls.refused;
       for (const r of calls.resources)

@@ -34,6 +34,19 @@ export async function firstRefusal(
 export function s3Gate(authorizer: Authorizer): S3Gate {
   return {
     secretOf: (accessKeyId) => authorizer.identity(accessKeyId)?.secretAccessKey,
+    // S3 tells a caller that may not list the bucket 403, not 404, for a key that is not there.
+    async hidesMissing(req, url) {
+      const key = accessKeyOf(req.headers, url);
+      const identity = key === undefined ? 'anonymous' : authorizer.identity(key);
+      if (!identity || !authorizer.enforcing) return false;
+      const bucket = url.pathname.split('/')[1] ?? '';
+      const list = await authorizer.decide(
+        identity,
+        { action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}` },
+        { record: false },
+      );
+      return !list.allowed;
+    },
     check: (req, url, body) =>
       firstRefusal(
         authorizer,
@@ -111,7 +124,12 @@ export function dynamoGate(
       );
       upstream.on('error', (err) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: String(err) }));
+        res.end(
+          JSON.stringify({
+            __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+            message: String(err),
+          }),
+        );
       });
       upstream.end(body);
     })();

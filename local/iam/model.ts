@@ -120,7 +120,8 @@ export function iamModel(
   const managedByArn = (found: Found, arn: unknown): NamedPolicy[] => {
     const ref = (arn as { Ref?: string } | undefined)?.Ref;
     const own = ref ? managed.find((m) => m.logicalId === ref && m.stack === found.stack) : undefined;
-    if (own) return [{ name: own.logicalId, document: document(own, own.resource.Properties?.PolicyDocument) }];
+    if (own)
+      return [{ name: own.logicalId, document: document(own, own.resource.Properties?.PolicyDocument) }];
     const text = String(resolve(found, arn));
     const awsName = /^arn:aws:iam::aws:policy\/(.+)$/.exec(text)?.[1];
     const known = awsName ? AWS_MANAGED[awsName] : undefined;

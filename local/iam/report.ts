@@ -62,7 +62,8 @@ export function mergeReports(reports: readonly AccessReport[]): AccessReport {
     // Unused in the merge: unused in every report that knows the grant.
     const counts = new Map<string, { n: number; resources: readonly string[] }>();
     for (const list of lists)
-      for (const g of list) counts.set(g.grant, { n: (counts.get(g.grant)?.n ?? 0) + 1, resources: g.resources });
+      for (const g of list)
+        counts.set(g.grant, { n: (counts.get(g.grant)?.n ?? 0) + 1, resources: g.resources });
     return [...counts.entries()]
       .filter(([, v]) => v.n === lists.length)
       .map(([grant, v]) => ({ grant, resources: v.resources }));
@@ -73,7 +74,13 @@ export function mergeReports(reports: readonly AccessReport[]): AccessReport {
     const first = parts[0];
     if (!first) continue;
     const records = parts.map((p) => ({
-      [name]: { principal: p.principal, kind: p.kind as 'role', actions: p.actions, grantsUsed: {}, refusals: [...p.refusals] },
+      [name]: {
+        principal: p.principal,
+        kind: p.kind as 'role',
+        actions: p.actions,
+        grantsUsed: {},
+        refusals: [...p.refusals],
+      },
     }));
     const merged = records.reduce<AccessRecords>((into, r) => mergeRecords(into, r), {})[name];
     callers[name] = {

@@ -103,12 +103,22 @@ export function s3Requests(
   const versioned: Record<string, string> = versionId ? { 's3:versionid': versionId } : {};
   if (method === 'GET' || method === 'HEAD') {
     if (q.has('tagging'))
-      return [{ action: versionId ? 's3:GetObjectVersionTagging' : 's3:GetObjectTagging', resource: objectArn }];
-    return [{ action: versionId ? 's3:GetObjectVersion' : 's3:GetObject', resource: objectArn, context: versioned }];
+      return [
+        { action: versionId ? 's3:GetObjectVersionTagging' : 's3:GetObjectTagging', resource: objectArn },
+      ];
+    return [
+      { action: versionId ? 's3:GetObjectVersion' : 's3:GetObject', resource: objectArn, context: versioned },
+    ];
   }
   if (method === 'DELETE') {
     if (q.has('uploadId')) return [{ action: 's3:AbortMultipartUpload', resource: objectArn }];
-    return [{ action: versionId ? 's3:DeleteObjectVersion' : 's3:DeleteObject', resource: objectArn, context: versioned }];
+    return [
+      {
+        action: versionId ? 's3:DeleteObjectVersion' : 's3:DeleteObject',
+        resource: objectArn,
+        context: versioned,
+      },
+    ];
   }
   if (method === 'PUT' && q.has('tagging')) return [{ action: 's3:PutObjectTagging', resource: objectArn }];
   // PUT, a part of a multipart upload, and the POSTs that start and complete one are all s3:PutObject.
@@ -203,11 +213,22 @@ export function dynamoRequests(
     }
     case 'TransactWriteItems':
     case 'TransactGetItems': {
-      const entries = (input.TransactItems ?? []) as Record<string, { TableName: string; Key?: unknown; Item?: unknown }>[];
+      const entries = (input.TransactItems ?? []) as Record<
+        string,
+        { TableName: string; Key?: unknown; Item?: unknown }
+      >[];
       return entries.flatMap((entry) =>
         Object.entries(entry).map(([kind, item]) => {
           const action =
-            kind === 'Put' ? 'PutItem' : kind === 'Update' ? 'UpdateItem' : kind === 'Delete' ? 'DeleteItem' : kind === 'Get' ? 'GetItem' : 'ConditionCheckItem';
+            kind === 'Put'
+              ? 'PutItem'
+              : kind === 'Update'
+                ? 'UpdateItem'
+                : kind === 'Delete'
+                  ? 'DeleteItem'
+                  : kind === 'Get'
+                    ? 'GetItem'
+                    : 'ConditionCheckItem';
           return single(action, item.TableName, item.Key ?? item.Item);
         }),
       );
@@ -220,7 +241,10 @@ export function dynamoRequests(
 }
 
 /** The partition key value a query's key condition fixes (`#pk = :pk`, names and values substituted). */
-function queriedPartition(input: Record<string, unknown>, partitionKey: string | undefined): string | undefined {
+function queriedPartition(
+  input: Record<string, unknown>,
+  partitionKey: string | undefined,
+): string | undefined {
   if (!partitionKey) return undefined;
   const names = (input.ExpressionAttributeNames ?? {}) as Record<string, string>;
   const values = (input.ExpressionAttributeValues ?? {}) as Record<string, AttributeValue>;

@@ -373,6 +373,8 @@ describe('pipeline stack', () => {
         'dynamodb:DeleteItem',
         'dynamodb:BatchWriteItem',
         'dynamodb:Query',
+        // A rebuild finds the withdrawn articles by a scan.
+        'dynamodb:Scan',
         'sqs:SendMessage',
         'cloudfront:CreateInvalidation',
         'cloudfront-keyvaluestore:DescribeKeyValueStore',
