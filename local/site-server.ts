@@ -19,7 +19,16 @@ export interface SiteServerOptions {
       onProgress: (progress: { phase: string; done: number; total: number }) => void,
     ) => Promise<unknown>;
   };
+  /**
+   * IAM is off (`npm start -- --no-iam`): every page says so at its top, and every answer in `x-local-iam`,
+   * so nobody takes what works here for what the deployment allows.
+   */
+  readonly iamOff?: boolean;
 }
+
+/** The line every page shows while IAM is off. */
+export const IAM_OFF_BANNER =
+  '<p role="alert" style="margin:0;padding:.5rem 1rem;background:#7a1c1c;color:#fff;font:600 14px/1.4 system-ui,sans-serif">Chạy thử không kiểm tra quyền (IAM tắt: npm start -- --no-iam): mọi lệnh gọi đều được phép, điều AWS sẽ không làm.</p>';
 
 /**
  * The local site over HTTP on 127.0.0.1: every request through the local distribution, which routes it by
@@ -28,7 +37,7 @@ export interface SiteServerOptions {
  * refused), no path reads outside the site bucket (the CDN refuses `..` and backslashes), and a rebuild
  * needs the token `npm start` prints (a page elsewhere can post to 127.0.0.1 but cannot know it).
  */
-export function createSiteServer({ cdn, rebuild }: SiteServerOptions): Server {
+export function createSiteServer({ cdn, rebuild, iamOff }: SiteServerOptions): Server {
   // The server's own answers carry the security headers too, as the distribution's do.
   const plain = { ...securityHeaders(), 'content-type': 'text/plain; charset=utf-8' };
   const server = createServer(async (req, res) => {
@@ -69,11 +78,21 @@ export function createSiteServer({ cdn, rebuild }: SiteServerOptions): Server {
         viewer: { address: req.socket.remoteAddress ?? '127.0.0.1', port: req.socket.remotePort ?? 0 },
       });
       const head = method === 'HEAD';
+      const html = String(answer.headers['content-type'] ?? '').startsWith('text/html');
+      const body =
+        iamOff && html
+          ? Buffer.from(
+              Buffer.from(answer.body)
+                .toString('utf8')
+                .replace(/<body[^>]*>/, (tag) => `${tag}${IAM_OFF_BANNER}`),
+            )
+          : answer.body;
       res.writeHead(answer.status, answer.statusText, {
         ...answer.headers,
-        ...(head ? {} : { 'content-length': answer.body.byteLength }),
+        ...(iamOff ? { 'x-local-iam': 'off' } : {}),
+        ...(head ? {} : { 'content-length': body.byteLength }),
       });
-      res.end(head ? undefined : answer.body);
+      res.end(head ? undefined : body);
     } catch (err) {
       res.writeHead(502, plain).end(`Site error: ${String(err)}`);
     }

@@ -944,7 +944,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   const rebuildToken = randomBytes(24).toString('base64url');
   await writeFile(join(options.dataDir, REBUILD_TOKEN_FILE), `${rebuildToken}\n`, { mode: 0o600 });
-  const server: Server = createSiteServer({ cdn: localCdn, rebuild: { token: rebuildToken, run: rebuild } });
+  const server: Server = createSiteServer({
+    cdn: localCdn,
+    rebuild: { token: rebuildToken, run: rebuild },
+    iamOff: !enforce,
+  });
   server.listen(options.sitePort, '127.0.0.1');
   await once(server, 'listening');
   const sitePort = (server.address() as AddressInfo).port;

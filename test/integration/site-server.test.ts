@@ -16,15 +16,15 @@ describe('local site server', () => {
     for (const stop of stops.splice(0)) await stop();
   });
 
-  async function serve(rebuild: NonNullable<SiteServerOptions['rebuild']>['run']) {
+  async function serve(rebuild: NonNullable<SiteServerOptions['rebuild']>['run'], iamOff = false) {
     const site = new MemorySiteStore();
-    await site.put('index.html', '<!doctype html><title>Trang chủ</title>', {
+    await site.put('index.html', '<!doctype html><title>Trang chủ</title><body><h1>Trang chủ</h1></body>', {
       contentType: 'text/html; charset=utf-8',
       cacheControl: 'no-cache',
     });
     const { cdn, stop } = await templateCdn({ site, edgeRules: async () => undefined });
     stops.push(stop);
-    const server = createSiteServer({ cdn, rebuild: { token: TOKEN, run: rebuild } });
+    const server = createSiteServer({ cdn, rebuild: { token: TOKEN, run: rebuild }, iamOff });
     servers.push(server);
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -102,6 +102,17 @@ describe('local site server', () => {
     expect(allowed.status).toBe(200);
     await allowed.text();
     expect(rebuilds).toBe(1);
+  });
+
+  it('says on every page, and in a header, when IAM is off, and nothing when it is on', async () => {
+    const off = await serve(async () => ({}) as never, true);
+    const page = await fetch(`http://127.0.0.1:${off}/`);
+    expect(page.headers.get('x-local-iam')).toBe('off');
+    expect(await page.text()).toContain('<body><p role="alert"');
+    const on = await serve(async () => ({}) as never);
+    const plain = await fetch(`http://127.0.0.1:${on}/`);
+    expect(plain.headers.get('x-local-iam')).toBeNull();
+    expect(await plain.text()).not.toContain('IAM tắt');
   });
 
   it('answers only when the Host header names it (a rebound DNS name is refused)', async () => {
