@@ -484,15 +484,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const group = logGroup
       ? resourcesOfType(assembly, 'AWS::Logs::LogGroup').find((g) => g.logicalId === logGroup)
       : undefined;
-    if (group) {
-      const stream = `${resolver.attribute(group, 'Arn').replace(/:\*$/, '')}:log-stream:local`;
-      for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents'])
-        await permitted(
-          role,
-          { action, resource: stream },
-          `${fn.id} may not write its logs (they would be lost)`,
-        );
-    }
+    // Without a log group of its own, Lambda makes /aws/lambda/<name> (with the role) at the first line.
+    const groupArn = group
+      ? resolver.attribute(group, 'Arn').replace(/:\*$/, '')
+      : `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/${fn.functionName}`;
+    const cannotLog = `${fn.id} may not write its logs (they would be lost)`;
+    if (!group) await permitted(role, { action: 'logs:CreateLogGroup', resource: groupArn }, cannotLog);
+    for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents'])
+      await permitted(role, { action, resource: `${groupArn}:log-stream:local` }, cannotLog);
     const mapping = mappings.find((m) => resolve(m.found, m.props.FunctionName) === fn.functionName);
     const concurrency = Number(
       (mapping?.props.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency ??
@@ -550,8 +549,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
               | undefined
           )?.OnFailure?.Destination;
           if (destination && config) {
-            const name = String(resolve(config, destination)).split(':').pop() ?? '';
-            keepDeadLetter(name, JSON.stringify({ requestPayload: event, error: String(err) }));
+            // Lambda sends the failed event to its destination with the function's own role.
+            const target = String(resolve(config, destination));
+            const role = roleOfFunction.get(runtime.fn.arn);
+            const allowed =
+              !role ||
+              (await permitted(
+                role,
+                { action: 'sqs:SendMessage', resource: target },
+                `${what}'s destination`,
+              ));
+            if (allowed)
+              keepDeadLetter(
+                target.split(':').pop() ?? '',
+                JSON.stringify({ requestPayload: event, error: String(err) }),
+              );
           }
           return;
         }
@@ -664,11 +676,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         const ok =
           (await permitted(cloudWatch, { action: 'sns:Publish', resource: topic }, `alarm ${alarm.name}`)) &&
           (!key ||
-            (await permitted(
-              cloudWatch,
-              { action: 'kms:GenerateDataKey', resource: key },
-              `alarm ${alarm.name}`,
-            )));
+            ((await permitted(cloudWatch, { action: 'kms:GenerateDataKey', resource: key }, alarm.name)) &&
+              (await permitted(cloudWatch, { action: 'kms:Decrypt', resource: key }, alarm.name))));
         if (!ok) continue;
         mkdirSync(options.dataDir, { recursive: true });
         appendFileSync(

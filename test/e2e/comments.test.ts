@@ -23,6 +23,8 @@ const HOSTILE = 'Bài viết rất hay!\n<script>alert("xss")</script> \u202Egno
 let stack: LocalStack;
 let browser: Browser;
 let dataDir: string;
+/** The comment the first test approved: the last one deletes it and bars its network. */
+let approved: { id: string; client: string } | undefined;
 
 /** `npm run comments -- …` against this stack, as a moderator runs it. */
 async function moderate(...args: string[]): Promise<string> {
@@ -103,6 +105,7 @@ describe('comments on the seed article', () => {
     expect(comment?.flags.map((f) => f.code)).toEqual(['links']);
     expect(JSON.stringify(pending)).not.toContain('lo.sinh@example.vn');
     expect(await moderate('approve', comment?.id ?? '')).toContain('approved');
+    approved = { id: comment?.id ?? '', client: (comment as { client?: string } | undefined)?.client ?? '' };
     await stack.whenIdle();
 
     // The reader reloads the article (the browser keeps a page for minutes otherwise).
@@ -203,4 +206,25 @@ describe('comments on the seed article', () => {
     );
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it("deletes a comment with the moderator's credentials and bars its network: the page drops it, a post is refused", async () => {
+    if (!approved) throw new Error('the first test approves a comment');
+    expect(await moderate('delete', approved.id)).toContain('deleted (personal data removed)');
+    expect(await moderate('ban', approved.client)).toContain(`banned ${approved.client}`);
+    await stack.whenIdle();
+    const page = await (await fetch(`${stack.siteUrl}${SEED_PATH}`)).text();
+    expect(page).not.toContain('Lò Văn Sinh');
+    // Past the posting window or not, the network is refused first, with the moderators' words.
+    const post = await fetch(`${stack.siteUrl}/api/comments`, {
+      method: 'POST',
+      headers: { 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        article: 'xay-dung-dang/nang-cao-nang-luc-lanh-dao',
+        name: 'Sinh',
+        text: 'Lại',
+      }),
+    });
+    expect(post.status).toBe(403);
+    expect(await post.text()).toContain('đã bị ban biên tập tạm dừng');
+  });
 });

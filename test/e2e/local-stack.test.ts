@@ -499,6 +499,14 @@ describe('the local stack, as an editor and a reader use it', () => {
 
     it('serves a scheduled article when it goes live, though a reader asked for it before', async () => {
       const key = 'van-hoa/hen-gio.md';
+      // First set for an hour from now, then moved up by the editor: its schedule is changed, not doubled.
+      const later = new Date(Date.now() + 3_600_000);
+      await upload(
+        key,
+        draftText({ title: 'Hẹn giờ đăng', section: 'van-hoa', publishedAt: later.toISOString() }),
+      );
+      await stack.whenIdle();
+      expect((await report(key)).status).toBe('scheduled');
       const at = new Date(Date.now() + 4_000);
       await upload(
         key,
