@@ -170,10 +170,14 @@ export function dynamoRequests(
   };
   const itemKey = (table: string, item: unknown) =>
     valueText((item as Record<string, AttributeValue> | undefined)?.[tables[table]?.partitionKey ?? '']);
-  const single = (action: string, table: string, item: unknown): AccessRequest => ({
+  const single = (action: string, table: string, item: unknown, fields = input): AccessRequest => ({
     action: `dynamodb:${action}`,
     resource: arnOf(table),
-    context: leading(table, [itemKey(table, item)]),
+    context: {
+      ...leading(table, [itemKey(table, item)]),
+      ...attributesOf(action, fields, item),
+      ...(typeof fields.ReturnValues === 'string' ? { 'dynamodb:ReturnValues': fields.ReturnValues } : {}),
+    },
   });
   const table = String(input.TableName ?? '');
   switch (operation) {
@@ -190,7 +194,11 @@ export function dynamoRequests(
         {
           action: 'dynamodb:Query',
           resource: arnOf(table, index),
-          context: leading(table, [queriedPartition(input, partitionKey)]),
+          context: {
+            ...leading(table, [queriedPartition(input, partitionKey)]),
+            ...attributesOf('Query', input, undefined),
+            ...(typeof input.Select === 'string' ? { 'dynamodb:Select': input.Select } : {}),
+          },
         },
       ];
     }
@@ -229,7 +237,7 @@ export function dynamoRequests(
                   : kind === 'Get'
                     ? 'GetItem'
                     : 'ConditionCheckItem';
-          return single(action, item.TableName, item.Key ?? item.Item);
+          return single(action, item.TableName, item.Key ?? item.Item, item as Record<string, unknown>);
         }),
       );
     }
@@ -238,6 +246,51 @@ export function dynamoRequests(
     default:
       return [{ action: `dynamodb:${operation}`, resource: arnOf(table) }];
   }
+}
+
+const EXPRESSION_WORDS = new Set([
+  'SET',
+  'ADD',
+  'REMOVE',
+  'DELETE',
+  'if_not_exists',
+  'list_append',
+  'AND',
+  'OR',
+  'NOT',
+]);
+
+/**
+ * `dynamodb:Attributes`: the attribute names a call reads or writes, as DynamoDB supplies them: an item's
+ * names for a put, the key's and the update expression's for an update, the projection's for a read that
+ * names one (a read of whole items supplies none).
+ */
+function attributesOf(
+  action: string,
+  input: Record<string, unknown>,
+  item: unknown,
+): Record<string, string[]> {
+  const names = (input.ExpressionAttributeNames ?? {}) as Record<string, string>;
+  const fromExpression = (expression: unknown) =>
+    String(expression ?? '')
+      .split(/[\s,=+\-()<>]+/)
+      .filter((t) => t !== '' && !t.startsWith(':') && !EXPRESSION_WORDS.has(t))
+      .map((t) => {
+        const first = t.split(/[.[]/)[0] ?? t;
+        return first.startsWith('#') ? (names[first] ?? first) : first;
+      });
+  const keyNames = item && typeof item === 'object' ? Object.keys(item) : [];
+  const found =
+    action === 'PutItem'
+      ? keyNames
+      : action === 'UpdateItem'
+        ? [...keyNames, ...fromExpression(input.UpdateExpression)]
+        : action === 'DeleteItem'
+          ? keyNames
+          : input.ProjectionExpression
+            ? fromExpression(input.ProjectionExpression)
+            : [];
+  return found.length > 0 ? { 'dynamodb:Attributes': [...new Set(found)] } : {};
 }
 
 /** The partition key value a query's key condition fixes (`#pk = :pk`, names and values substituted). */

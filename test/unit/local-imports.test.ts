@@ -17,4 +17,19 @@ describe('the local stack', () => {
     );
     expect(offending).toEqual([]);
   });
+
+  it('keeps the IAM evaluator (AGPL-3.0) out of everything that is deployed', () => {
+    const deployed = ['functions', 'shared', 'infra'].flatMap((dir) =>
+      (readdirSync(join(ROOT, dir), { recursive: true }) as string[])
+        .filter((f) => /\.(ts|mjs|js)$/.test(f))
+        .map((f) => join(dir, f)),
+    );
+    const offending = deployed.filter((file) =>
+      /from '(@cloud-copilot\/|[./]*local\/)/.test(readFileSync(join(ROOT, file), 'utf8')),
+    );
+    expect(offending).toEqual([]);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    expect(Object.keys(pkg.dependencies)).not.toContain('@cloud-copilot/iam-simulate');
+    expect(Object.keys(pkg.devDependencies)).toContain('@cloud-copilot/iam-simulate');
+  });
 });
