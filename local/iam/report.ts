@@ -24,11 +24,15 @@ export interface AccessReport {
  */
 export function accessReport(model: IamModel, ...records: AccessRecords[]): AccessReport {
   const merged = records.reduce<AccessRecords>((into, r) => mergeRecords(into, r), {});
+  // A grant is the caller's own (two roles may hold the same AWS managed policy); a resource policy's
+  // statements are used by whoever they let in.
+  const usedBy = (name: string) => new Set(Object.keys(merged[name]?.grantsUsed ?? {}));
   const used = new Set(Object.values(merged).flatMap((r) => Object.keys(r.grantsUsed)));
   const callers: Record<string, AccessReport['callers'][string]> = {};
   for (const identity of model.identities) {
     const record = merged[identity.name];
-    const unusedGrants = grantsOf(identity.policies).filter((g) => !used.has(g.grant));
+    const mine = usedBy(identity.name);
+    const unusedGrants = grantsOf(identity.policies).filter((g) => !mine.has(g.grant));
     if (!record && identity.kind === 'service') continue;
     callers[identity.name] = {
       principal: identity.principal,

@@ -45,6 +45,8 @@ async function start(): Promise<ChildProcess> {
       output += chunk.toString();
     });
     proc.once('exit', (code) => reject(new Error(`npm start exited (${code}):\n${output}`)));
+    // A start that never says it is ready fails with what it printed, not with the test's timeout.
+    setTimeout(() => reject(new Error(`npm start was not ready after 120 s:\n${output}`)), 120_000).unref();
   });
   return proc;
 }
