@@ -92,13 +92,13 @@ const AWS_MANAGED: Readonly<Record<string, PolicyDocument>> = {
 };
 
 /** The construct ids of the people's policies in the template (infra/constructs/people.ts). */
-export const PEOPLE_POLICIES = { editor: 'People/Editors', moderator: 'People/Moderators' } as const;
+const PEOPLE_POLICIES = { editor: 'People/Editors', moderator: 'People/Moderators' } as const;
 
 /** The people of the local stack: their users' names, as a deployment's IAM users or SSO sessions would be. */
-export const LOCAL_PEOPLE = { editor: 'bientap', moderator: 'kiemduyet' } as const;
+const LOCAL_PEOPLE = { editor: 'bientap', moderator: 'kiemduyet' } as const;
 
 /** The role CloudFormation deploys with in a CDK-bootstrapped account; the local stack's own setup calls. */
-export const deploymentRoleArn = (account: string, region: string) =>
+const deploymentRoleArn = (account: string, region: string) =>
   `arn:aws:iam::${account}:role/cdk-hnb659fds-cfn-exec-role-${account}-${region}`;
 
 /**
