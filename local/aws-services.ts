@@ -149,27 +149,20 @@ function authorizations(req: IncomingMessage, url: URL, path: string, body: stri
   const store =
     /^\/key-value-stores\/(arn:aws:cloudfront::\d+:key-value-store\/[0-9a-f-]+)(?:\/keys\/(.+))?$/.exec(path);
   if (store) {
+    const byMethod: Record<string, string> = { GET: 'GetKey', PUT: 'PutKey', DELETE: 'DeleteKey' };
     const action =
-      store[2] === undefined
-        ? 'DescribeKeyValueStore'
-        : req.method === 'GET'
-          ? 'GetKey'
-          : req.method === 'PUT'
-            ? 'PutKey'
-            : 'DeleteKey';
+      store[2] === undefined ? 'DescribeKeyValueStore' : (byMethod[req.method ?? ''] ?? 'GetKey');
     return [{ action: `cloudfront-keyvaluestore:${action}`, resource: store[1] ?? '' }];
   }
   const schedule = /^\/schedules\/([^/]+)$/.exec(path);
   if (schedule) {
     const group = String(input.GroupName ?? url.searchParams.get('groupName') ?? 'default');
-    const action =
-      req.method === 'POST'
-        ? 'CreateSchedule'
-        : req.method === 'PUT'
-          ? 'UpdateSchedule'
-          : req.method === 'DELETE'
-            ? 'DeleteSchedule'
-            : 'GetSchedule';
+    const byMethod: Record<string, string> = {
+      POST: 'CreateSchedule',
+      PUT: 'UpdateSchedule',
+      DELETE: 'DeleteSchedule',
+    };
+    const action = byMethod[req.method ?? ''] ?? 'GetSchedule';
     const role = (input.Target as { RoleArn?: string } | undefined)?.RoleArn;
     return [
       {
